@@ -1,0 +1,56 @@
+import { randomBytes } from 'node:crypto';
+import { MongoClient } from 'mongodb';
+import { getInfra } from './infra';
+
+/** An isolated slice of the shared infrastructure for one test suite. */
+export interface TestScope {
+  /** Connection string pointing at this suite's own database. */
+  mongoUrl: string;
+  /** The MongoDB-protocol server without a database, for suites that need several databases. */
+  baseMongoUrl: string;
+  dbName: string;
+  kafkaBrokers: string[];
+  /** Prefix for every topic this suite creates, so suites never read each other's messages. */
+  topicPrefix: string;
+  /** A short random id, handy for unique group ids and names inside the suite. */
+  id: string;
+  /** Drops the suite's database. */
+  cleanup(): Promise<void>;
+}
+
+/** Returns `url` with its database path replaced by `dbName`, keeping credentials and options. */
+export function withDatabase(url: string, dbName: string): string {
+  const parsed = new URL(url);
+  parsed.pathname = `/${dbName}`;
+  return parsed.toString();
+}
+
+/**
+ * Gives a suite its own database (`t_<label>_<random>`) and topic prefix (`t.<label>.<random>.`)
+ * on the shared infrastructure found by {@link getInfra}.
+ */
+export async function createTestScope(label: string): Promise<TestScope> {
+  const infra = await getInfra();
+  const id = randomBytes(4).toString('hex');
+  const safe = label
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '_')
+    .slice(0, 30);
+  const dbName = `t_${safe}_${id}`;
+  return {
+    mongoUrl: withDatabase(infra.mongoUrl, dbName),
+    baseMongoUrl: infra.mongoUrl,
+    dbName,
+    kafkaBrokers: infra.kafkaBrokers,
+    topicPrefix: `t.${safe}.${id}.`,
+    id,
+    async cleanup() {
+      const client = await MongoClient.connect(infra.mongoUrl);
+      try {
+        await client.db(dbName).dropDatabase();
+      } finally {
+        await client.close();
+      }
+    },
+  };
+}
