@@ -1,0 +1,24 @@
+export {
+  TOKEN_PREFIX,
+  TOKEN_LENGTH,
+  generateToken,
+  isWellFormedToken,
+  checksumOk,
+  hashToken,
+  tokenDisplayPrefix,
+} from './token-format';
+export type { GeneratedToken } from './token-format';
+export { parseAuthorizationHeader } from './authorization-header';
+export type { ParsedAuthorization } from './authorization-header';
+export {
+  AUTH_ERROR_CODES,
+  AUTH_ERRORS,
+  isAuthErrorCode,
+  insufficientScopesMessage,
+  wwwAuthenticateHeader,
+} from './auth-errors';
+export type { AuthErrorCode, AuthErrorInfo } from './auth-errors';
+export { SCOPE_NAMES, SCOPES, MAX_SCOPES_PER_TOKEN, isScope, unknownScopes, missingScopes } from './scopes';
+export type { Scope, ScopeDefinition } from './scopes';
+export { evaluateTokenState } from './token-state';
+export type { TokenStateLike, IntegrationStatusLike, TokenStateCheck } from './token-state';
