@@ -1,0 +1,95 @@
+// Reads infra/services.json, the one table through which an app joins the local stack, the edge and
+// docker-compose. Used by scripts/stack.mjs and infra/edge/render-nginx.mjs.
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** The repository root (this file lives in <root>/infra). */
+export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+
+const NAME = /^[a-z][a-z0-9-]*$/;
+const ENV_KEY = /^[A-Z][A-Z0-9_]*$/;
+const ROUTE = /^\/[A-Za-z0-9/_.-]*$/;
+const URL_PLACEHOLDER = /\{\{url:([a-z][a-z0-9-]*)\}\}/g;
+
+/**
+ * Loads and checks the table: names are workspace folder names, ports and routes unique, routes are
+ * plain path prefixes (the edge writes them into its config, so nothing else may appear in them).
+ * @param {string} [root]
+ * @returns {{name: string, port: number, routes: string[], env: Record<string, string>}[]}
+ */
+export function loadApps(root = repoRoot) {
+  const file = path.join(root, 'infra', 'services.json');
+  const table = JSON.parse(readFileSync(file, 'utf8'));
+  if (!Array.isArray(table.apps)) throw new Error(`${file}: "apps" must be an array`);
+  const problems = [];
+  const ports = new Map();
+  const routes = new Map();
+  const apps = table.apps.map((app, i) => {
+    const where = `apps[${i}]${app?.name ? ` (${app.name})` : ''}`;
+    if (typeof app?.name !== 'string' || !NAME.test(app.name))
+      problems.push(`${where}: name must be kebab-case`);
+    if (!Number.isInteger(app?.port) || app.port < 1 || app.port > 65535) {
+      problems.push(`${where}: port must be a TCP port`);
+    } else if (ports.has(app.port)) {
+      problems.push(`${where}: port ${app.port} is also used by ${ports.get(app.port)}`);
+    } else {
+      ports.set(app.port, app.name);
+    }
+    const appRoutes = Array.isArray(app?.routes) ? app.routes : [];
+    if (!Array.isArray(app?.routes)) problems.push(`${where}: routes must be an array of path prefixes`);
+    for (const route of appRoutes) {
+      if (typeof route !== 'string' || !ROUTE.test(route) || route.includes('//') || route === '/') {
+        problems.push(`${where}: route ${JSON.stringify(route)} must be a path prefix like /api/v1/things`);
+      } else if (routes.has(route)) {
+        problems.push(`${where}: route ${route} is also claimed by ${routes.get(route)}`);
+      } else {
+        routes.set(route, app.name);
+      }
+    }
+    const env = app?.env ?? {};
+    for (const [key, value] of Object.entries(env)) {
+      if (!ENV_KEY.test(key)) problems.push(`${where}: env key ${key} must be UPPER_SNAKE_CASE`);
+      if (typeof value !== 'string') problems.push(`${where}: env ${key} must be a string`);
+    }
+    return { name: app?.name, port: app?.port, routes: appRoutes, env };
+  });
+  const names = new Set(apps.map((a) => a.name));
+  for (const app of apps) {
+    for (const value of Object.values(app.env)) {
+      for (const [, target] of String(value).matchAll(URL_PLACEHOLDER)) {
+        if (!names.has(target)) problems.push(`${app.name}: env refers to unknown app ${target}`);
+      }
+    }
+  }
+  if (problems.length > 0) throw new Error(`${file} is invalid:\n  ${problems.join('\n  ')}`);
+  return apps;
+}
+
+/** Whether the app's workspace exists yet (apps join the stack and the local edge once it does). */
+export function appExists(app, root = repoRoot) {
+  return existsSync(path.join(root, 'apps', app.name, 'package.json'));
+}
+
+/**
+ * The app's extra environment with `{{url:<app>}}` resolved for where it runs.
+ * @param {'local' | 'compose'} mode
+ */
+export function resolveAppEnv(app, apps, mode) {
+  const byName = new Map(apps.map((a) => [a.name, a]));
+  const url = (name) => {
+    const target = byName.get(name);
+    return mode === 'compose' ? `http://${target.name}:${target.port}` : `http://127.0.0.1:${target.port}`;
+  };
+  return Object.fromEntries(
+    Object.entries(app.env).map(([key, value]) => [
+      key,
+      value.replace(URL_PLACEHOLDER, (_, name) => url(name)),
+    ]),
+  );
+}
+
+/** The MongoDB database an app owns: `eudr_` + its name in snake case. */
+export function databaseName(app) {
+  return `eudr_${app.name.replace(/-/g, '_')}`;
+}

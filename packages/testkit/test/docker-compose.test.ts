@@ -1,0 +1,172 @@
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { parse } from 'yaml';
+import { repoRoot } from '../src/paths';
+
+// docker-compose cannot run on every machine that runs the tests, so its file is checked by reading:
+// it must stay in step with infra/services.json (the table the local stack and edge are built from).
+
+interface AppEntry {
+  name: string;
+  port: number;
+  routes: string[];
+  env: Record<string, string>;
+}
+
+interface ComposeService {
+  image?: string;
+  build?: unknown;
+  environment?: Record<string, string | number>;
+  ports?: string[];
+  volumes?: string[];
+  depends_on?: Record<string, { condition?: string }>;
+  healthcheck?: { test?: string[] | string };
+}
+
+const root = repoRoot();
+const apps = (
+  JSON.parse(readFileSync(path.join(root, 'infra', 'services.json'), 'utf8')) as { apps: AppEntry[] }
+).apps;
+const compose = parse(readFileSync(path.join(root, 'docker-compose.yml'), 'utf8'), { merge: true }) as {
+  services: Record<string, ComposeService>;
+};
+const services = compose.services;
+
+function service(name: string): ComposeService {
+  const found = services[name];
+  if (!found) throw new Error(`docker-compose.yml has no service "${name}"`);
+  return found;
+}
+
+/** The app's table env as docker-compose must spell it: {{url:x}} → http://x:<port>. */
+function composeEnv(app: AppEntry): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(app.env).map(([key, value]) => [
+      key,
+      value.replace(/\{\{url:([a-z0-9-]+)\}\}/g, (_, name: string) => {
+        const target = apps.find((a) => a.name === name);
+        if (!target) throw new Error(`${app.name} env refers to unknown app ${name}`);
+        return `http://${target.name}:${target.port}`;
+      }),
+    ]),
+  );
+}
+
+function referencedApps(app: AppEntry): string[] {
+  return Object.values(app.env).flatMap((value) =>
+    [...value.matchAll(/\{\{url:([a-z0-9-]+)\}\}/g)].map((m) => m[1] ?? ''),
+  );
+}
+
+describe('docker-compose.yml', () => {
+  it('lists at least one app in infra/services.json', () => {
+    expect(apps.length).toBeGreaterThan(0);
+  });
+
+  it.each(apps.map((app) => [app.name, app] as const))(
+    'runs %s from the shared image with its port, the compose hostnames and its table env',
+    (_name, app) => {
+      const svc = service(app.name);
+      expect(svc.image).toBe('eudr-platform:local');
+      expect(svc.build).toBeDefined();
+      const env = Object.fromEntries(Object.entries(svc.environment ?? {}).map(([k, v]) => [k, String(v)]));
+      expect(env).toMatchObject({
+        APP: app.name,
+        PORT: String(app.port),
+        HOST: '0.0.0.0',
+        MONGO_URL: `mongodb://mongo:27017/eudr_${app.name.replace(/-/g, '_')}`,
+        KAFKA_BROKERS: 'kafka:29092',
+        ...composeEnv(app),
+      });
+    },
+  );
+
+  it.each(apps.map((app) => [app.name, app] as const))(
+    'checks %s through its own /readyz on its port',
+    (_name, app) => {
+      const test = service(app.name).healthcheck?.test;
+      expect(JSON.stringify(test)).toContain(`http://127.0.0.1:${app.port}/readyz`);
+    },
+  );
+
+  it.each(apps.map((app) => [app.name, app] as const))(
+    'starts %s after MongoDB, Kafka and every app its env points at are healthy',
+    (_name, app) => {
+      const dependsOn = service(app.name).depends_on ?? {};
+      for (const needed of ['mongo', 'kafka', ...referencedApps(app)]) {
+        expect(dependsOn[needed]).toEqual({ condition: 'service_healthy' });
+      }
+    },
+  );
+
+  it('gives every service a healthcheck', () => {
+    const missing = Object.entries(services)
+      .filter(([, svc]) => !svc.healthcheck?.test)
+      .map(([name]) => name);
+    expect(missing).toEqual([]);
+  });
+
+  it('makes every depends_on wait for an existing service to become healthy', () => {
+    const problems: string[] = [];
+    for (const [name, svc] of Object.entries(services)) {
+      for (const [dependency, spec] of Object.entries(svc.depends_on ?? {})) {
+        if (!services[dependency]) problems.push(`${name} depends on unknown ${dependency}`);
+        if (spec?.condition !== 'service_healthy')
+          problems.push(`${name} → ${dependency} is not service_healthy`);
+      }
+    }
+    expect(problems).toEqual([]);
+  });
+
+  it('publishes every port on 127.0.0.1 only', () => {
+    const published = Object.entries(services).flatMap(([name, svc]) =>
+      (svc.ports ?? []).map((port) => `${name} ${port}`),
+    );
+    expect(published.length).toBeGreaterThan(0);
+    expect(published.filter((entry) => !/ 127\.0\.0\.1:\d+:\d+$/.test(entry))).toEqual([]);
+  });
+
+  it('has no service that is neither infrastructure, the edge nor an app of the table', () => {
+    const known = new Set(['mongo', 'kafka', 'edge', ...apps.map((a) => a.name)]);
+    expect(Object.keys(services).filter((name) => !known.has(name))).toEqual([]);
+  });
+
+  it('starts the edge after every app is healthy and mounts the generated config', () => {
+    const edge = service('edge');
+    for (const app of apps) expect(edge.depends_on?.[app.name]).toEqual({ condition: 'service_healthy' });
+    expect(edge.volumes).toContain('./infra/edge/nginx.compose.conf:/etc/nginx/nginx.conf:ro');
+  });
+});
+
+describe('infra/edge/nginx.compose.conf', () => {
+  const committed = readFileSync(path.join(root, 'infra', 'edge', 'nginx.compose.conf'), 'utf8');
+
+  it('is what `bash infra/local/edge.sh config --compose` generates from infra/services.json', () => {
+    const generated = execFileSync(
+      process.execPath,
+      [path.join(root, 'infra', 'edge', 'render-nginx.mjs'), '--mode', 'compose'],
+      { encoding: 'utf8' },
+    );
+    expect(committed).toBe(generated);
+  });
+
+  it.each(apps.flatMap((app) => app.routes.map((route) => [route, app.name] as const)))(
+    'routes %s to %s',
+    (route, name) => {
+      const upstream = `app_${name.replace(/-/g, '_')}`;
+      const location = route.endsWith('/') ? `location ^~ ${route} {` : `location = ${route} {`;
+      const block = committed.slice(committed.indexOf(location));
+      expect(committed).toContain(location);
+      expect(block.slice(0, block.indexOf('}'))).toContain(`proxy_pass http://${upstream};`);
+      expect(committed).toContain(`server ${name}:${apps.find((a) => a.name === name)?.port} `);
+    },
+  );
+});
+
+describe('.dockerignore', () => {
+  it('keeps host builds, installs and local data out of the image build context', () => {
+    const ignored = readFileSync(path.join(root, '.dockerignore'), 'utf8').split('\n');
+    expect(ignored).toEqual(expect.arrayContaining(['**/node_modules', '**/dist', '.local', '.git']));
+  });
+});
