@@ -1,0 +1,139 @@
+import { ConfigResourceTypes, type Admin } from 'kafkajs';
+import { kafkajsOf, toKafkajsRetry, type EventsKafka } from './kafka';
+import { TOPIC_SPECS, type LogicalTopic, type TopicSpec } from './topics';
+
+async function withAdmin<T>(kafka: EventsKafka, fn: (admin: Admin) => Promise<T>): Promise<T> {
+  const admin = kafkajsOf(kafka).admin({ retry: toKafkajsRetry(kafka.retry) });
+  await admin.connect();
+  try {
+    return await fn(admin);
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+/** Options of {@link ensureTopics}. */
+export interface EnsureTopicsOptions {
+  /** Replication factor of created topics. Default -1: the broker's `default.replication.factor`. */
+  replicationFactor?: number;
+}
+
+/** What {@link ensureTopics} did. */
+export interface EnsureTopicsResult {
+  /** Topics that did not exist and were created with their spec. */
+  created: LogicalTopic[];
+  /** Compacted topics that existed with another cleanup policy and were reconfigured. */
+  repaired: LogicalTopic[];
+}
+
+/**
+ * Creates the topics that are missing, with their partition count and config, and makes sure every
+ * topic whose spec says `cleanup.policy=compact` really is compacted. Safe to call from every service
+ * at start, concurrently: a topic created meanwhile by someone else counts as existing.
+ *
+ * A compacted topic found with another policy (typically auto-created by some client with broker
+ * defaults) is reconfigured with its spec, because a state topic under `delete` would silently lose
+ * token states after the retention period. The reconfiguration uses AlterConfigs, which replaces all
+ * of that topic's overrides with the spec's entries.
+ *
+ * Producers and consumers of this package never auto-create topics, so call this before them.
+ */
+export async function ensureTopics(
+  kafka: EventsKafka,
+  specs: readonly TopicSpec[] = Object.values(TOPIC_SPECS),
+  options: EnsureTopicsOptions = {},
+): Promise<EnsureTopicsResult> {
+  return withAdmin(kafka, async (admin) => {
+    const existing = new Set(await admin.listTopics());
+    const missing = specs.filter((spec) => !existing.has(kafka.topicName(spec.topic)));
+    if (missing.length > 0) {
+      // Returns false instead of throwing when another process created them first.
+      await admin.createTopics({
+        waitForLeaders: true,
+        topics: missing.map((spec) => ({
+          topic: kafka.topicName(spec.topic),
+          numPartitions: spec.numPartitions,
+          replicationFactor: options.replicationFactor ?? -1,
+          configEntries: Object.entries(spec.config).map(([name, value]) => ({ name, value })),
+        })),
+      });
+    }
+
+    const repaired: LogicalTopic[] = [];
+    const compacted = specs.filter((spec) => spec.config['cleanup.policy'] === 'compact');
+    if (compacted.length > 0) {
+      const described = await admin.describeConfigs({
+        includeSynonyms: false,
+        resources: compacted.map((spec) => ({
+          type: ConfigResourceTypes.TOPIC,
+          name: kafka.topicName(spec.topic),
+          configNames: ['cleanup.policy'],
+        })),
+      });
+      for (const spec of compacted) {
+        const resource = described.resources.find((r) => r.resourceName === kafka.topicName(spec.topic));
+        const policy = resource?.configEntries.find((e) => e.configName === 'cleanup.policy')?.configValue;
+        if (policy === 'compact') continue;
+        kafka.logger.warn(
+          { topic: kafka.topicName(spec.topic), cleanupPolicy: policy },
+          'state topic is not compacted; applying its configuration',
+        );
+        await admin.alterConfigs({
+          validateOnly: false,
+          resources: [
+            {
+              type: ConfigResourceTypes.TOPIC,
+              name: kafka.topicName(spec.topic),
+              configEntries: Object.entries(spec.config).map(([name, value]) => ({ name, value })),
+            },
+          ],
+        });
+        repaired.push(spec.topic);
+      }
+    }
+    return { created: missing.map((spec) => spec.topic), repaired };
+  });
+}
+
+/**
+ * The effective configuration of a topic (overrides and defaults), e.g. `{'cleanup.policy': 'compact'}`.
+ */
+export async function describeTopicConfig(
+  kafka: EventsKafka,
+  topic: LogicalTopic,
+): Promise<Record<string, string>> {
+  return withAdmin(kafka, async (admin) => {
+    const described = await admin.describeConfigs({
+      includeSynonyms: false,
+      resources: [{ type: ConfigResourceTypes.TOPIC, name: kafka.topicName(topic) }],
+    });
+    const entries = described.resources[0]?.configEntries ?? [];
+    return Object.fromEntries(entries.map((e) => [e.configName, e.configValue]));
+  });
+}
+
+/** Offsets of one partition: `low` is the first offset still stored, `high` the next one to be written. */
+export interface PartitionWatermark {
+  topic: LogicalTopic;
+  partition: number;
+  low: string;
+  high: string;
+}
+
+/**
+ * The current low and high watermarks of every partition of the given topics. A reader that has
+ * consumed every partition up to `high` has seen everything written before this call.
+ */
+export async function fetchHighWatermarks(
+  kafka: EventsKafka,
+  topics: readonly LogicalTopic[],
+): Promise<PartitionWatermark[]> {
+  return withAdmin(kafka, async (admin) => {
+    const result: PartitionWatermark[] = [];
+    for (const topic of topics) {
+      const offsets = await admin.fetchTopicOffsets(kafka.topicName(topic));
+      for (const o of offsets) result.push({ topic, partition: o.partition, low: o.low, high: o.high });
+    }
+    return result;
+  });
+}

@@ -1,0 +1,86 @@
+export {
+  TOPICS,
+  TOPIC_SPECS,
+  ALL_TOPICS,
+  STATE_TOPICS,
+  DOMAIN_TOPICS,
+  isLogicalTopic,
+  isStateTopic,
+  validateTopicPrefix,
+  applyTopicPrefix,
+  stripTopicPrefix,
+} from './topics';
+export type { LogicalTopic, StateTopic, DomainTopic, TopicSpec } from './topics';
+
+export { RAW_TOKEN_MARKER, findRawTokenPath } from './schemas/raw-token-guard';
+export {
+  tokenStateSchema,
+  integrationStateSchema,
+  tokenUsageReportSchema,
+} from './schemas/auth-state.schemas';
+export type { TokenState, IntegrationState, TokenUsageReport } from './schemas/auth-state.schemas';
+export {
+  supplierRecordSchema,
+  productRecordSchema,
+  batchRecordSchema,
+  syncResultSchema,
+  ddsStatusSchema,
+  ddsChangeSchema,
+  eventEnvelopeSchema,
+  supplierEventSchema,
+  productEventSchema,
+  batchEventSchema,
+  syncEventSchema,
+  ddsEventSchema,
+  domainEventSchema,
+  DOMAIN_EVENT_TYPES,
+  EVENT_TYPES_BY_TOPIC,
+  topicForEventType,
+  createDomainEvent,
+  domainEventKey,
+} from './schemas/domain-events.schemas';
+export type {
+  SupplierRecord,
+  ProductRecord,
+  BatchRecord,
+  SyncResult,
+  DdsStatus,
+  DdsChange,
+  DomainEvent,
+  DomainEventInput,
+  DomainEventType,
+  DomainEventOf,
+  DomainEventData,
+  CreateDomainEventInput,
+} from './schemas/domain-events.schemas';
+export { schemaForTopic, validateTopicValue, stateKeyOf } from './schemas/topic-schemas';
+export type {
+  TopicSchema,
+  TopicValue,
+  TopicInput,
+  ValidationIssue,
+  TopicValidationResult,
+} from './schemas/topic-schemas';
+
+export { EventValidationError, EventHandlerError } from './errors';
+
+export { createKafka, DEFAULT_RETRY } from './kafka';
+export type { EventsKafka, CreateKafkaOptions, RetrySettings } from './kafka';
+export { ensureTopics, describeTopicConfig, fetchHighWatermarks } from './admin';
+export type { EnsureTopicsOptions, EnsureTopicsResult, PartitionWatermark } from './admin';
+export { createProducer, CORRELATION_HEADER, CONTENT_TYPE_HEADER, JSON_CONTENT_TYPE } from './producer';
+export type { EventProducer, PublishMessage, PublishOptions, CreateProducerOptions } from './producer';
+export { createConsumer, createStateReader } from './consumer';
+export type {
+  ConsumedMessage,
+  AnyConsumedMessage,
+  CreateConsumerOptions,
+  EventConsumer,
+  ConsumerStats,
+  CreateStateReaderOptions,
+  StateReader,
+} from './consumer';
+export { createCaughtUpTracker } from './caught-up';
+export type { CaughtUpTracker, LaggingPartition } from './caught-up';
+export { createRelay } from './relay';
+export type { CreateRelayOptions, RelayRunResult, Relay } from './relay';

@@ -1,0 +1,104 @@
+import { integrationStateSchema, tokenStateSchema, tokenUsageReportSchema } from './auth-state.schemas';
+
+const validToken = {
+  tokenId: 'tok_1',
+  tokenHash: 'a'.repeat(64),
+  orgId: 'org_1',
+  integrationId: 'int_1',
+  name: 'ERP sync',
+  scopes: ['integration:suppliers:write'],
+  expiresAt: null,
+  revokedAt: null,
+  createdAt: '2025-01-01T00:00:00.000Z',
+  version: 1,
+};
+
+const rawToken = `eudr_live_${'0'.repeat(48)}`;
+
+describe('TokenState', () => {
+  it('accepts a complete token state', () => {
+    expect(tokenStateSchema.parse(validToken)).toEqual(validToken);
+  });
+
+  it('accepts expiry and revocation timestamps', () => {
+    const revoked = {
+      ...validToken,
+      expiresAt: '2026-01-01T00:00:00Z',
+      revokedAt: '2025-02-01T10:00:00.000+00:00',
+    };
+    expect(tokenStateSchema.safeParse(revoked).success).toBe(true);
+  });
+
+  it('rejects a hash that is not 64 lowercase hex characters', () => {
+    expect(tokenStateSchema.safeParse({ ...validToken, tokenHash: 'A'.repeat(64) }).success).toBe(false);
+    expect(tokenStateSchema.safeParse({ ...validToken, tokenHash: 'a'.repeat(63) }).success).toBe(false);
+  });
+
+  it('rejects a version that is not a positive integer', () => {
+    expect(tokenStateSchema.safeParse({ ...validToken, version: 0 }).success).toBe(false);
+    expect(tokenStateSchema.safeParse({ ...validToken, version: 1.5 }).success).toBe(false);
+  });
+
+  it('rejects a missing field', () => {
+    const { orgId: _orgId, ...withoutOrg } = validToken;
+    const result = tokenStateSchema.safeParse(withoutOrg);
+    expect(result.success).toBe(false);
+    expect(result.error?.issues[0]?.path).toEqual(['orgId']);
+  });
+
+  it.each([
+    ['in a known field', { ...validToken, name: `copy of ${rawToken}` }],
+    ['in the scopes', { ...validToken, scopes: [rawToken] }],
+    ['in an unknown field', { ...validToken, token: rawToken }],
+    [
+      'nested in an unknown field',
+      { ...validToken, debug: { request: { headers: [`Bearer ${rawToken}`] } } },
+    ],
+    ['as a key', { ...validToken, [rawToken]: true }],
+  ])('rejects a value containing a raw token %s', (_where, value) => {
+    const result = tokenStateSchema.safeParse(value);
+    expect(result.success).toBe(false);
+    expect(result.error?.issues[0]?.message).toBe('must not contain a raw API token');
+    expect(JSON.stringify(result.error?.issues)).not.toContain(rawToken);
+  });
+
+  it('strips unknown fields from the parsed state', () => {
+    expect(tokenStateSchema.parse({ ...validToken, extra: 1 })).not.toHaveProperty('extra');
+  });
+});
+
+describe('IntegrationState', () => {
+  const valid = { integrationId: 'int_1', orgId: 'org_1', status: 'ACTIVE', version: 3 };
+
+  it('accepts an integration with and without a rate limit', () => {
+    expect(integrationStateSchema.safeParse(valid).success).toBe(true);
+    expect(integrationStateSchema.safeParse({ ...valid, rateLimitPerMinute: 100 }).success).toBe(true);
+  });
+
+  it('rejects an unknown status', () => {
+    expect(integrationStateSchema.safeParse({ ...valid, status: 'PAUSED' }).success).toBe(false);
+  });
+});
+
+describe('TokenUsageReport', () => {
+  const report = { tokenId: 'tok_1', lastUsedAt: '2025-01-01T00:00:00.000Z' };
+
+  it('accepts between 1 and 1000 reports', () => {
+    expect(tokenUsageReportSchema.safeParse({ source: 'suppliers-service', reports: [report] }).success).toBe(
+      true,
+    );
+    const full = { source: 's', reports: Array.from({ length: 1000 }, () => report) };
+    expect(tokenUsageReportSchema.safeParse(full).success).toBe(true);
+  });
+
+  it('rejects an empty or oversized batch', () => {
+    expect(tokenUsageReportSchema.safeParse({ source: 's', reports: [] }).success).toBe(false);
+    const tooMany = { source: 's', reports: Array.from({ length: 1001 }, () => report) };
+    expect(tokenUsageReportSchema.safeParse(tooMany).success).toBe(false);
+  });
+
+  it('rejects a last-used time that is not an ISO timestamp', () => {
+    const bad = { source: 's', reports: [{ tokenId: 'tok_1', lastUsedAt: 'yesterday' }] };
+    expect(tokenUsageReportSchema.safeParse(bad).success).toBe(false);
+  });
+});
