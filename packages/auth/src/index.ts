@@ -22,3 +22,19 @@ export { SCOPE_NAMES, SCOPES, MAX_SCOPES_PER_TOKEN, isScope, unknownScopes, miss
 export type { Scope, ScopeDefinition } from './scopes';
 export { evaluateTokenState } from './token-state';
 export type { TokenStateLike, IntegrationStatusLike, TokenStateCheck } from './token-state';
+export { createTokenProjection } from './token-projection';
+export type { TokenProjection, CreateTokenProjectionOptions } from './token-projection';
+export type { IntegrationStatus } from './projection-store';
+export { createAuth } from './create-auth';
+export type { Auth, CreateAuthOptions } from './create-auth';
+export { getAuthContext, findAuthContext } from './auth-context';
+export type { AuthContext } from './auth-context';
+export type { IntrospectionFallbackSettings } from './introspection-fallback';
+export {
+  createIntrospectionClient,
+  introspectionEndpoint,
+  IntrospectionError,
+  INTROSPECTION_PATH,
+  SERVICE_KEY_HEADER,
+} from './introspection.client';
+export type { IntrospectionAnswer, IntrospectFn, IntrospectionClientOptions } from './introspection.client';

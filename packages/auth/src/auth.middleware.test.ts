@@ -1,0 +1,469 @@
+import type { TokenState } from '@eudr/events';
+import { AppError, createLogger } from '@eudr/service-kit';
+import type { Request, RequestHandler, Response } from 'express';
+import { bearer, integrationState, issueToken } from '../test/helpers/auth-fixtures';
+import { findAuthContext } from './auth-context';
+import { createAuthenticator } from './auth.middleware';
+import type { ProjectionView } from './auth.middleware';
+import { createIntrospectionFallback } from './introspection-fallback';
+import { IntrospectionError } from './introspection.client';
+import type { IntrospectionAnswer } from './introspection.client';
+import { createProjectionStore } from './projection-store';
+import { generateToken } from './token-format';
+
+const logger = createLogger({ service: 'auth-test', level: 'silent' });
+const NOW = Date.parse('2025-06-01T12:00:00.000Z');
+const CHALLENGE = 'Bearer realm="eudr-integration", error="invalid_token"';
+const MAX_STALENESS_MS = 10_000;
+
+type Mode = { kind: 'answer' } | { kind: 'fail' };
+
+/**
+ * An authenticator over an in-memory projection whose freshness the test sets, and a fake
+ * introspection that answers from `authService` (what auth-service knows) or fails.
+ */
+function setup() {
+  let now = NOW;
+  const store = createProjectionStore();
+  const freshness = { caughtUp: true, msSinceLastFetch: 5 };
+  const projection: ProjectionView = {
+    findByHash: (hash) => store.findByHash(hash),
+    integrationStatus: (id) => store.integrationStatus(id),
+    isCaughtUp: () => freshness.caughtUp,
+    msSinceLastFetch: () => freshness.msSinceLastFetch,
+  };
+  const authService = new Map<string, IntrospectionAnswer>();
+  const introspection: { mode: Mode; calls: string[] } = { mode: { kind: 'answer' }, calls: [] };
+  const fallback = createIntrospectionFallback({
+    introspect: async (tokenHash) => {
+      introspection.calls.push(tokenHash);
+      if (introspection.mode.kind === 'fail') throw new IntrospectionError('introspection request failed');
+      return authService.get(tokenHash) ?? { active: false };
+    },
+    projection: store,
+    clock: () => now,
+    logger,
+  });
+  const used: { tokenId: string; atMs: number }[] = [];
+  const auth = createAuthenticator({
+    projection,
+    fallback,
+    usage: { record: (tokenId, atMs) => used.push({ tokenId, atMs }) },
+    maxStalenessMs: MAX_STALENESS_MS,
+    clock: () => now,
+    logger,
+  });
+  store.applyIntegration(integrationState());
+  return {
+    auth,
+    store,
+    freshness,
+    authService,
+    introspection,
+    used,
+    advance(ms: number) {
+      now += ms;
+    },
+    /** A token known to the projection (and to auth-service). */
+    known(overrides: Partial<TokenState> = {}) {
+      const issued = issueToken(overrides);
+      store.applyToken(issued.state);
+      authService.set(issued.state.tokenHash, {
+        active: true,
+        token: issued.state,
+        integration: integrationState(),
+      });
+      return issued;
+    },
+  };
+}
+
+function requestWith(authorization?: string | string[]): Request {
+  const values =
+    authorization === undefined ? undefined : Array.isArray(authorization) ? authorization : [authorization];
+  return { headersDistinct: values === undefined ? {} : { authorization: values } } as unknown as Request;
+}
+
+/** Runs a middleware and resolves with what it passed to `next` (undefined when it let the request through). */
+function run(handler: RequestHandler, req: Request): Promise<unknown> {
+  return new Promise((resolve, reject) => {
+    try {
+      void handler(req, {} as Response, (err?: unknown) => resolve(err));
+    } catch (err) {
+      reject(err);
+    }
+  });
+}
+
+async function expectAuthError(promise: Promise<unknown>, code: string, status: number, challenge?: string) {
+  const err = await promise;
+  expect(err).toBeInstanceOf(AppError);
+  const appError = err as AppError;
+  expect({ code: appError.code, status: appError.status }).toEqual({ code, status });
+  expect(appError.headers['WWW-Authenticate']).toBe(challenge);
+  return appError;
+}
+
+describe('authenticate with a current projection', () => {
+  it('rejects a request without an Authorization header with AUTHENTICATION_REQUIRED', async () => {
+    const { auth } = setup();
+    await expectAuthError(
+      run(auth.authenticate, requestWith()),
+      'AUTHENTICATION_REQUIRED',
+      401,
+      'Bearer realm="eudr-integration"',
+    );
+  });
+
+  it('rejects Basic credentials, a malformed token and repeated headers with INVALID_TOKEN_FORMAT', async () => {
+    const { auth, known } = setup();
+    const { raw } = known();
+    for (const value of [
+      'Basic dXNlcjpwYXNz',
+      'Bearer eudr_live_123',
+      [bearer(raw.token), bearer(raw.token)],
+    ]) {
+      await expectAuthError(
+        run(auth.authenticate, requestWith(value)),
+        'INVALID_TOKEN_FORMAT',
+        401,
+        CHALLENGE,
+      );
+    }
+  });
+
+  it('accepts the scheme in lower case', async () => {
+    const { auth, known } = setup();
+    const { raw } = known();
+    expect(await run(auth.authenticate, requestWith(`bearer ${raw.token}`))).toBeUndefined();
+  });
+
+  it('rejects a token whose checksum fails with INVALID_TOKEN without asking auth-service', async () => {
+    const { auth, introspection } = setup();
+    const { token } = generateToken();
+    const broken = token.slice(0, -1) + (token.endsWith('0') ? '1' : '0');
+    await expectAuthError(
+      run(auth.authenticate, requestWith(bearer(broken))),
+      'INVALID_TOKEN',
+      401,
+      CHALLENGE,
+    );
+    expect(introspection.calls).toHaveLength(0);
+  });
+
+  it('lets a known live token through from memory alone, attaching its context and recording its use', () => {
+    const { auth, known, introspection, used } = setup();
+    const { raw, state } = known();
+    const req = requestWith(bearer(raw.token));
+    let nextArgs: unknown[] | undefined;
+    // A hit is decided synchronously: next() has run before authenticate returns.
+    void auth.authenticate(req, {} as Response, (...args: unknown[]) => {
+      nextArgs = args;
+    });
+    expect(nextArgs).toEqual([]);
+    expect(findAuthContext(req)).toEqual({
+      tokenId: state.tokenId,
+      orgId: 'org_a',
+      integrationId: 'int_a',
+      scopes: ['integration:suppliers:read', 'integration:suppliers:write'],
+    });
+    expect(used).toEqual([{ tokenId: state.tokenId, atMs: NOW }]);
+    expect(introspection.calls).toHaveLength(0);
+  });
+
+  it('rejects a revoked token with TOKEN_REVOKED, before expiry and integration status', async () => {
+    const { auth, known, store } = setup();
+    store.applyIntegration(integrationState({ status: 'INACTIVE', version: 2 }));
+    const { raw } = known({ revokedAt: '2025-05-01T00:00:00.000Z', expiresAt: '2025-05-02T00:00:00.000Z' });
+    await expectAuthError(
+      run(auth.authenticate, requestWith(bearer(raw.token))),
+      'TOKEN_REVOKED',
+      401,
+      CHALLENGE,
+    );
+  });
+
+  it('rejects an expired token with TOKEN_EXPIRED, from the expiry instant on', async () => {
+    const { auth, known, advance } = setup();
+    const { raw } = known({ expiresAt: new Date(NOW + 1_000).toISOString() });
+    expect(await run(auth.authenticate, requestWith(bearer(raw.token)))).toBeUndefined();
+    advance(1_000);
+    await expectAuthError(
+      run(auth.authenticate, requestWith(bearer(raw.token))),
+      'TOKEN_EXPIRED',
+      401,
+      CHALLENGE,
+    );
+  });
+
+  it('rejects the token of an inactive integration with 403 INTEGRATION_INACTIVE and no challenge', async () => {
+    const { auth, known, store } = setup();
+    const { raw } = known();
+    store.applyIntegration(integrationState({ status: 'INACTIVE', version: 2 }));
+    await expectAuthError(
+      run(auth.authenticate, requestWith(bearer(raw.token))),
+      'INTEGRATION_INACTIVE',
+      403,
+      undefined,
+    );
+    store.applyIntegration(integrationState({ status: 'ACTIVE', version: 3 }));
+    expect(await run(auth.authenticate, requestWith(bearer(raw.token)))).toBeUndefined();
+  });
+
+  it('asks auth-service about a hash the projection lacks, then serves it from memory', async () => {
+    const { auth, authService, introspection, store } = setup();
+    const fresh = issueToken();
+    authService.set(fresh.state.tokenHash, {
+      active: true,
+      token: fresh.state,
+      integration: integrationState(),
+    });
+    expect(await run(auth.authenticate, requestWith(bearer(fresh.raw.token)))).toBeUndefined();
+    expect(introspection.calls).toEqual([fresh.state.tokenHash]);
+    expect(store.findByHash(fresh.state.tokenHash)).toEqual(fresh.state);
+    expect(await run(auth.authenticate, requestWith(bearer(fresh.raw.token)))).toBeUndefined();
+    expect(introspection.calls).toHaveLength(1);
+  });
+
+  it('rejects an unknown hash with INVALID_TOKEN and remembers it for the next request', async () => {
+    const { auth, introspection } = setup();
+    const { token } = generateToken();
+    await expectAuthError(
+      run(auth.authenticate, requestWith(bearer(token))),
+      'INVALID_TOKEN',
+      401,
+      CHALLENGE,
+    );
+    await expectAuthError(
+      run(auth.authenticate, requestWith(bearer(token))),
+      'INVALID_TOKEN',
+      401,
+      CHALLENGE,
+    );
+    expect(introspection.calls).toHaveLength(1);
+  });
+
+  it('keeps the projection’s word (INVALID_TOKEN) for a miss when auth-service cannot answer', async () => {
+    const { auth, introspection } = setup();
+    introspection.mode = { kind: 'fail' };
+    await expectAuthError(
+      run(auth.authenticate, requestWith(bearer(generateToken().token))),
+      'INVALID_TOKEN',
+      401,
+      CHALLENGE,
+    );
+    expect(introspection.calls).toHaveLength(1);
+  });
+
+  it('asks auth-service when a known token’s integration has not arrived yet', async () => {
+    const { auth, store, authService, introspection } = setup();
+    const { raw, state } = issueToken({ integrationId: 'int_new' });
+    store.applyToken(state);
+    authService.set(state.tokenHash, {
+      active: true,
+      token: state,
+      integration: integrationState({ integrationId: 'int_new' }),
+    });
+    expect(await run(auth.authenticate, requestWith(bearer(raw.token)))).toBeUndefined();
+    expect(introspection.calls).toHaveLength(1);
+    expect(store.integrationStatus('int_new')?.status).toBe('ACTIVE');
+  });
+});
+
+describe('authenticate under a flood of unknown tokens', () => {
+  it('asks auth-service at most eight times at once; the rest get INVALID_TOKEN without a call', async () => {
+    const store = createProjectionStore();
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const calls: string[] = [];
+    const fallback = createIntrospectionFallback({
+      introspect: async (tokenHash) => {
+        calls.push(tokenHash);
+        await gate;
+        return { active: false };
+      },
+      projection: store,
+      clock: () => NOW,
+      logger,
+    });
+    const auth = createAuthenticator({
+      projection: { ...store, isCaughtUp: () => true, msSinceLastFetch: () => 0 },
+      fallback,
+      usage: { record: () => undefined },
+      maxStalenessMs: MAX_STALENESS_MS,
+      clock: () => NOW,
+      logger,
+    });
+    const outcomes = Array.from({ length: 100 }, () =>
+      run(auth.authenticate, requestWith(bearer(generateToken().token))),
+    );
+    expect(calls).toHaveLength(8);
+    release();
+    const errors = (await Promise.all(outcomes)) as AppError[];
+    expect(errors.every((err) => err.code === 'INVALID_TOKEN')).toBe(true);
+    expect(calls).toHaveLength(8);
+    expect(fallback.stats().busyRejections).toBe(92);
+  });
+});
+
+describe('authenticate with a projection that is not current', () => {
+  it('answers 503 AUTH_UNAVAILABLE when the projection is stale and auth-service fails, even for a known token', async () => {
+    const { auth, known, freshness, introspection } = setup();
+    const { raw } = known();
+    freshness.msSinceLastFetch = MAX_STALENESS_MS + 1;
+    introspection.mode = { kind: 'fail' };
+    const err = await expectAuthError(
+      run(auth.authenticate, requestWith(bearer(raw.token))),
+      'AUTH_UNAVAILABLE',
+      503,
+      undefined,
+    );
+    expect(err.headers['Retry-After']).toBe('1');
+    expect(introspection.calls).toHaveLength(1);
+  });
+
+  it('trusts a projection exactly up to the staleness bound', async () => {
+    const { auth, known, freshness, introspection } = setup();
+    const { raw } = known();
+    introspection.mode = { kind: 'fail' };
+    freshness.msSinceLastFetch = MAX_STALENESS_MS;
+    expect(await run(auth.authenticate, requestWith(bearer(raw.token)))).toBeUndefined();
+    expect(auth.isTrusted()).toBe(true);
+    freshness.msSinceLastFetch = MAX_STALENESS_MS + 1;
+    expect(auth.isTrusted()).toBe(false);
+  });
+
+  it('decides from auth-service when the projection is stale: a revocation it missed is enforced', async () => {
+    const { auth, known, freshness, authService, introspection } = setup();
+    const { raw, state } = known();
+    freshness.msSinceLastFetch = Infinity;
+    authService.set(state.tokenHash, {
+      active: true,
+      token: { ...state, revokedAt: '2025-06-01T11:59:00.000Z', version: 2 },
+      integration: integrationState(),
+    });
+    await expectAuthError(
+      run(auth.authenticate, requestWith(bearer(raw.token))),
+      'TOKEN_REVOKED',
+      401,
+      CHALLENGE,
+    );
+    expect(introspection.calls).toHaveLength(1);
+  });
+
+  it('reuses a positive answer for one second while stale, then asks again', async () => {
+    const { auth, known, freshness, introspection, advance } = setup();
+    const { raw } = known();
+    freshness.msSinceLastFetch = MAX_STALENESS_MS * 2;
+    expect(await run(auth.authenticate, requestWith(bearer(raw.token)))).toBeUndefined();
+    advance(999);
+    expect(await run(auth.authenticate, requestWith(bearer(raw.token)))).toBeUndefined();
+    expect(introspection.calls).toHaveLength(1);
+    advance(1);
+    introspection.mode = { kind: 'fail' };
+    await expectAuthError(
+      run(auth.authenticate, requestWith(bearer(raw.token))),
+      'AUTH_UNAVAILABLE',
+      503,
+      undefined,
+    );
+    expect(introspection.calls).toHaveLength(2);
+  });
+
+  it('validates through auth-service before the projection has caught up', async () => {
+    const { auth, known, freshness, introspection } = setup();
+    const { raw } = known();
+    freshness.caughtUp = false;
+    expect(await run(auth.authenticate, requestWith(bearer(raw.token)))).toBeUndefined();
+    expect(introspection.calls).toHaveLength(1);
+    await expectAuthError(
+      run(auth.authenticate, requestWith(bearer(generateToken().token))),
+      'INVALID_TOKEN',
+      401,
+      CHALLENGE,
+    );
+    introspection.mode = { kind: 'fail' };
+    await expectAuthError(
+      run(auth.authenticate, requestWith(bearer(generateToken().token))),
+      'AUTH_UNAVAILABLE',
+      503,
+      undefined,
+    );
+  });
+
+  it('answers AUTH_UNAVAILABLE rather than INVALID_TOKEN when stale and the concurrency bound is full', async () => {
+    const store = createProjectionStore();
+    const fallback = createIntrospectionFallback({
+      introspect: () => new Promise<IntrospectionAnswer>(() => undefined),
+      projection: store,
+      clock: () => NOW,
+      logger,
+      maxConcurrent: 1,
+    });
+    const auth = createAuthenticator({
+      projection: { ...store, isCaughtUp: () => true, msSinceLastFetch: () => Infinity },
+      fallback,
+      usage: { record: () => undefined },
+      maxStalenessMs: MAX_STALENESS_MS,
+      clock: () => NOW,
+      logger,
+    });
+    void run(auth.authenticate, requestWith(bearer(generateToken().token)));
+    await expectAuthError(
+      run(auth.authenticate, requestWith(bearer(generateToken().token))),
+      'AUTH_UNAVAILABLE',
+      503,
+      undefined,
+    );
+  });
+});
+
+describe('requireScopes', () => {
+  async function authenticated(scopes: string[]) {
+    const context = setup();
+    const { raw } = context.known({ scopes });
+    const req = requestWith(bearer(raw.token));
+    expect(await run(context.auth.authenticate, req)).toBeUndefined();
+    return { ...context, req };
+  }
+
+  it('lets a token with every required scope through', async () => {
+    const { auth, req } = await authenticated(['integration:suppliers:write', 'integration:suppliers:read']);
+    expect(await run(auth.requireScopes('integration:suppliers:write'), req)).toBeUndefined();
+  });
+
+  it('rejects a missing scope with 403 INSUFFICIENT_SCOPES naming it, and a challenge listing what the route needs', async () => {
+    const { auth, req } = await authenticated(['integration:suppliers:write']);
+    const err = await expectAuthError(
+      run(auth.requireScopes('integration:suppliers:read', 'integration:suppliers:write'), req),
+      'INSUFFICIENT_SCOPES',
+      403,
+      'Bearer realm="eudr-integration", error="insufficient_scope", scope="integration:suppliers:read integration:suppliers:write"',
+    );
+    expect(err.message).toContain('integration:suppliers:read');
+    expect(err.message).not.toContain('integration:suppliers:write');
+  });
+
+  it('matches scopes exactly: write does not imply read', async () => {
+    const { auth, req } = await authenticated(['integration:suppliers:write']);
+    await expectAuthError(
+      run(auth.requireScopes('integration:suppliers:read'), req),
+      'INSUFFICIENT_SCOPES',
+      403,
+      'Bearer realm="eudr-integration", error="insufficient_scope", scope="integration:suppliers:read"',
+    );
+  });
+
+  it('throws when authenticate did not run, and refuses unknown scope names up front', async () => {
+    const { auth } = setup();
+    await expect(run(auth.requireScopes('integration:suppliers:read'), requestWith())).rejects.toThrow(
+      /authenticate/,
+    );
+    expect(() => auth.requireScopes('integration:everything' as 'integration:suppliers:read')).toThrow(
+      TypeError,
+    );
+    expect(() => auth.requireScopes()).toThrow(TypeError);
+  });
+});

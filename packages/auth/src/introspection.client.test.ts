@@ -1,0 +1,96 @@
+import { integrationState, issueToken } from '../test/helpers/auth-fixtures';
+import { IntrospectionError, createIntrospectionClient, introspectionEndpoint } from './introspection.client';
+
+interface SeenCall {
+  url: string;
+  init: RequestInit | undefined;
+}
+
+/** A fetch that records its calls and answers with `status` and `body`. */
+function fakeFetch(status: number, body: unknown, seen: SeenCall[] = []): typeof fetch {
+  return (async (input: string | URL | Request, init?: RequestInit) => {
+    seen.push({ url: String(input), init });
+    return new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json' } });
+  }) as typeof fetch;
+}
+
+describe('introspectionEndpoint', () => {
+  it('appends the introspection path to a base URL and keeps a full endpoint URL as it is', () => {
+    expect(introspectionEndpoint('http://127.0.0.1:4001')).toBe('http://127.0.0.1:4001/internal/introspect');
+    expect(introspectionEndpoint('http://auth-service:4001/')).toBe(
+      'http://auth-service:4001/internal/introspect',
+    );
+    expect(introspectionEndpoint('http://127.0.0.1:4001/internal/introspect')).toBe(
+      'http://127.0.0.1:4001/internal/introspect',
+    );
+  });
+});
+
+describe('the introspection client', () => {
+  it('posts the hash with the service key and returns a positive answer', async () => {
+    const { state } = issueToken();
+    const seen: SeenCall[] = [];
+    const introspect = createIntrospectionClient({
+      url: 'http://127.0.0.1:4001',
+      serviceKey: 'service-key-1',
+      fetch: fakeFetch(200, { active: true, token: state, integration: integrationState() }, seen),
+    });
+    expect(await introspect(state.tokenHash)).toEqual({
+      active: true,
+      token: state,
+      integration: integrationState(),
+    });
+    expect(seen).toHaveLength(1);
+    expect(seen[0]?.url).toBe('http://127.0.0.1:4001/internal/introspect');
+    expect(seen[0]?.init?.method).toBe('POST');
+    expect(new Headers(seen[0]?.init?.headers).get('x-service-key')).toBe('service-key-1');
+    expect(JSON.parse(String(seen[0]?.init?.body))).toEqual({ tokenHash: state.tokenHash });
+    expect(seen[0]?.init?.signal).toBeInstanceOf(AbortSignal);
+  });
+
+  it('returns a negative answer for an unknown hash', async () => {
+    const introspect = createIntrospectionClient({
+      url: 'http://x',
+      serviceKey: 'k',
+      fetch: fakeFetch(200, { active: false }),
+    });
+    expect(await introspect('a'.repeat(64))).toEqual({ active: false });
+  });
+
+  it.each([
+    ['a non-200 status', 500, { active: false }],
+    ['a rejected service key', 401, { error: 'INVALID_SERVICE_KEY' }],
+    ['a body that does not fit', 200, { active: 'yes' }],
+    ['a positive answer without the integration', 200, { active: true, token: issueToken().state }],
+  ])('fails on %s', async (_name, status, body) => {
+    const introspect = createIntrospectionClient({
+      url: 'http://x',
+      serviceKey: 'k',
+      fetch: fakeFetch(status, body),
+    });
+    await expect(introspect(issueToken().state.tokenHash)).rejects.toBeInstanceOf(IntrospectionError);
+  });
+
+  it('fails when the answer is about another token', async () => {
+    const { state } = issueToken();
+    const introspect = createIntrospectionClient({
+      url: 'http://x',
+      serviceKey: 'k',
+      fetch: fakeFetch(200, { active: true, token: state, integration: integrationState() }),
+    });
+    await expect(introspect(issueToken().state.tokenHash)).rejects.toThrow('another token');
+  });
+
+  it('fails when the network call fails or times out', async () => {
+    const introspect = createIntrospectionClient({
+      url: 'http://x',
+      serviceKey: 'k',
+      timeoutMs: 20,
+      fetch: ((_url: string, init?: RequestInit) =>
+        new Promise((_resolve, reject) => {
+          init?.signal?.addEventListener('abort', () => reject(init.signal?.reason));
+        })) as typeof fetch,
+    });
+    await expect(introspect('a'.repeat(64))).rejects.toBeInstanceOf(IntrospectionError);
+  });
+});

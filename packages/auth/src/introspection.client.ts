@@ -1,0 +1,94 @@
+import { integrationStateSchema, tokenStateSchema } from '@eudr/events';
+import type { IntegrationState, TokenState } from '@eudr/events';
+import { z } from 'zod';
+
+/** auth-service's answer for one token hash: its current state, or `active: false` for an unknown hash. */
+export type IntrospectionAnswer =
+  { active: true; token: TokenState; integration: IntegrationState } | { active: false };
+
+/** Asks auth-service about one token hash. Rejects with {@link IntrospectionError} when it cannot tell. */
+export type IntrospectFn = (tokenHash: string) => Promise<IntrospectionAnswer>;
+
+/** The introspection call failed: network error, timeout, non-200 status or an answer that does not fit. */
+export class IntrospectionError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'IntrospectionError';
+  }
+}
+
+/** The path of auth-service's internal introspection endpoint. */
+export const INTROSPECTION_PATH = '/internal/introspect';
+
+/** The header carrying the service key of internal calls. */
+export const SERVICE_KEY_HEADER = 'X-Service-Key';
+
+const answerSchema = z.union([
+  z.object({ active: z.literal(true), token: tokenStateSchema, integration: integrationStateSchema }),
+  z.object({ active: z.literal(false) }),
+]);
+
+/** Options of {@link createIntrospectionClient}. */
+export interface IntrospectionClientOptions {
+  /**
+   * auth-service's base URL (e.g. `http://auth-service:4001`), to which `/internal/introspect` is
+   * appended, or the full endpoint URL (ending in `/internal/introspect`), used as is.
+   */
+  url: string;
+  /** Sent as `X-Service-Key`. */
+  serviceKey: string;
+  /** Abort the call after this long. Default 1000. */
+  timeoutMs?: number;
+  /** The fetch implementation; default the global one. */
+  fetch?: typeof fetch;
+}
+
+/** The endpoint URL for a base or full URL; see {@link IntrospectionClientOptions.url}. */
+export function introspectionEndpoint(url: string): string {
+  const parsed = new URL(url);
+  if (!parsed.pathname.replace(/\/+$/, '').endsWith(INTROSPECTION_PATH)) {
+    parsed.pathname = parsed.pathname.replace(/\/+$/, '') + INTROSPECTION_PATH;
+  }
+  return parsed.toString();
+}
+
+/**
+ * Creates the HTTP client of the introspection endpoint: `POST {tokenHash}` with `X-Service-Key`, one
+ * attempt bounded by `timeoutMs` (no retry: the caller is an API request waiting on the answer). Only
+ * a 200 with a well-formed body counts; a positive answer must be about the hash asked for.
+ */
+export function createIntrospectionClient(options: IntrospectionClientOptions): IntrospectFn {
+  const endpoint = introspectionEndpoint(options.url);
+  const timeoutMs = options.timeoutMs ?? 1_000;
+  const doFetch = options.fetch ?? globalThis.fetch;
+
+  return async (tokenHash) => {
+    let response: Response;
+    let body: unknown;
+    try {
+      response = await doFetch(endpoint, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', [SERVICE_KEY_HEADER]: options.serviceKey },
+        body: JSON.stringify({ tokenHash }),
+        signal: AbortSignal.timeout(timeoutMs),
+      });
+      // Read the body in any case, so the connection can be reused.
+      body = await response.json().catch(() => undefined);
+    } catch (err) {
+      throw new IntrospectionError('introspection request failed', { cause: err });
+    }
+    if (response.status !== 200) {
+      throw new IntrospectionError(`introspection answered ${response.status}`);
+    }
+    const parsed = answerSchema.safeParse(body);
+    if (!parsed.success) throw new IntrospectionError('introspection answer does not match its schema');
+    const answer = parsed.data;
+    if (answer.active && answer.token.tokenHash !== tokenHash) {
+      throw new IntrospectionError('introspection answered about another token');
+    }
+    if (answer.active && answer.integration.integrationId !== answer.token.integrationId) {
+      throw new IntrospectionError("introspection answered with another token's integration");
+    }
+    return answer;
+  };
+}

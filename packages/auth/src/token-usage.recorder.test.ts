@@ -1,0 +1,135 @@
+import type { TokenUsageReport } from '@eudr/events';
+import { createLogger } from '@eudr/service-kit';
+import { createUsageRecorder } from './token-usage.recorder';
+
+const logger = createLogger({ service: 'auth-test', level: 'silent' });
+const T0 = Date.parse('2025-06-01T12:00:00.000Z');
+
+function setup(maxPending?: number) {
+  const published: TokenUsageReport[][] = [];
+  const failure: { next: Error | null } = { next: null };
+  const recorder = createUsageRecorder({
+    source: 'suppliers-service@host-1',
+    logger,
+    ...(maxPending === undefined ? {} : { maxPending }),
+    publish: async (reports) => {
+      if (failure.next) {
+        const err = failure.next;
+        failure.next = null;
+        throw err;
+      }
+      published.push(reports);
+    },
+  });
+  return { recorder, published, failure };
+}
+
+const at = (ms: number) => new Date(T0 + ms).toISOString();
+
+describe('the usage recorder', () => {
+  it('keeps only the latest use of each token and reports them in one flush', async () => {
+    const { recorder, published } = setup();
+    recorder.record('tok_1', T0 + 10);
+    recorder.record('tok_1', T0 + 30);
+    recorder.record('tok_1', T0 + 20);
+    recorder.record('tok_2', T0 + 5);
+    expect(recorder.pending()).toBe(2);
+    await recorder.flush();
+    expect(published).toEqual([
+      [
+        {
+          source: 'suppliers-service@host-1',
+          reports: [
+            { tokenId: 'tok_1', lastUsedAt: at(30) },
+            { tokenId: 'tok_2', lastUsedAt: at(5) },
+          ],
+        },
+      ],
+    ]);
+    expect(recorder.pending()).toBe(0);
+  });
+
+  it('sends nothing when nothing was used', async () => {
+    const { recorder, published } = setup();
+    await recorder.flush();
+    expect(published).toEqual([]);
+  });
+
+  it('splits a large flush into reports of at most 1000 tokens', async () => {
+    const { recorder, published } = setup();
+    for (let i = 0; i < 2_500; i++) recorder.record(`tok_${i}`, T0);
+    await recorder.flush();
+    expect(published).toHaveLength(1);
+    expect(published[0]?.map((report) => report.reports.length)).toEqual([1_000, 1_000, 500]);
+  });
+
+  it('keeps the data of a failed flush, merged with later uses, for the next flush', async () => {
+    const { recorder, published, failure } = setup();
+    recorder.record('tok_1', T0 + 10);
+    recorder.record('tok_2', T0 + 10);
+    failure.next = new Error('broker unavailable');
+    await recorder.flush();
+    expect(published).toEqual([]);
+    expect(recorder.pending()).toBe(2);
+    recorder.record('tok_1', T0 + 50);
+    recorder.record('tok_3', T0 + 60);
+    await recorder.flush();
+    const reported = [...(published[0]?.[0]?.reports ?? [])].sort((a, b) =>
+      a.tokenId.localeCompare(b.tokenId),
+    );
+    expect(reported).toEqual([
+      { tokenId: 'tok_1', lastUsedAt: at(50) },
+      { tokenId: 'tok_2', lastUsedAt: at(10) },
+      { tokenId: 'tok_3', lastUsedAt: at(60) },
+    ]);
+  });
+
+  it('bounds the pending map: new tokens beyond the bound are dropped and counted', async () => {
+    const { recorder, published, failure } = setup(2);
+    recorder.record('tok_1', T0);
+    recorder.record('tok_2', T0);
+    recorder.record('tok_3', T0);
+    recorder.record('tok_1', T0 + 1);
+    expect(recorder.pending()).toBe(2);
+    expect(recorder.dropped()).toBe(1);
+    failure.next = new Error('broker unavailable');
+    await recorder.flush();
+    recorder.record('tok_4', T0);
+    expect(recorder.pending()).toBe(2);
+    await recorder.flush();
+    expect(published[0]?.[0]?.reports.map((entry) => entry.tokenId)).toEqual(['tok_1', 'tok_2']);
+    expect(recorder.dropped()).toBe(2);
+  });
+
+  it('flushes what is pending when stopped', async () => {
+    const { recorder, published } = setup();
+    recorder.start();
+    recorder.record('tok_1', T0);
+    await recorder.stop();
+    expect(published).toHaveLength(1);
+  });
+
+  it('flushes on its own every interval', async () => {
+    jest.useFakeTimers();
+    try {
+      const published: TokenUsageReport[][] = [];
+      const recorder = createUsageRecorder({
+        source: 's',
+        logger,
+        flushIntervalMs: 5_000,
+        publish: async (reports) => {
+          published.push(reports);
+        },
+      });
+      recorder.start();
+      recorder.record('tok_1', T0);
+      await jest.advanceTimersByTimeAsync(4_999);
+      expect(published).toHaveLength(0);
+      await jest.advanceTimersByTimeAsync(1);
+      expect(published).toHaveLength(1);
+      await recorder.stop();
+    } finally {
+      jest.useRealTimers();
+    }
+  });
+});
