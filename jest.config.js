@@ -14,6 +14,8 @@ const projects = ['packages', 'apps'].flatMap((group) => {
 
 module.exports = {
   projects,
+  // Project configs cannot set the timeout in a multi-project run; integration tests need more than 5 s.
+  testTimeout: 30_000,
   globalSetup: '<rootDir>/packages/testkit/src/jest-global-setup.ts',
   globalTeardown: '<rootDir>/packages/testkit/src/jest-global-teardown.ts',
 };

@@ -1,0 +1,127 @@
+import { z } from 'zod';
+import { ConfigError, baseConfigSchema, envBoolean, envInteger, envList, envUrl, loadConfig } from './config';
+
+const validEnv = {
+  PORT: '3001',
+  MONGO_URL: 'mongodb://127.0.0.1:27017/suppliers',
+  KAFKA_BROKERS: '127.0.0.1:9092, 127.0.0.1:9093',
+};
+
+function configErrorOf(fn: () => unknown): ConfigError {
+  try {
+    fn();
+  } catch (err) {
+    if (err instanceof ConfigError) return err;
+    throw err;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+describe('loadConfig with the base schema', () => {
+  it('parses and coerces a valid environment, applying defaults', () => {
+    expect(loadConfig(baseConfigSchema, validEnv)).toEqual({
+      PORT: 3001,
+      HOST: '127.0.0.1',
+      LOG_LEVEL: 'info',
+      NODE_ENV: 'development',
+      SHUTDOWN_TIMEOUT_MS: 10_000,
+      MONGO_URL: 'mongodb://127.0.0.1:27017/suppliers',
+      KAFKA_BROKERS: ['127.0.0.1:9092', '127.0.0.1:9093'],
+      KAFKA_TOPIC_PREFIX: '',
+    });
+  });
+
+  it('treats empty variables as unset so defaults apply', () => {
+    expect(loadConfig(baseConfigSchema, { ...validEnv, HOST: '', LOG_LEVEL: '' })).toMatchObject({
+      HOST: '127.0.0.1',
+      LOG_LEVEL: 'info',
+    });
+  });
+
+  it('reports every bad variable at once, one line each, with what was given', () => {
+    const error = configErrorOf(() =>
+      loadConfig(baseConfigSchema, {
+        PORT: 'abc',
+        LOG_LEVEL: 'loud',
+        SHUTDOWN_TIMEOUT_MS: '-5',
+        KAFKA_BROKERS: 'localhost',
+      }),
+    );
+    expect(error.issues.map((issue) => issue.variable)).toEqual([
+      'PORT',
+      'LOG_LEVEL',
+      'SHUTDOWN_TIMEOUT_MS',
+      'MONGO_URL',
+      'KAFKA_BROKERS',
+    ]);
+    const lines = error.message.split('\n');
+    expect(lines[0]).toBe('Invalid configuration (5 variables):');
+    expect(lines).toContain('  PORT: expected a number between 1 and 65535, got "abc"');
+    expect(lines).toContain(
+      '  LOG_LEVEL: expected one of fatal, error, warn, info, debug, trace, silent, got "loud"',
+    );
+    expect(lines).toContain('  SHUTDOWN_TIMEOUT_MS: expected an integer between 0 and 600000, got "-5"');
+    expect(lines).toContain(
+      '  MONGO_URL: is required but not set; expected a mongodb:// or mongodb+srv:// URL',
+    );
+    expect(lines).toContain(
+      '  KAFKA_BROKERS: expected a comma-separated list of host:port brokers, got "localhost"',
+    );
+  });
+
+  it('rejects a port out of range and a fractional port', () => {
+    expect(configErrorOf(() => loadConfig(baseConfigSchema, { ...validEnv, PORT: '70000' })).issues).toEqual([
+      { variable: 'PORT', message: 'expected a number between 1 and 65535, got "70000"' },
+    ]);
+    expect(
+      configErrorOf(() => loadConfig(baseConfigSchema, { ...validEnv, PORT: '80.5' })).issues[0]?.variable,
+    ).toBe('PORT');
+  });
+
+  it('never echoes secret values, and masks credentials in URLs', () => {
+    const schema = baseConfigSchema.extend({ ADMIN_JWT_SECRET: z.string().min(32) });
+    const error = configErrorOf(() =>
+      loadConfig(schema, {
+        ...validEnv,
+        MONGO_URL: 'http://user:hunter2@db',
+        ADMIN_JWT_SECRET: 'short-secret',
+      }),
+    );
+    expect(error.message).not.toContain('hunter2');
+    expect(error.message).not.toContain('short-secret');
+    expect(error.message).toContain(
+      'MONGO_URL: expected a mongodb:// or mongodb+srv:// URL, got "http://***@db"',
+    );
+    expect(error.message).toContain('ADMIN_JWT_SECRET: must be at least 32 characters, got (hidden)');
+  });
+
+  it('does not parse at import: a schema can be loaded many times with different envs', () => {
+    expect(loadConfig(baseConfigSchema, { ...validEnv, PORT: '1' }).PORT).toBe(1);
+    expect(loadConfig(baseConfigSchema, { ...validEnv, PORT: '2' }).PORT).toBe(2);
+  });
+});
+
+describe('env field helpers', () => {
+  it('reads booleans as words, so "false" is false', () => {
+    const schema = z.object({ A: envBoolean(), B: envBoolean(true), C: envBoolean(false) });
+    expect(loadConfig(schema, { A: 'false', C: 'YES' })).toEqual({ A: false, B: true, C: true });
+    expect(configErrorOf(() => loadConfig(schema, { A: 'maybe' })).issues).toEqual([
+      { variable: 'A', message: 'expected true or false, got "maybe"' },
+    ]);
+  });
+
+  it('splits lists, drops empty items and applies a fallback', () => {
+    const schema = z.object({ L: envList(), M: envList({ fallback: ['x'] }) });
+    expect(loadConfig(schema, { L: ' a, ,b ' })).toEqual({ L: ['a', 'b'], M: ['x'] });
+  });
+
+  it('checks integer bounds and URL schemes', () => {
+    const schema = z.object({ N: envInteger({ min: 1 }), U: envUrl(['http:', 'https:']) });
+    expect(loadConfig(schema, { N: '7', U: 'https://auth:3000' })).toEqual({ N: 7, U: 'https://auth:3000' });
+    const error = configErrorOf(() => loadConfig(schema, { N: '0', U: 'ftp://x' }));
+    expect(error.issues).toEqual([
+      { variable: 'N', message: 'expected an integer of at least 1, got "0"' },
+      { variable: 'U', message: 'expected a URL starting with http:// or https://, got "ftp://x"' },
+    ]);
+  });
+});

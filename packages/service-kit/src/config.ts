@@ -1,0 +1,194 @@
+import { z } from 'zod';
+import { describeIssue, hasCustomMessage, receivedType } from './zod-issues';
+
+/** The environment as a plain map, e.g. `process.env`. */
+export type Env = Readonly<Record<string, string | undefined>>;
+
+/** One bad environment variable. */
+export interface ConfigIssue {
+  /** The variable name, e.g. `PORT`. */
+  variable: string;
+  /** What is wrong and what to set, e.g. `expected a number between 1 and 65535, got "abc"`. */
+  message: string;
+}
+
+/**
+ * Thrown by {@link loadConfig} when any variable is missing or invalid. The message lists every bad
+ * variable, one per line, so a deployment is fixed in one round instead of one variable at a time.
+ */
+export class ConfigError extends Error {
+  readonly issues: readonly ConfigIssue[];
+  constructor(issues: readonly ConfigIssue[]) {
+    super(
+      `Invalid configuration (${issues.length} variable${issues.length === 1 ? '' : 's'}):\n` +
+        issues.map((issue) => `  ${issue.variable}: ${issue.message}`).join('\n'),
+    );
+    this.name = 'ConfigError';
+    this.issues = issues;
+  }
+}
+
+/** Variables whose values are never echoed in a {@link ConfigError}, even when invalid. */
+const SECRET_NAME = /SECRET|PASSWORD|PASSWD|TOKEN|PRIVATE|CREDENTIAL|API_?KEY/i;
+
+/**
+ * Parses `env` with `schema` (an object schema of coercing fields; see the `env*` helpers and
+ * {@link baseConfigSchema}). Empty strings count as unset, so `PORT=` falls back to the default.
+ * Call it from `main`, never at import time, so tests can pass their own env.
+ *
+ * @throws ConfigError listing every bad variable at once.
+ */
+export function loadConfig<S extends z.ZodType>(schema: S, env: Env = process.env): z.output<S> {
+  const input: Record<string, string> = {};
+  for (const [key, value] of Object.entries(env)) {
+    if (value !== undefined && value !== '') input[key] = value;
+  }
+  const result = schema.safeParse(input);
+  if (result.success) return result.data;
+
+  const seen = new Set<string>();
+  const issues: ConfigIssue[] = [];
+  for (const issue of result.error.issues) {
+    const variable = typeof issue.path[0] === 'string' ? issue.path[0] : '(configuration)';
+    if (seen.has(variable)) continue;
+    seen.add(variable);
+    issues.push({ variable, message: describeConfigIssue(issue, variable, input[variable]) });
+  }
+  throw new ConfigError(issues);
+}
+
+function describeConfigIssue(issue: z.core.$ZodIssue, variable: string, value: string | undefined): string {
+  if (value === undefined) {
+    const expected = hasCustomMessage(issue) ? `; ${issue.message}` : '';
+    return `is required but not set${expected}`;
+  }
+  const why =
+    issue.code === 'invalid_type' && receivedType(issue) === 'undefined'
+      ? 'is required'
+      : describeIssue(issue);
+  return `${why}, got ${showValue(variable, value)}`;
+}
+
+function showValue(variable: string, value: string): string {
+  if (SECRET_NAME.test(variable)) return '(hidden)';
+  // Connection strings may carry credentials: mask whatever sits between "//" and "@".
+  const masked = value.replace(/\/\/[^/@\s]*@/g, '//***@');
+  return JSON.stringify(masked.length > 80 ? `${masked.slice(0, 77)}...` : masked);
+}
+
+/** A TCP port, 1..65535; `fallback` makes it optional. */
+export function envPort(fallback?: number) {
+  const message = 'expected a number between 1 and 65535';
+  const field = z.coerce
+    .number({ error: message })
+    .int({ error: message })
+    .min(1, { error: message })
+    .max(65535, { error: message });
+  return fallback === undefined ? field : field.default(fallback);
+}
+
+/** An integer within `[min, max]`; `fallback` makes it optional. */
+export function envInteger(options: { min?: number; max?: number; fallback?: number } = {}) {
+  const { min = Number.MIN_SAFE_INTEGER, max = Number.MAX_SAFE_INTEGER } = options;
+  const message =
+    options.min !== undefined && options.max !== undefined
+      ? `expected an integer between ${min} and ${max}`
+      : options.min !== undefined
+        ? `expected an integer of at least ${min}`
+        : options.max !== undefined
+          ? `expected an integer of at most ${max}`
+          : 'expected an integer';
+  const field = z.coerce
+    .number({ error: message })
+    .int({ error: message })
+    .min(min, { error: message })
+    .max(max, { error: message });
+  return options.fallback === undefined ? field : field.default(options.fallback);
+}
+
+const TRUE_WORDS = new Set(['true', '1', 'yes', 'on']);
+const FALSE_WORDS = new Set(['false', '0', 'no', 'off']);
+
+/**
+ * A boolean written as true/false, 1/0, yes/no or on/off (case-insensitive). Unlike `z.coerce.boolean`,
+ * `"false"` means false.
+ */
+export function envBoolean(fallback?: boolean) {
+  const field = z
+    .string()
+    .trim()
+    .toLowerCase()
+    .refine((value) => TRUE_WORDS.has(value) || FALSE_WORDS.has(value), { error: 'expected true or false' })
+    .transform((value) => TRUE_WORDS.has(value));
+  return fallback === undefined ? field : field.optional().transform((value) => value ?? fallback);
+}
+
+/** A comma-separated list, trimmed, empty items dropped; each item must match `item` if given. */
+export function envList(
+  options: { item?: RegExp; itemDescription?: string; minItems?: number; fallback?: string[] } = {},
+) {
+  const description = options.itemDescription ?? 'items';
+  const message = `expected a comma-separated list of ${description}`;
+  const itemSchema =
+    options.item === undefined ? z.string() : z.string().regex(options.item, { error: message });
+  const field = z
+    .string()
+    .transform((value) =>
+      value
+        .split(',')
+        .map((part) => part.trim())
+        .filter((part) => part !== ''),
+    )
+    .pipe(z.array(itemSchema).min(options.minItems ?? 1, { error: message }));
+  return options.fallback === undefined
+    ? field
+    : field.optional().transform((value) => value ?? options.fallback ?? []);
+}
+
+/** A URL whose scheme is one of `protocols` (e.g. `['http:', 'https:']`). */
+export function envUrl(protocols: readonly string[], description?: string) {
+  const message =
+    description ?? `expected a URL starting with ${protocols.map((p) => `${p}//`).join(' or ')}`;
+  return z.string({ error: message }).refine(
+    (value) => {
+      try {
+        return protocols.includes(new URL(value).protocol);
+      } catch {
+        return false;
+      }
+    },
+    { error: message },
+  );
+}
+
+/** Log levels pino understands. */
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+/** One of {@link LOG_LEVELS}. */
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+/**
+ * Variables every service reads. Extend it with the service's own:
+ * `baseConfigSchema.extend({ AUTH_URL: envUrl(['http:', 'https:']) })`.
+ *
+ * - `PORT` (required), `HOST` (default `127.0.0.1`: loopback unless deliberately exposed),
+ * - `LOG_LEVEL` (default `info`), `NODE_ENV` (default `development`),
+ * - `SHUTDOWN_TIMEOUT_MS` (default 10000): how long in-flight requests may take to finish on shutdown,
+ * - `MONGO_URL` (a `mongodb://` or `mongodb+srv://` URL),
+ * - `KAFKA_BROKERS` (comma list of host:port → string[]), `KAFKA_TOPIC_PREFIX` (default "").
+ */
+export const baseConfigSchema = z.object({
+  PORT: envPort(),
+  HOST: z.string().min(1).default('127.0.0.1'),
+  LOG_LEVEL: z.enum(LOG_LEVELS, { error: `expected one of ${LOG_LEVELS.join(', ')}` }).default('info'),
+  NODE_ENV: z
+    .enum(['development', 'test', 'production'], { error: 'expected development, test or production' })
+    .default('development'),
+  SHUTDOWN_TIMEOUT_MS: envInteger({ min: 0, max: 600_000, fallback: 10_000 }),
+  MONGO_URL: envUrl(['mongodb:', 'mongodb+srv:'], 'expected a mongodb:// or mongodb+srv:// URL'),
+  KAFKA_BROKERS: envList({ item: /^[^\s:,]+:\d{1,5}$/, itemDescription: 'host:port brokers' }),
+  KAFKA_TOPIC_PREFIX: z.string().default(''),
+});
+
+/** The parsed {@link baseConfigSchema}. */
+export type BaseConfig = z.output<typeof baseConfigSchema>;

@@ -1,0 +1,87 @@
+export {
+  ERROR_CODES,
+  isErrorCode,
+  AppError,
+  ValidationError,
+  InvalidJsonError,
+  BatchLimitExceededError,
+  UnauthorizedError,
+  ForbiddenError,
+  NotFoundError,
+  ConflictError,
+  PayloadTooLargeError,
+  UnsupportedMediaTypeError,
+  RateLimitError,
+  ServiceUnavailableError,
+  InternalError,
+  INTERNAL_ERROR_MESSAGE,
+  validationErrorFromZod,
+} from './errors';
+export type {
+  ErrorCode,
+  UnauthorizedCode,
+  ForbiddenCode,
+  ServiceUnavailableCode,
+  AppErrorOptions,
+  ServiceUnavailableOptions,
+  FieldIssue,
+  ZodToValidationOptions,
+} from './errors';
+export { toAppError, findDuplicateKey, isDatabaseUnavailable } from './error-mapping';
+export type { DuplicateKeyInfo } from './error-mapping';
+export {
+  errorHandler,
+  notFoundHandler,
+  requireJsonContentType,
+  sendError,
+  getResponseErrorCode,
+} from './error-handler.middleware';
+export type { ErrorBody } from './error-handler.middleware';
+export { createLogger, redactSensitive, scrubSecrets, SENSITIVE_KEY_PATTERN, REDACTED } from './logger';
+export type { Logger, CreateLoggerOptions } from './logger';
+export { httpLoggerMiddleware } from './http-logger';
+export {
+  REQUEST_ID_HEADER,
+  isValidRequestId,
+  requestIdMiddleware,
+  getRequestId,
+  requestContextMiddleware,
+  getCurrentRequestId,
+  runWithRequestId,
+} from './request-id';
+export {
+  loadConfig,
+  ConfigError,
+  baseConfigSchema,
+  envPort,
+  envInteger,
+  envBoolean,
+  envList,
+  envUrl,
+  LOG_LEVELS,
+} from './config';
+export type { Env, ConfigIssue, BaseConfig, LogLevel } from './config';
+export {
+  UNMATCHED_ROUTE,
+  routeTemplateMiddleware,
+  getRouteTemplate,
+  createMetricsRegistry,
+  httpMetricsMiddleware,
+} from './metrics';
+export type { MetricsRegistryOptions } from './metrics';
+export { runReadinessChecks, toReadinessChecks } from './readiness';
+export type { ReadinessFn, ReadinessCheck, Readiness, CheckStatus, ReadinessReport } from './readiness';
+export { createApp, markShuttingDown, isShuttingDown } from './create-app';
+export type { CreateAppOptions } from './create-app';
+export { startServer } from './server';
+export type { StartServerOptions, RunningServer, ShutdownHook } from './server';
+export { connectMongo, duplicateKeyPatternPlugin } from './mongo';
+export type { ConnectMongoOptions, MongoConnection } from './mongo';
+export { chunkedBulkWrite } from './chunked-bulk-write';
+export type {
+  BulkWriteCounts,
+  BulkWriteFailure,
+  ChunkedBulkWriteResult,
+  BulkWritable,
+  ChunkedBulkWriteOptions,
+} from './chunked-bulk-write';
