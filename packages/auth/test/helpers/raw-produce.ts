@@ -18,7 +18,8 @@ export function produceRaw(
     const child = execFile(
       'kcat',
       ['-P', '-b', brokers.join(','), '-t', topic, '-p', String(partition), '-K', '\u0001'],
-      (error, _stdout, stderr) => (error ? reject(new Error(`kcat failed: ${stderr || error.message}`)) : resolve()),
+      (error, _stdout, stderr) =>
+        error ? reject(new Error(`kcat failed: ${stderr || error.message}`)) : resolve(),
     );
     child.stdin?.end(Buffer.concat([key, Buffer.from('\u0001'), value, Buffer.from('\n')]));
   });
