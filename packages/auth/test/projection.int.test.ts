@@ -2,12 +2,11 @@ import { performance } from 'node:perf_hooks';
 import { TOPICS, TOPIC_SPECS, createKafka, createProducer, ensureTopics } from '@eudr/events';
 import type { EventProducer, EventsKafka, IntegrationState, TokenState } from '@eudr/events';
 import { createLogger } from '@eudr/service-kit';
-import { createTestScope, waitFor } from '@eudr/testkit';
+import { createTestScope, produceRaw, waitFor } from '@eudr/testkit';
 import type { TestScope } from '@eudr/testkit';
 import { createTokenProjection } from '../src';
 import type { TokenProjection } from '../src';
 import { integrationState, issueToken } from './helpers/auth-fixtures';
-import { produceRaw } from './helpers/raw-produce';
 
 const logger = createLogger({ service: 'auth-projection-test', level: process.env['LOG_LEVEL'] ?? 'silent' });
 

@@ -29,7 +29,7 @@ export class ConfigError extends Error {
 }
 
 /** Variables whose values are never echoed in a {@link ConfigError}, even when invalid. */
-const SECRET_NAME = /SECRET|PASSWORD|PASSWD|TOKEN|PRIVATE|CREDENTIAL|API_?KEY/i;
+const SECRET_NAME = /SECRET|PASSWORD|PASSWD|TOKEN|PRIVATE|CREDENTIAL|KEY$/i;
 
 /**
  * Parses `env` with `schema` (an object schema of coercing fields; see the `env*` helpers and

@@ -8,3 +8,5 @@ export { waitFor } from './wait-for';
 export type { WaitForOptions } from './wait-for';
 export { freePort } from './ports';
 export { repoRoot } from './paths';
+export { produceRaw, readRawMessages } from './raw-kafka';
+export type { RawMessage } from './raw-kafka';

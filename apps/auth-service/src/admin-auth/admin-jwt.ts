@@ -1,0 +1,138 @@
+import { createRemoteJWKSet, errors, jwtVerify } from 'jose';
+import type { JWTPayload, JWTVerifyGetKey } from 'jose';
+import { ForbiddenError, ServiceUnavailableError, UnauthorizedError } from '@eudr/service-kit';
+
+/** The admin behind a request: who (`sub`, for the audit log) and which organisation they administer. */
+export interface AdminPrincipal {
+  sub: string;
+  orgId: string;
+}
+
+/** How admin JWTs are verified: a shared HS256 secret, or the keys an identity provider publishes. */
+export type AdminJwtKeySource = { secret: string } | { jwksUrl: string };
+
+/** Options of {@link createAdminJwtVerifier}. */
+export interface AdminJwtVerifierOptions {
+  keys: AdminJwtKeySource;
+  /** Required `iss`, when set. */
+  issuer?: string;
+  /** Required `aud`, when set. */
+  audience?: string;
+  /** Accepted clock skew in seconds for `exp`/`nbf`; default 5. */
+  clockToleranceSeconds?: number;
+}
+
+/** Verifies an admin JWT and returns its principal. */
+export type AdminJwtVerifier = (jwt: string) => Promise<AdminPrincipal>;
+
+/** The realm of admin challenges, distinct from the Integration API's. */
+const REALM = 'eudr-admin';
+
+/** `WWW-Authenticate` for a request that sent no credentials (RFC 6750 §3.1: no error code then). */
+export const ADMIN_CHALLENGE = `Bearer realm="${REALM}"`;
+const INVALID_CHALLENGE = `Bearer realm="${REALM}", error="invalid_token"`;
+
+/** Asymmetric algorithms accepted from a JWKS; HS256 only with a shared secret, never `none`. */
+const JWKS_ALGORITHMS = [
+  'RS256',
+  'RS384',
+  'RS512',
+  'PS256',
+  'PS384',
+  'PS512',
+  'ES256',
+  'ES384',
+  'ES512',
+  'EdDSA',
+];
+
+const MAX_CLAIM_LENGTH = 200;
+
+function invalid(message: string, cause?: unknown): UnauthorizedError {
+  return new UnauthorizedError('INVALID_ADMIN_TOKEN', message, {
+    headers: { 'WWW-Authenticate': INVALID_CHALLENGE },
+    ...(cause === undefined ? {} : { cause }),
+  });
+}
+
+function claimString(payload: JWTPayload, name: string): string | undefined {
+  const value = payload[name];
+  return typeof value === 'string' && value.length > 0 && value.length <= MAX_CLAIM_LENGTH
+    ? value
+    : undefined;
+}
+
+/**
+ * Builds the verifier. Failures map to the API's codes:
+ *
+ * - bad signature, malformed JWT, wrong algorithm, issuer or audience, no `exp` or no `sub` →
+ *   401 `INVALID_ADMIN_TOKEN`;
+ * - expired → 401 `ADMIN_TOKEN_EXPIRED`, so an admin client knows to sign in again;
+ * - valid JWT but `role` is not `admin`, or no `org` → 403 `FORBIDDEN`;
+ * - the JWKS cannot be fetched → 503 `SERVICE_UNAVAILABLE`.
+ */
+export function createAdminJwtVerifier(options: AdminJwtVerifierOptions): AdminJwtVerifier {
+  const { keys } = options;
+  const key: Uint8Array | JWTVerifyGetKey =
+    'secret' in keys ? new TextEncoder().encode(keys.secret) : createRemoteJWKSet(new URL(keys.jwksUrl));
+  const algorithms = 'secret' in keys ? ['HS256'] : JWKS_ALGORITHMS;
+  const verifyOptions = {
+    algorithms,
+    requiredClaims: ['exp', 'sub'],
+    clockTolerance: options.clockToleranceSeconds ?? 5,
+    ...(options.issuer === undefined ? {} : { issuer: options.issuer }),
+    ...(options.audience === undefined ? {} : { audience: options.audience }),
+  };
+
+  return async (jwt) => {
+    let payload: JWTPayload;
+    try {
+      // Two overloads (key or key function) that TypeScript cannot pick from a union.
+      payload =
+        key instanceof Uint8Array
+          ? (await jwtVerify(jwt, key, verifyOptions)).payload
+          : (await jwtVerify(jwt, key, verifyOptions)).payload;
+    } catch (err) {
+      if (err instanceof errors.JWTExpired) {
+        throw new UnauthorizedError(
+          'ADMIN_TOKEN_EXPIRED',
+          'The admin token has expired. Sign in again to get a new one.',
+          {
+            headers: { 'WWW-Authenticate': `${INVALID_CHALLENGE}, error_description="expired"` },
+            cause: err,
+          },
+        );
+      }
+      if (err instanceof errors.JWKSTimeout || !(err instanceof errors.JOSEError)) {
+        throw new ServiceUnavailableError(
+          'SERVICE_UNAVAILABLE',
+          'Admin sign-in cannot be verified right now. Retry shortly.',
+          {
+            cause: err,
+          },
+        );
+      }
+      if (err instanceof errors.JWTClaimValidationFailed) {
+        throw invalid(
+          `The admin token is not valid: its "${err.claim}" claim is missing or not accepted.`,
+          err,
+        );
+      }
+      throw invalid('The admin token is not valid: it is malformed or its signature does not verify.', err);
+    }
+
+    const sub = claimString(payload, 'sub');
+    if (sub === undefined) throw invalid('The admin token is not valid: its "sub" claim must name the user.');
+    if (payload['role'] !== 'admin') {
+      throw new ForbiddenError(
+        'FORBIDDEN',
+        'This API is for organisation admins: the token does not carry role "admin".',
+      );
+    }
+    const orgId = claimString(payload, 'org');
+    if (orgId === undefined) {
+      throw new ForbiddenError('FORBIDDEN', 'The admin token does not name an organisation ("org" claim).');
+    }
+    return { sub, orgId };
+  };
+}

@@ -1,0 +1,90 @@
+import {
+  ConfigError,
+  baseConfigSchema,
+  envInteger,
+  envPort,
+  envUrl,
+  loadConfig as loadEnvConfig,
+} from '@eudr/service-kit';
+import type { ConfigIssue, Env } from '@eudr/service-kit';
+import { z } from 'zod';
+
+/** Port of auth-service in the local stack (see infra/services.json). */
+export const DEFAULT_PORT = 4001;
+
+const MIN_SECRET_LENGTH = 32;
+
+/**
+ * Variables whose values must never appear in an error message. The base loader hides names like
+ * `*_SECRET` but not `*_KEY`, so the issues about these are rewritten here as well.
+ */
+const SECRET_VARIABLES = new Set(['ADMIN_JWT_SECRET', 'INTERNAL_SERVICE_KEY']);
+
+function hideValue(issue: ConfigIssue): ConfigIssue {
+  if (!SECRET_VARIABLES.has(issue.variable)) return issue;
+  const cut = issue.message.lastIndexOf(', got ');
+  return cut === -1 ? issue : { ...issue, message: `${issue.message.slice(0, cut)}, got (hidden)` };
+}
+
+/**
+ * Environment of auth-service: the base variables plus
+ *
+ * - `ADMIN_JWT_SECRET` (HS256, at least 32 characters) or `ADMIN_JWKS_URL` (asymmetric keys published
+ *   by an identity provider): exactly one of them. `ADMIN_JWT_ISSUER` / `ADMIN_JWT_AUDIENCE` are checked
+ *   when set.
+ * - `INTERNAL_SERVICE_KEY` (at least 32 characters): what resource services send as `X-Service-Key` to
+ *   `POST /internal/introspect`.
+ * - `PUBLISH_TIMEOUT_MS` (default 2000): how long an admin request waits for the broker to acknowledge
+ *   a state change before answering anyway (the relay publishes it later).
+ * - `RELAY_INTERVAL_MS` (default 5000): pause between runs of the relay that republishes unacknowledged states.
+ * - `USAGE_FLUSH_MS` (default 1000): how often folded token-usage reports are written to MongoDB.
+ */
+export const configSchema = baseConfigSchema.extend({
+  PORT: envPort(DEFAULT_PORT),
+  ADMIN_JWT_SECRET: z
+    .string()
+    .min(MIN_SECRET_LENGTH, { error: `must be at least ${MIN_SECRET_LENGTH} characters` })
+    .optional(),
+  ADMIN_JWKS_URL: envUrl(['https:', 'http:']).optional(),
+  ADMIN_JWT_ISSUER: z.string().min(1).optional(),
+  ADMIN_JWT_AUDIENCE: z.string().min(1).optional(),
+  INTERNAL_SERVICE_KEY: z.string().min(MIN_SECRET_LENGTH, {
+    error: `must be at least ${MIN_SECRET_LENGTH} characters (e.g. the output of "openssl rand -hex 32")`,
+  }),
+  PUBLISH_TIMEOUT_MS: envInteger({ min: 1, max: 60_000, fallback: 2_000 }),
+  RELAY_INTERVAL_MS: envInteger({ min: 10, max: 3_600_000, fallback: 5_000 }),
+  USAGE_FLUSH_MS: envInteger({ min: 10, max: 600_000, fallback: 1_000 }),
+});
+
+/** The parsed configuration of auth-service. */
+export type AuthServiceConfig = z.output<typeof configSchema>;
+
+/**
+ * Parses the environment. Every bad variable is reported at once, including the rule that exactly one
+ * of `ADMIN_JWT_SECRET` and `ADMIN_JWKS_URL` is set (checked here rather than in a zod refinement,
+ * which would not run while any other variable is invalid).
+ *
+ * @throws ConfigError listing every problem.
+ */
+export function loadConfig(env: Env = process.env): AuthServiceConfig {
+  const issues: ConfigIssue[] = [];
+  let config: AuthServiceConfig | undefined;
+  try {
+    config = loadEnvConfig(configSchema, env);
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    issues.push(...err.issues.map(hideValue));
+  }
+  const hasSecret = (env['ADMIN_JWT_SECRET'] ?? '') !== '';
+  const hasJwks = (env['ADMIN_JWKS_URL'] ?? '') !== '';
+  if (hasSecret === hasJwks) {
+    issues.push({
+      variable: 'ADMIN_JWT_SECRET',
+      message: hasSecret
+        ? 'is set together with ADMIN_JWKS_URL; set exactly one of them'
+        : 'is required unless ADMIN_JWKS_URL is set; set exactly one of them',
+    });
+  }
+  if (issues.length > 0 || config === undefined) throw new ConfigError(issues);
+  return config;
+}

@@ -1,0 +1,116 @@
+import type { Connection } from 'mongoose';
+import { ID_PREFIXES, newId } from '../common/ids';
+import type { Pagination } from '../common/pagination.schemas';
+import type { PublishableStore } from '../publishing/state-publisher';
+import { integrationModel } from './integration.model';
+import type { IntegrationRecord, IntegrationStatus } from './integration.model';
+
+/** Fields an admin may change. */
+export interface IntegrationChanges {
+  name?: string;
+  description?: string;
+  status?: IntegrationStatus;
+}
+
+/** Queries on the integrations collection; every result is a plain object. */
+export interface IntegrationsRepository extends PublishableStore<IntegrationRecord> {
+  create(
+    orgId: string,
+    input: { name: string; description: string; createdBy: string },
+  ): Promise<IntegrationRecord>;
+  findById(orgId: string, id: string): Promise<IntegrationRecord | null>;
+  list(orgId: string, pagination: Pagination): Promise<{ items: IntegrationRecord[]; total: number }>;
+  /**
+   * Applies `changes` if the integration is still at `expectedVersion`, bumping the version and
+   * flagging the new state for publication. Null when it does not exist in `orgId` or has changed since.
+   */
+  update(
+    orgId: string,
+    id: string,
+    expectedVersion: number,
+    changes: IntegrationChanges,
+  ): Promise<IntegrationRecord | null>;
+}
+
+/** The integrations repository on `connection`. */
+export function createIntegrationsRepository(connection: Connection): IntegrationsRepository {
+  const Integration = integrationModel(connection);
+  return {
+    async create(orgId, input) {
+      const created = await Integration.create({
+        _id: newId(ID_PREFIXES.integration),
+        orgId,
+        name: input.name,
+        description: input.description,
+        status: 'ACTIVE',
+        createdBy: input.createdBy,
+        version: 1,
+        publishedVersion: 0,
+        publishPending: true,
+        publishGeneration: 0,
+      });
+      return created.toObject<IntegrationRecord>();
+    },
+
+    async findById(orgId, id) {
+      // Looked up by _id alone and the organisation checked here: FerretDB (local stack and tests)
+      // serves only a filter that is exactly {_id} from its primary key and scans the collection for
+      // anything else; on MongoDB both forms use the _id index.
+      const found = await Integration.findOne({ _id: id }).lean<IntegrationRecord>().exec();
+      return found !== null && found.orgId === orgId ? found : null;
+    },
+
+    async list(orgId, { page, limit }) {
+      const [items, total] = await Promise.all([
+        Integration.find({ orgId })
+          .sort({ createdAt: -1, _id: -1 })
+          .skip((page - 1) * limit)
+          .limit(limit)
+          .lean<IntegrationRecord[]>()
+          .exec(),
+        Integration.countDocuments({ orgId }).exec(),
+      ]);
+      return { items, total };
+    },
+
+    update(orgId, id, expectedVersion, changes) {
+      // One findAndModify without projection: FerretDB has no transactions and no projections there.
+      return Integration.findOneAndUpdate(
+        { _id: id, orgId, version: expectedVersion },
+        { $set: { ...changes, publishPending: true }, $inc: { version: 1 } },
+        { new: true },
+      )
+        .lean<IntegrationRecord>()
+        .exec();
+    },
+
+    findForPublication(id) {
+      return Integration.findOne({ _id: id }).lean<IntegrationRecord>().exec();
+    },
+
+    findPendingPublication(olderThan, limit) {
+      return Integration.find({ publishPending: true, updatedAt: { $lte: olderThan } })
+        .sort({ updatedAt: 1 })
+        .limit(limit)
+        .lean<IntegrationRecord[]>()
+        .exec();
+    },
+
+    async markPublished(id, version, generation) {
+      const result = await Integration.updateOne(
+        { _id: id, version, publishGeneration: generation },
+        { $set: { publishedVersion: version, publishPending: false } },
+        { timestamps: false },
+      ).exec();
+      return result.matchedCount > 0;
+    },
+
+    async requestRepublish(id) {
+      await Integration.updateOne(
+        { _id: id },
+        { $set: { publishPending: true }, $inc: { publishGeneration: 1 } },
+        { timestamps: false },
+      ).exec();
+    },
+  };
+}

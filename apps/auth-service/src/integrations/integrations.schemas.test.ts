@@ -1,0 +1,53 @@
+import { validationErrorFromZod } from '@eudr/service-kit';
+import { createIntegrationBodySchema, updateIntegrationBodySchema } from './integrations.schemas';
+
+function messageOf(
+  schema: typeof createIntegrationBodySchema | typeof updateIntegrationBodySchema,
+  body: unknown,
+): string {
+  const result = schema.safeParse(body);
+  if (result.success) throw new Error('expected a validation error');
+  return validationErrorFromZod(result.error).message;
+}
+
+describe('createIntegrationBodySchema', () => {
+  it('trims the name and ignores unknown fields', () => {
+    expect(
+      createIntegrationBodySchema.parse({ name: '  SAP S/4  ', orgId: 'other', status: 'INACTIVE' }),
+    ).toEqual({ name: 'SAP S/4' });
+  });
+
+  it.each([
+    [{}, /^name: is required/],
+    [{ name: '   ' }, /^name: must be 1 to 100 characters/],
+    [{ name: 'x'.repeat(101) }, /^name: must be 1 to 100 characters/],
+    [{ name: 42 }, /^name: must be a string/],
+    [{ name: 'ok', description: 'd'.repeat(1001) }, /^description: must be at most 1000 characters/],
+    [undefined, /^request body: is required/],
+  ])('rejects %j with a message naming the field', (body, message) => {
+    expect(messageOf(createIntegrationBodySchema, body)).toMatch(message);
+  });
+
+  it('accepts a name of exactly 100 characters', () => {
+    expect(createIntegrationBodySchema.parse({ name: 'x'.repeat(100) }).name).toHaveLength(100);
+  });
+});
+
+describe('updateIntegrationBodySchema', () => {
+  it('accepts any one of name, description and status', () => {
+    expect(updateIntegrationBodySchema.parse({ status: 'INACTIVE' })).toEqual({ status: 'INACTIVE' });
+    expect(updateIntegrationBodySchema.parse({ description: '' })).toEqual({ description: '' });
+  });
+
+  it('rejects an unknown status naming the field', () => {
+    expect(messageOf(updateIntegrationBodySchema, { status: 'PAUSED' })).toMatch(
+      /^status: must be "ACTIVE" or "INACTIVE"/,
+    );
+  });
+
+  it('rejects a body that changes nothing', () => {
+    expect(messageOf(updateIntegrationBodySchema, { version: 3 })).toMatch(
+      /must contain at least one of name, description, status/,
+    );
+  });
+});

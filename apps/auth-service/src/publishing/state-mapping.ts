@@ -1,0 +1,29 @@
+import type { IntegrationState, TokenState } from '@eudr/events';
+import type { IntegrationRecord } from '../integrations/integration.model';
+import type { TokenRecord } from '../tokens/token.model';
+
+/** The `auth.tokens` value of a stored token: its full current state, never the raw token. */
+export function toTokenState(record: TokenRecord): TokenState {
+  return {
+    tokenId: record._id,
+    tokenHash: record.tokenHash,
+    orgId: record.orgId,
+    integrationId: record.integrationId,
+    name: record.name,
+    scopes: [...record.scopes],
+    expiresAt: record.expiresAt === null ? null : record.expiresAt.toISOString(),
+    revokedAt: record.revokedAt === null ? null : record.revokedAt.toISOString(),
+    createdAt: record.createdAt.toISOString(),
+    version: record.version,
+  };
+}
+
+/** The `auth.integrations` value of a stored integration. */
+export function toIntegrationState(record: IntegrationRecord): IntegrationState {
+  return {
+    integrationId: record._id,
+    orgId: record.orgId,
+    status: record.status,
+    version: record.version,
+  };
+}

@@ -1,0 +1,174 @@
+import { TOPICS, TOPIC_SPECS, createKafka, createProducer, ensureTopics } from '@eudr/events';
+import type { EventsKafka } from '@eudr/events';
+import { connectMongo, createLogger, startServer } from '@eudr/service-kit';
+import type { Logger } from '@eudr/service-kit';
+import type { Express } from 'express';
+import { createAdminJwtVerifier } from './admin-auth/admin-jwt';
+import type { AdminJwtKeySource } from './admin-auth/admin-jwt';
+import { createApp } from './app';
+import { createAuditRepository } from './audit/audit.repository';
+import { createAuditService } from './audit/audit.service';
+import { auditEntryModel } from './audit/audit-entry.model';
+import type { AuthServiceConfig } from './config';
+import { integrationModel } from './integrations/integration.model';
+import { createIntegrationsRepository } from './integrations/integrations.repository';
+import { createIntegrationsService } from './integrations/integrations.service';
+import { createIntrospectionService } from './introspection/introspection.service';
+import { createStateChannels } from './publishing/state-channels';
+import { createStatePublisher } from './publishing/state-publisher';
+import { createStateRelay } from './publishing/state-relay';
+import { tokenModel } from './tokens/token.model';
+import { createTokensRepository } from './tokens/tokens.repository';
+import { createTokensService } from './tokens/tokens.service';
+import { createTokenUsageConsumer } from './usage/token-usage.consumer';
+
+/** The topics auth-service writes or reads; created at start if missing (state topics compacted). */
+const OWN_TOPICS = [TOPICS.authTokens, TOPICS.authIntegrations, TOPICS.authTokenUsage].map(
+  (topic) => TOPIC_SPECS[topic],
+);
+
+/** Options of {@link startAuthService} that do not come from the environment. */
+export interface StartAuthServiceOptions {
+  /** The process logger; default a JSON logger on stdout at `LOG_LEVEL`. Tests pass one writing to a buffer. */
+  logger?: Logger;
+  /** Shut down on SIGTERM/SIGINT; default true. Tests starting several instances turn it off. */
+  handleSignals?: boolean;
+}
+
+/** A running auth-service. */
+export interface RunningAuthService {
+  /** Base URL, e.g. `http://127.0.0.1:4001`. */
+  url: string;
+  app: Express;
+  /** Graceful shutdown: drain HTTP, stop the relay and the usage consumer, disconnect Kafka, then MongoDB. */
+  stop(): Promise<void>;
+}
+
+function keySource(config: AuthServiceConfig): AdminJwtKeySource {
+  if (config.ADMIN_JWT_SECRET !== undefined) return { secret: config.ADMIN_JWT_SECRET };
+  if (config.ADMIN_JWKS_URL !== undefined) return { jwksUrl: config.ADMIN_JWKS_URL };
+  // loadConfig guarantees one of them; a hand-built config may not.
+  throw new Error('set ADMIN_JWT_SECRET or ADMIN_JWKS_URL');
+}
+
+/**
+ * Starts auth-service: connects MongoDB and builds its indexes, makes sure the topics exist, connects
+ * the producer, starts the relay (which runs at once) and the usage consumer, then listens. Anything
+ * started before a failure is closed again before the error is rethrown.
+ */
+export async function startAuthService(
+  config: AuthServiceConfig,
+  options: StartAuthServiceOptions = {},
+): Promise<RunningAuthService> {
+  const logger = options.logger ?? createLogger({ service: 'auth-service', level: config.LOG_LEVEL });
+  const verifyAdminJwt = createAdminJwtVerifier({
+    keys: keySource(config),
+    ...(config.ADMIN_JWT_ISSUER === undefined ? {} : { issuer: config.ADMIN_JWT_ISSUER }),
+    ...(config.ADMIN_JWT_AUDIENCE === undefined ? {} : { audience: config.ADMIN_JWT_AUDIENCE }),
+  });
+
+  // What has been started so far, newest first, closed again if a later step fails.
+  const cleanups: (() => Promise<void>)[] = [];
+  try {
+    const mongo = await connectMongo(config.MONGO_URL, { logger });
+    const connection = mongo.connection;
+    cleanups.push(() => connection.close());
+    integrationModel(connection);
+    tokenModel(connection);
+    auditEntryModel(connection);
+    await mongo.ensureIndexes();
+
+    const kafka: EventsKafka = createKafka({
+      brokers: config.KAFKA_BROKERS,
+      clientId: 'auth-service',
+      topicPrefix: config.KAFKA_TOPIC_PREFIX,
+      logger,
+    });
+    await ensureTopics(kafka, OWN_TOPICS);
+    const connectedProducer = createProducer(kafka);
+    await connectedProducer.connect();
+    cleanups.unshift(() => connectedProducer.disconnect());
+
+    const integrationsRepository = createIntegrationsRepository(connection);
+    const tokensRepository = createTokensRepository(connection);
+    const auditRepository = createAuditRepository(connection);
+    const channels = createStateChannels(connectedProducer, {
+      tokens: tokensRepository,
+      integrations: integrationsRepository,
+    });
+    const publisher = createStatePublisher({ logger, publishTimeoutMs: config.PUBLISH_TIMEOUT_MS });
+    const audit = createAuditService({ audit: auditRepository });
+    const integrations = createIntegrationsService({
+      integrations: integrationsRepository,
+      audit,
+      publisher,
+      channel: channels.integrations,
+    });
+    const tokens = createTokensService({
+      tokens: tokensRepository,
+      integrations,
+      audit,
+      publisher,
+      channel: channels.tokens,
+    });
+    const introspection = createIntrospectionService({
+      tokens: tokensRepository,
+      integrations: integrationsRepository,
+    });
+
+    const startedRelay = createStateRelay({
+      channels,
+      publisher,
+      logger,
+      intervalMs: config.RELAY_INTERVAL_MS,
+      graceMs: config.PUBLISH_TIMEOUT_MS,
+    });
+    startedRelay.start();
+    cleanups.unshift(() => startedRelay.stop());
+
+    const startedUsage = createTokenUsageConsumer({
+      kafka,
+      tokens: tokensRepository,
+      logger,
+      flushMs: config.USAGE_FLUSH_MS,
+    });
+    cleanups.unshift(() => startedUsage.stop());
+    await startedUsage.start();
+
+    const app = createApp({
+      logger,
+      verifyAdminJwt,
+      serviceKey: config.INTERNAL_SERVICE_KEY,
+      integrations,
+      tokens,
+      audit,
+      introspection,
+      readiness: [mongo.readinessCheck],
+    });
+    const server = await startServer({
+      app,
+      port: config.PORT,
+      host: config.HOST,
+      logger,
+      shutdownTimeoutMs: config.SHUTDOWN_TIMEOUT_MS,
+      handleSignals: options.handleSignals ?? true,
+      onShutdown: [
+        { name: 'state relay', run: () => startedRelay.stop() },
+        { name: 'token usage consumer', run: () => startedUsage.stop() },
+        // Fast-path publishes still waiting for the broker get a moment to finish; whatever is left
+        // stays pending in MongoDB and the relay of the next instance publishes it.
+        { name: 'background publishes', run: () => publisher.drain(2_000) },
+        { name: 'kafka producer', run: () => connectedProducer.disconnect() },
+        { name: 'mongodb', run: () => connection.close() },
+      ],
+    });
+    return { url: server.url, app, stop: () => server.shutdown('stop requested') };
+  } catch (err) {
+    for (const cleanup of cleanups) {
+      await cleanup().catch((cleanupError: unknown) =>
+        logger.warn({ err: cleanupError }, 'cleanup after a failed start failed'),
+      );
+    }
+    throw err;
+  }
+}

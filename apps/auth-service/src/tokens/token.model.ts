@@ -1,0 +1,76 @@
+import { Schema } from 'mongoose';
+import type { Connection, Model } from 'mongoose';
+import { baseSchemaOptions, toJSONOptions } from '../common/model-options';
+
+/**
+ * An API token as stored. The raw token is never stored: only its SHA-256 hash, the part of its
+ * display prefix after `eudr_live_`, and its last four characters. Keeping the `eudr_live_` marker
+ * out of the database means no dump or backup ever holds a string a secret scanner would flag.
+ */
+export interface TokenRecord {
+  _id: string;
+  orgId: string;
+  integrationId: string;
+  name: string;
+  /** SHA-256 of the raw token, 64 lowercase hex. */
+  tokenHash: string;
+  /** The display prefix without the `eudr_live_` marker, e.g. `a1b2c3d4…`. */
+  displayPrefix: string;
+  lastFour: string;
+  scopes: string[];
+  expiresAt: Date | null;
+  /** JWT `sub` of the admin who created it. */
+  createdBy: string;
+  revokedAt: Date | null;
+  revokedBy: string | null;
+  /** Folded from `auth.token-usage`; only ever moves forward. */
+  lastUsedAt: Date | null;
+  /** Incremented by every change of the published state; starts at 1. */
+  version: number;
+  /** The highest version the broker has acknowledged on `auth.tokens`. */
+  publishedVersion: number;
+  /** True while the current version may not be on the topic yet; the relay picks these up. */
+  publishPending: boolean;
+  /** See `IntegrationRecord.publishGeneration`. */
+  publishGeneration: number;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+const tokenSchema = new Schema<TokenRecord>(
+  {
+    _id: { type: String, required: true },
+    orgId: { type: String, required: true },
+    integrationId: { type: String, required: true },
+    name: { type: String, required: true },
+    tokenHash: { type: String, required: true },
+    displayPrefix: { type: String, required: true },
+    lastFour: { type: String, required: true },
+    scopes: { type: [String], required: true },
+    expiresAt: { type: Date, default: null },
+    createdBy: { type: String, required: true },
+    revokedAt: { type: Date, default: null },
+    revokedBy: { type: String, default: null },
+    lastUsedAt: { type: Date, default: null },
+    version: { type: Number, required: true, default: 1 },
+    publishedVersion: { type: Number, required: true, default: 0 },
+    publishPending: { type: Boolean, required: true, default: true },
+    publishGeneration: { type: Number, required: true, default: 0 },
+  },
+  { ...baseSchemaOptions('tokens'), toJSON: toJSONOptions },
+);
+
+// POST /internal/introspect looks tokens up by hash; unique, because one hash must name one token.
+tokenSchema.index({ tokenHash: 1 }, { unique: true });
+// GET /integrations/:id/tokens: one integration's tokens, newest first; _id keeps pages stable.
+tokenSchema.index({ orgId: 1, integrationId: 1, createdAt: -1, _id: -1 });
+// The relay: tokens whose latest state the broker has not acknowledged yet.
+tokenSchema.index({ publishPending: 1 });
+
+/** The tokens model, registered on `connection`. */
+export function tokenModel(connection: Connection): Model<TokenRecord> {
+  return (
+    (connection.models['Token'] as Model<TokenRecord> | undefined) ??
+    connection.model<TokenRecord>('Token', tokenSchema)
+  );
+}

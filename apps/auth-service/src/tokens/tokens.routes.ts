@@ -1,0 +1,42 @@
+import { Router } from 'express';
+import { getAdmin } from '../admin-auth/admin-auth.middleware';
+import { paginationQuerySchema } from '../common/pagination.schemas';
+import { parseOrThrow } from '../common/validate';
+import { createTokenBodySchema, toTokenResponse } from './tokens.schemas';
+import type { CreatedTokenResponse } from './tokens.schemas';
+import type { TokensService } from './tokens.service';
+
+/** `/integrations/:integrationId/tokens...` of the admin API. */
+export function tokensRoutes(deps: { tokens: TokensService }): Router {
+  const { tokens } = deps;
+  const router = Router();
+  const createBody = createTokenBodySchema();
+
+  router.post('/integrations/:integrationId/tokens', async (req, res) => {
+    const body = parseOrThrow(createBody, req.body);
+    const created = await tokens.create(getAdmin(res), req.params.integrationId, body);
+    const response: CreatedTokenResponse = { token: created.token, ...toTokenResponse(created.record) };
+    // The only response that ever carries a raw token: nothing in between may keep a copy.
+    res.setHeader('Cache-Control', 'no-store');
+    res.status(201).json(response);
+  });
+
+  router.get('/integrations/:integrationId/tokens', async (req, res) => {
+    const pagination = parseOrThrow(paginationQuerySchema, req.query, 'query');
+    const page = await tokens.list(getAdmin(res), req.params.integrationId, pagination);
+    const now = new Date();
+    res.json({ ...page, data: page.data.map((record) => toTokenResponse(record, now)) });
+  });
+
+  router.get('/integrations/:integrationId/tokens/:tokenId', async (req, res) => {
+    const found = await tokens.get(getAdmin(res), req.params.integrationId, req.params.tokenId);
+    res.json(toTokenResponse(found));
+  });
+
+  router.post('/integrations/:integrationId/tokens/:tokenId/revoke', async (req, res) => {
+    const revoked = await tokens.revoke(getAdmin(res), req.params.integrationId, req.params.tokenId);
+    res.json(toTokenResponse(revoked));
+  });
+
+  return router;
+}

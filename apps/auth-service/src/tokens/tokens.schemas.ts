@@ -1,0 +1,155 @@
+import { MAX_SCOPES_PER_TOKEN, TOKEN_PREFIX, unknownScopes } from '@eudr/auth';
+import { z } from 'zod';
+import { nameSchema } from '../common/text.schemas';
+import type { TokenRecord } from './token.model';
+
+/** Longest lifetime accepted through `expiresInDays`. */
+export const MAX_EXPIRES_IN_DAYS = 365;
+/** Latest `expiresAt` accepted, in days from now: five years, which also catches typos like year 20260. */
+export const MAX_EXPIRES_AT_DAYS = 5 * 366;
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+// A date-time with an explicit zone, so "2026-01-31T00:00:00" cannot mean different instants on different servers.
+const isoDateTime = z.iso.datetime({
+  offset: true,
+  error: 'must be an ISO 8601 date-time with a time zone, e.g. 2026-01-31T00:00:00Z',
+});
+
+const scopesSchema = z
+  .array(z.string({ error: 'must be a list of scope names (strings)' }), {
+    error: (issue) => (issue.input === undefined ? 'is required' : 'must be a non-empty list of scope names'),
+  })
+  .min(1, { error: 'must list at least one scope' })
+  .superRefine((scopes, ctx) => {
+    const unknown = unknownScopes(scopes);
+    if (unknown.length > 0) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `contains unknown scope${unknown.length === 1 ? '' : 's'}: ${unknown.map((s) => JSON.stringify(s.slice(0, 100))).join(', ')} (GET /api/v1/admin/scopes lists them)`,
+      });
+      return;
+    }
+    const duplicates = [...new Set(scopes.filter((scope, index) => scopes.indexOf(scope) !== index))];
+    if (duplicates.length > 0) {
+      ctx.addIssue({ code: 'custom', message: `lists ${duplicates.join(', ')} more than once` });
+    }
+    if (scopes.length > MAX_SCOPES_PER_TOKEN) {
+      ctx.addIssue({ code: 'custom', message: `must list at most ${MAX_SCOPES_PER_TOKEN} scopes` });
+    }
+  });
+
+/**
+ * `POST /integrations/:id/tokens`: `name`, `scopes` (known, no duplicates), and optionally either
+ * `expiresAt` (in the future, at most five years ahead) or `expiresInDays` (1..365); neither means
+ * no expiry. Unknown fields are ignored. The output carries the resolved `expiresAt` (or null).
+ *
+ * @param now the clock, so tests can pin it.
+ */
+export function createTokenBodySchema(now: () => Date = () => new Date()) {
+  return z
+    .object({
+      name: nameSchema,
+      scopes: scopesSchema,
+      expiresAt: isoDateTime.optional(),
+      expiresInDays: z
+        .number({ error: `must be an integer number of days between 1 and ${MAX_EXPIRES_IN_DAYS}` })
+        .int({ error: `must be an integer number of days between 1 and ${MAX_EXPIRES_IN_DAYS}` })
+        .min(1, { error: `must be an integer number of days between 1 and ${MAX_EXPIRES_IN_DAYS}` })
+        .max(MAX_EXPIRES_IN_DAYS, {
+          error: `must be an integer number of days between 1 and ${MAX_EXPIRES_IN_DAYS}`,
+        })
+        .optional(),
+    })
+    .superRefine((body, ctx) => {
+      if (body.expiresAt !== undefined && body.expiresInDays !== undefined) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['expiresAt'],
+          message: 'cannot be combined with expiresInDays; send one of them',
+        });
+        return;
+      }
+      if (typeof body.expiresAt === 'string') {
+        const at = Date.parse(body.expiresAt);
+        const nowMs = now().getTime();
+        if (!(at > nowMs))
+          ctx.addIssue({ code: 'custom', path: ['expiresAt'], message: 'must be in the future' });
+        else if (at > nowMs + MAX_EXPIRES_AT_DAYS * DAY_MS) {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['expiresAt'],
+            message: 'must be at most five years from now',
+          });
+        }
+      }
+    })
+    .transform(({ name, scopes, expiresAt, expiresInDays }) => ({
+      name,
+      scopes,
+      expiresAt:
+        expiresAt !== undefined
+          ? new Date(expiresAt)
+          : expiresInDays !== undefined
+            ? new Date(now().getTime() + expiresInDays * DAY_MS)
+            : null,
+    }));
+}
+
+/** A validated token creation request. */
+export type CreateTokenBody = z.output<ReturnType<typeof createTokenBodySchema>>;
+
+/** Whether a token can be used, derived at read time (expiry needs no write). */
+export type TokenStatus = 'ACTIVE' | 'REVOKED' | 'EXPIRED';
+
+/** A token's metadata as the admin API returns it: never the raw token, never its hash. */
+export interface TokenResponse {
+  id: string;
+  integrationId: string;
+  name: string;
+  /** e.g. `eudr_live_a1b2c3d4…`. */
+  tokenPrefix: string;
+  lastFour: string;
+  scopes: string[];
+  status: TokenStatus;
+  createdAt: string;
+  createdBy: string;
+  expiresAt: string | null;
+  lastUsedAt: string | null;
+  revokedAt: string | null;
+}
+
+/** The response to a token creation: the metadata plus the raw token, shown this once. */
+export interface CreatedTokenResponse extends TokenResponse {
+  token: string;
+}
+
+/** REVOKED wins over EXPIRED, as in the validation order of the Integration API. */
+export function tokenStatus(record: Pick<TokenRecord, 'revokedAt' | 'expiresAt'>, now: Date): TokenStatus {
+  if (record.revokedAt !== null) return 'REVOKED';
+  if (record.expiresAt !== null && record.expiresAt.getTime() <= now.getTime()) return 'EXPIRED';
+  return 'ACTIVE';
+}
+
+/** The stored display prefix (no `eudr_live_` marker) as shown to admins. */
+export function displayTokenPrefix(displayPrefix: string): string {
+  return `${TOKEN_PREFIX}${displayPrefix}`;
+}
+
+/** The response shape of a stored token. */
+export function toTokenResponse(record: TokenRecord, now: Date = new Date()): TokenResponse {
+  return {
+    id: record._id,
+    integrationId: record.integrationId,
+    name: record.name,
+    tokenPrefix: displayTokenPrefix(record.displayPrefix),
+    lastFour: record.lastFour,
+    scopes: [...record.scopes],
+    status: tokenStatus(record, now),
+    createdAt: record.createdAt.toISOString(),
+    createdBy: record.createdBy,
+    expiresAt: record.expiresAt === null ? null : record.expiresAt.toISOString(),
+    lastUsedAt: record.lastUsedAt === null ? null : record.lastUsedAt.toISOString(),
+    revokedAt: record.revokedAt === null ? null : record.revokedAt.toISOString(),
+  };
+}

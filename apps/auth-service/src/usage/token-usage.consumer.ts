@@ -1,0 +1,56 @@
+import { TOPICS, createConsumer } from '@eudr/events';
+import type { EventConsumer, EventsKafka } from '@eudr/events';
+import type { Logger } from '@eudr/service-kit';
+import type { TokensRepository } from '../tokens/tokens.repository';
+import { createUsageFolder } from './usage-folder';
+import type { UsageFolder } from './usage-folder';
+
+/** The consumer group folding usage reports; one group shared by all replicas of auth-service. */
+export const TOKEN_USAGE_GROUP = 'auth-service.token-usage';
+
+/** The running usage consumer. */
+export interface TokenUsageConsumer {
+  consumer: EventConsumer;
+  folder: UsageFolder;
+  start(): Promise<void>;
+  /** Stops fetching, writes what is collected, and leaves the group. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Consumes `auth.token-usage` and folds the reports into `lastUsedAt` with one bulk write per
+ * `flushMs`. Offsets are committed only after the write that holds a batch's reports succeeded.
+ */
+export function createTokenUsageConsumer(deps: {
+  kafka: EventsKafka;
+  tokens: TokensRepository;
+  logger: Logger;
+  flushMs: number;
+}): TokenUsageConsumer {
+  const folder = createUsageFolder({
+    flushMs: deps.flushMs,
+    logger: deps.logger.child({ component: 'token-usage' }),
+    write: (lastUsed) => deps.tokens.foldLastUsed(lastUsed),
+  });
+  const consumer = createConsumer(deps.kafka, {
+    groupId: TOKEN_USAGE_GROUP,
+    topics: [TOPICS.authTokenUsage],
+    // A new group folds the retained reports (one day) rather than losing them.
+    fromBeginning: true,
+    // Partitions wait for the same flush, so handling them in parallel still costs one write.
+    partitionsConsumedConcurrently: 3,
+    batchHandler: async (messages) => {
+      await folder.add(messages.flatMap((message) => message.value.reports));
+    },
+  });
+  return {
+    consumer,
+    folder,
+    start: () => consumer.start(),
+    async stop() {
+      await consumer.stop();
+      await folder.stop();
+      await consumer.disconnect();
+    },
+  };
+}
