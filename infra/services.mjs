@@ -12,13 +12,22 @@ const ENV_KEY = /^[A-Z][A-Z0-9_]*$/;
 const ROUTE = /^\/[A-Za-z0-9/_.-]*$/;
 const URL_PLACEHOLDER = /\{\{url:([a-z][a-z0-9-]*)\}\}/g;
 
+/** The environment variable that overrides an app's port: `auth-service` → `AUTH_SERVICE_PORT`. */
+export function portVariable(name) {
+  return `${name.toUpperCase().replace(/-/g, '_')}_PORT`;
+}
+
 /**
  * Loads and checks the table: names are workspace folder names, ports and routes unique, routes are
  * plain path prefixes (the edge writes them into its config, so nothing else may appear in them).
+ * `<NAME>_PORT` in `env` (e.g. `AUTH_SERVICE_PORT=4101`) replaces an app's table port, so the local
+ * stack and edge can run next to another instance; it is applied here so that the stack, the edge and
+ * `{{url:<app>}}` all agree on it.
  * @param {string} [root]
+ * @param {{env?: Record<string, string | undefined>}} [options] pass `env: {}` to ignore overrides
  * @returns {{name: string, port: number, routes: string[], env: Record<string, string>}[]}
  */
-export function loadApps(root = repoRoot) {
+export function loadApps(root = repoRoot, { env: overrides = process.env } = {}) {
   const file = path.join(root, 'infra', 'services.json');
   const table = JSON.parse(readFileSync(file, 'utf8'));
   if (!Array.isArray(table.apps)) throw new Error(`${file}: "apps" must be an array`);
@@ -29,12 +38,16 @@ export function loadApps(root = repoRoot) {
     const where = `apps[${i}]${app?.name ? ` (${app.name})` : ''}`;
     if (typeof app?.name !== 'string' || !NAME.test(app.name))
       problems.push(`${where}: name must be kebab-case`);
-    if (!Number.isInteger(app?.port) || app.port < 1 || app.port > 65535) {
-      problems.push(`${where}: port must be a TCP port`);
-    } else if (ports.has(app.port)) {
-      problems.push(`${where}: port ${app.port} is also used by ${ports.get(app.port)}`);
+    const override = typeof app?.name === 'string' ? overrides[portVariable(app.name)] : undefined;
+    const overridden = override !== undefined && override !== '';
+    const port = overridden ? (/^\d{1,5}$/.test(override) ? Number(override) : Number.NaN) : app?.port;
+    if (!Number.isInteger(port) || port < 1 || port > 65535) {
+      const what = overridden ? `${portVariable(app.name)}=${override}` : 'port';
+      problems.push(`${where}: ${what} must be a TCP port`);
+    } else if (ports.has(port)) {
+      problems.push(`${where}: port ${port} is also used by ${ports.get(port)}`);
     } else {
-      ports.set(app.port, app.name);
+      ports.set(port, app.name);
     }
     const appRoutes = Array.isArray(app?.routes) ? app.routes : [];
     if (!Array.isArray(app?.routes)) problems.push(`${where}: routes must be an array of path prefixes`);
@@ -52,7 +65,7 @@ export function loadApps(root = repoRoot) {
       if (!ENV_KEY.test(key)) problems.push(`${where}: env key ${key} must be UPPER_SNAKE_CASE`);
       if (typeof value !== 'string') problems.push(`${where}: env ${key} must be a string`);
     }
-    return { name: app?.name, port: app?.port, routes: appRoutes, env };
+    return { name: app?.name, port, routes: appRoutes, env };
   });
   const names = new Set(apps.map((a) => a.name));
   for (const app of apps) {

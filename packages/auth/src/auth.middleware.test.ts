@@ -38,7 +38,7 @@ function setup() {
     introspect: async (tokenHash) => {
       introspection.calls.push(tokenHash);
       if (introspection.mode.kind === 'fail') throw new IntrospectionError('introspection request failed');
-      return authService.get(tokenHash) ?? { active: false };
+      return authService.get(tokenHash) ?? { known: false };
     },
     projection: store,
     clock: () => now,
@@ -69,7 +69,7 @@ function setup() {
       const issued = issueToken(overrides);
       store.applyToken(issued.state);
       authService.set(issued.state.tokenHash, {
-        active: true,
+        known: true,
         token: issued.state,
         integration: integrationState(),
       });
@@ -214,7 +214,7 @@ describe('authenticate with a current projection', () => {
     const { auth, authService, introspection, store } = setup();
     const fresh = issueToken();
     authService.set(fresh.state.tokenHash, {
-      active: true,
+      known: true,
       token: fresh.state,
       integration: integrationState(),
     });
@@ -260,7 +260,7 @@ describe('authenticate with a current projection', () => {
     const { raw, state } = issueToken({ integrationId: 'int_new' });
     store.applyToken(state);
     authService.set(state.tokenHash, {
-      active: true,
+      known: true,
       token: state,
       integration: integrationState({ integrationId: 'int_new' }),
     });
@@ -282,7 +282,7 @@ describe('authenticate under a flood of unknown tokens', () => {
       introspect: async (tokenHash) => {
         calls.push(tokenHash);
         await gate;
-        return { active: false };
+        return { known: false };
       },
       projection: store,
       clock: () => NOW,
@@ -340,7 +340,7 @@ describe('authenticate with a projection that is not current', () => {
     const { raw, state } = known();
     freshness.msSinceLastFetch = Infinity;
     authService.set(state.tokenHash, {
-      active: true,
+      known: true,
       token: { ...state, revokedAt: '2025-06-01T11:59:00.000Z', version: 2 },
       integration: integrationState(),
     });

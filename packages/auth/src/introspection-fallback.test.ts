@@ -56,7 +56,7 @@ describe('the introspection fallback', () => {
     const { state } = issueToken();
     const lookups = Array.from({ length: 50 }, () => fallback.ask(state.tokenHash));
     expect(calls).toHaveLength(1);
-    calls[0]?.answer.resolve({ active: true, token: state, integration: integrationState() });
+    calls[0]?.answer.resolve({ known: true, token: state, integration: integrationState() });
     expect(await Promise.all(lookups)).toEqual(Array(50).fill('found'));
     expect(store.findByHash(state.tokenHash)).toEqual(state);
     expect(store.integrationStatus('int_a')?.status).toBe('ACTIVE');
@@ -75,12 +75,12 @@ describe('the introspection fallback', () => {
     const joined = fallback.ask(hashes[0] ?? '');
     expect(calls).toHaveLength(3);
 
-    calls[0]?.answer.resolve({ active: false });
+    calls[0]?.answer.resolve({ known: false });
     expect(await first[0]).toBe('unknown');
     expect(await joined).toBe('unknown');
     const freed = fallback.ask(hashes[3] ?? '');
     expect(calls).toHaveLength(4);
-    for (const call of calls.slice(1)) call.answer.resolve({ active: false });
+    for (const call of calls.slice(1)) call.answer.resolve({ known: false });
     expect(await freed).toBe('unknown');
     expect(fallback.stats()).toMatchObject({ calls: 4, busyRejections: 2 });
   });
@@ -89,7 +89,7 @@ describe('the introspection fallback', () => {
     const { fallback, calls, advance } = setup({ negativeCacheTtlMs: 30_000 });
     const hash = issueToken().state.tokenHash;
     const asked = fallback.ask(hash);
-    calls[0]?.answer.resolve({ active: false });
+    calls[0]?.answer.resolve({ known: false });
     expect(await asked).toBe('unknown');
 
     expect(fallback.cached(hash, false)).toBe('unknown');
@@ -105,7 +105,7 @@ describe('the introspection fallback', () => {
     const hashes = Array.from({ length: 3 }, () => issueToken().state.tokenHash);
     for (const [index, hash] of hashes.entries()) {
       const asked = fallback.ask(hash);
-      calls[index]?.answer.resolve({ active: false });
+      calls[index]?.answer.resolve({ known: false });
       await asked;
     }
     expect(hashes.map((hash) => fallback.cached(hash, false))).toEqual([undefined, 'unknown', 'unknown']);
@@ -121,7 +121,7 @@ describe('the introspection fallback', () => {
     expect(fallback.cached(hash, true)).toBeUndefined();
     void fallback.ask(hash);
     expect(calls).toHaveLength(2);
-    calls[1]?.answer.resolve({ active: false });
+    calls[1]?.answer.resolve({ known: false });
     expect(fallback.stats()).toMatchObject({ calls: 2, failures: 1 });
   });
 
@@ -129,7 +129,7 @@ describe('the introspection fallback', () => {
     const { fallback, calls, advance } = setup({ verifiedTtlMs: 1_000 });
     const { state } = issueToken();
     const asked = fallback.ask(state.tokenHash);
-    calls[0]?.answer.resolve({ active: true, token: state, integration: integrationState() });
+    calls[0]?.answer.resolve({ known: true, token: state, integration: integrationState() });
     await asked;
     expect(fallback.cached(state.tokenHash, false)).toBeUndefined();
     expect(fallback.cached(state.tokenHash, true)).toBe('found');
@@ -145,7 +145,7 @@ describe('the introspection fallback', () => {
     store.applyToken({ ...state, revokedAt: '2025-03-01T00:00:00.000Z', version: 2 });
     store.applyIntegration(integrationState({ status: 'INACTIVE', version: 4 }));
     const asked = fallback.ask(state.tokenHash);
-    calls[0]?.answer.resolve({ active: true, token: state, integration: integrationState({ version: 3 }) });
+    calls[0]?.answer.resolve({ known: true, token: state, integration: integrationState({ version: 3 }) });
     expect(await asked).toBe('found');
     expect(store.findByHash(state.tokenHash)).toMatchObject({
       version: 2,

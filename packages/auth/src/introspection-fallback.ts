@@ -138,12 +138,12 @@ export function createIntrospectionFallback(options: IntrospectionFallbackOption
         failing = false;
         logger.info('introspection answers again');
       }
-      if (!answer.active) {
+      if (!answer.known) {
         verified.delete(tokenHash);
         negative.add(tokenHash);
         return 'unknown';
       }
-      options.projection.applyIntegration(answer.integration);
+      if (answer.integration !== null) options.projection.applyIntegration(answer.integration);
       options.projection.applyToken(answer.token);
       negative.delete(tokenHash);
       verified.add(tokenHash);

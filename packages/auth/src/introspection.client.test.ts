@@ -36,7 +36,7 @@ describe('the introspection client', () => {
       fetch: fakeFetch(200, { active: true, token: state, integration: integrationState() }, seen),
     });
     expect(await introspect(state.tokenHash)).toEqual({
-      active: true,
+      known: true,
       token: state,
       integration: integrationState(),
     });
@@ -48,13 +48,24 @@ describe('the introspection client', () => {
     expect(seen[0]?.init?.signal).toBeInstanceOf(AbortSignal);
   });
 
+  it('returns a known token that is not usable (revoked) with its state, so the caller can say why', async () => {
+    const { state } = issueToken();
+    const revoked = { ...state, revokedAt: new Date().toISOString(), version: state.version + 1 };
+    const introspect = createIntrospectionClient({
+      url: 'http://x',
+      serviceKey: 'k',
+      fetch: fakeFetch(200, { active: false, reason: 'TOKEN_REVOKED', token: revoked, integration: null }),
+    });
+    expect(await introspect(state.tokenHash)).toEqual({ known: true, token: revoked, integration: null });
+  });
+
   it('returns a negative answer for an unknown hash', async () => {
     const introspect = createIntrospectionClient({
       url: 'http://x',
       serviceKey: 'k',
       fetch: fakeFetch(200, { active: false }),
     });
-    expect(await introspect('a'.repeat(64))).toEqual({ active: false });
+    expect(await introspect('a'.repeat(64))).toEqual({ known: false });
   });
 
   it.each([

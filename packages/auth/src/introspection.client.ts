@@ -2,9 +2,13 @@ import { integrationStateSchema, tokenStateSchema } from '@eudr/events';
 import type { IntegrationState, TokenState } from '@eudr/events';
 import { z } from 'zod';
 
-/** auth-service's answer for one token hash: its current state, or `active: false` for an unknown hash. */
+/**
+ * auth-service's answer for one token hash: the current state of a known token (whether or not it is
+ * usable: revoked, expired and inactive tokens are known too, and the caller runs the usual checks on
+ * them), with its integration's state when auth-service holds one; or `known: false` for an unknown hash.
+ */
 export type IntrospectionAnswer =
-  { active: true; token: TokenState; integration: IntegrationState } | { active: false };
+  { known: true; token: TokenState; integration: IntegrationState | null } | { known: false };
 
 /** Asks auth-service about one token hash. Rejects with {@link IntrospectionError} when it cannot tell. */
 export type IntrospectFn = (tokenHash: string) => Promise<IntrospectionAnswer>;
@@ -23,8 +27,10 @@ export const INTROSPECTION_PATH = '/internal/introspect';
 /** The header carrying the service key of internal calls. */
 export const SERVICE_KEY_HEADER = 'X-Service-Key';
 
+// On the wire, `active` says whether the token is usable right now; a known token comes with its state
+// either way, and only an unknown hash comes without one.
 const answerSchema = z.union([
-  z.object({ active: z.literal(true), token: tokenStateSchema, integration: integrationStateSchema }),
+  z.object({ active: z.boolean(), token: tokenStateSchema, integration: integrationStateSchema.nullable() }),
   z.object({ active: z.literal(false) }),
 ]);
 
@@ -82,13 +88,14 @@ export function createIntrospectionClient(options: IntrospectionClientOptions): 
     }
     const parsed = answerSchema.safeParse(body);
     if (!parsed.success) throw new IntrospectionError('introspection answer does not match its schema');
-    const answer = parsed.data;
-    if (answer.active && answer.token.tokenHash !== tokenHash) {
+    const wire = parsed.data;
+    if (!('token' in wire)) return { known: false };
+    if (wire.token.tokenHash !== tokenHash) {
       throw new IntrospectionError('introspection answered about another token');
     }
-    if (answer.active && answer.integration.integrationId !== answer.token.integrationId) {
+    if (wire.integration !== null && wire.integration.integrationId !== wire.token.integrationId) {
       throw new IntrospectionError("introspection answered with another token's integration");
     }
-    return answer;
+    return { known: true, token: wire.token, integration: wire.integration };
   };
 }

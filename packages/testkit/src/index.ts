@@ -10,3 +10,16 @@ export { freePort } from './ports';
 export { repoRoot } from './paths';
 export { produceRaw, readRawMessages } from './raw-kafka';
 export type { RawMessage } from './raw-kafka';
+export { startAppProcess } from './app-process';
+export type { AppProcess, AppExit, StartAppProcessOptions } from './app-process';
+export { startEdge } from './edge';
+export type { PrivateEdge, StartEdgeOptions } from './edge';
+export { mintAdminJwt, createAdminClient, AdminApiError, ADMIN_API_PATH } from './admin-client';
+export type {
+  AdminClient,
+  AdminIntegration,
+  AdminToken,
+  AdminCreatedToken,
+  CreateTokenInput,
+  MintAdminJwtOptions,
+} from './admin-client';

@@ -1,0 +1,88 @@
+import { execFile } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { parseEnvLines } from './infra';
+import { repoRoot } from './paths';
+import { freePort } from './ports';
+
+const execFileAsync = promisify(execFile);
+
+/** Options of {@link startEdge}. */
+export interface StartEdgeOptions {
+  /**
+   * The port each app listens on, by app name (`{'auth-service': 41234}`); the edge routes that app's
+   * path prefixes there. Apps left out keep their port from `infra/services.json`.
+   */
+  routesTo: Record<string, number>;
+}
+
+/** A private nginx edge for one test suite. */
+export interface PrivateEdge {
+  /** `http://127.0.0.1:<port>`: the base URL clients use. */
+  url: string;
+  port: number;
+  /** Generated nginx.conf, logs (`logs/access.log`, `logs/error.log`) and pid file. */
+  dataDir: string;
+  /** Stops nginx (graceful) and deletes its data folder. */
+  stop(): Promise<void>;
+}
+
+/** `auth-service` → `AUTH_SERVICE_PORT`, the override `infra/services.mjs` reads. */
+function portVariable(app: string): string {
+  return `${app.toUpperCase().replace(/-/g, '_')}_PORT`;
+}
+
+async function runEdge(action: 'start' | 'stop', env: Record<string, string>): Promise<string> {
+  try {
+    const { stdout } = await execFileAsync(
+      'bash',
+      [path.join(repoRoot(), 'infra', 'local', 'edge.sh'), action],
+      {
+        cwd: repoRoot(),
+        env: { ...process.env, ...env },
+        maxBuffer: 4 * 1024 * 1024,
+        timeout: 60_000,
+      },
+    );
+    return stdout;
+  } catch (error) {
+    const e = error as { stderr?: string; message: string };
+    throw new Error(`infra/local/edge.sh ${action} failed: ${e.message}\n${e.stderr ?? ''}`);
+  }
+}
+
+/**
+ * Starts a private edge (`infra/local/edge.sh start`, nginx) on a spare loopback port with its own data
+ * folder under `.local/tmp/`, routing each app named in `routesTo` to the given port through the
+ * `<NAME>_PORT` overrides of the services table. Returns once the edge answers `/healthz` with its
+ * config, exactly as the local stack's edge does, so requests through it see the real routing, error
+ * pages and headers.
+ */
+export async function startEdge(options: StartEdgeOptions): Promise<PrivateEdge> {
+  const port = await freePort();
+  const base = path.join(repoRoot(), '.local', 'tmp');
+  mkdirSync(base, { recursive: true });
+  const dataDir = mkdtempSync(path.join(base, 'edge-'));
+  const env: Record<string, string> = { EDGE_PORT: String(port), EDGE_DATA_DIR: dataDir };
+  for (const [app, appPort] of Object.entries(options.routesTo)) {
+    env[portVariable(app)] = String(appPort);
+  }
+  let stdout: string;
+  try {
+    stdout = await runEdge('start', env);
+  } catch (error) {
+    rmSync(dataDir, { recursive: true, force: true });
+    throw error;
+  }
+  const url = parseEnvLines(stdout).get('EDGE_URL') ?? `http://127.0.0.1:${port}`;
+  return {
+    url,
+    port,
+    dataDir,
+    async stop() {
+      await runEdge('stop', env);
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
