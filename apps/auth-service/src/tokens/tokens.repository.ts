@@ -1,3 +1,4 @@
+import { chunkedBulkWrite } from '@eudr/service-kit';
 import type { Connection } from 'mongoose';
 import { ID_PREFIXES, newId } from '../common/ids';
 import type { Pagination } from '../common/pagination.schemas';
@@ -102,12 +103,18 @@ export function createTokensRepository(connection: Connection): TokensRepository
 
     async foldLastUsed(lastUsed) {
       if (lastUsed.size === 0) return;
-      await Token.bulkWrite(
+      // Chunked: FerretDB v1 hangs on one update command with about 100 matching statements
+      // (docs/architecture.md, FerretDB differences).
+      const result = await chunkedBulkWrite(
+        Token,
         [...lastUsed].map(([id, at]) => ({
           updateOne: { filter: { _id: id }, update: { $max: { lastUsedAt: at } }, timestamps: false },
         })),
-        { ordered: false },
       );
+      // Fail the flush so the usage offsets are not committed and the reports are folded again.
+      if (result.writeErrors.length > 0) {
+        throw new Error(`lastUsedAt fold failed for ${result.writeErrors.length} token(s)`);
+      }
     },
 
     findForPublication(id) {

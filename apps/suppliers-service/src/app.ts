@@ -1,0 +1,36 @@
+import { createApp as createServiceApp } from '@eudr/service-kit';
+import type { CreateAppOptions, Logger, Readiness } from '@eudr/service-kit';
+import type { Express } from 'express';
+import { SUPPLIERS_PATH, createSuppliersRouter } from './suppliers/suppliers.routes';
+import type { RouteAuth } from './suppliers/suppliers.routes';
+import type { SuppliersService } from './suppliers/suppliers.service';
+
+/** The name the service reports in logs and metrics. */
+export const SERVICE_NAME = 'suppliers-service';
+
+/** What the app needs; `main.ts` (through `startSuppliersService`) builds it. */
+export interface AppDeps {
+  logger: Logger;
+  auth: RouteAuth;
+  suppliers: SuppliersService;
+  /** The `/readyz` checks. */
+  readiness?: Readiness;
+  /** Registry for `/metrics`; default a new one. */
+  metrics?: CreateAppOptions['metrics'];
+}
+
+/**
+ * The Express app of suppliers-service, without listening: health, readiness and metrics endpoints,
+ * the JSON body parser and error envelope of the service kit, and the suppliers routes.
+ */
+export function createApp(deps: AppDeps): Express {
+  return createServiceApp({
+    service: SERVICE_NAME,
+    logger: deps.logger,
+    ...(deps.readiness === undefined ? {} : { readiness: deps.readiness }),
+    ...(deps.metrics === undefined ? {} : { metrics: deps.metrics }),
+    routes: (app) => {
+      app.use(SUPPLIERS_PATH, createSuppliersRouter({ auth: deps.auth, suppliers: deps.suppliers }));
+    },
+  });
+}

@@ -1,0 +1,68 @@
+import { Router } from 'express';
+import type { RequestHandler } from 'express';
+import { getAuthContext } from '@eudr/auth';
+import type { Scope } from '@eudr/auth';
+import { BatchLimitExceededError, getRequestId, validationErrorFromZod } from '@eudr/service-kit';
+import { MAX_BATCH_SIZE, bulkUpsertBodySchema, listQuerySchema } from './suppliers.schemas';
+import type { SuppliersService } from './suppliers.service';
+
+/** The token checks the routes need (the `Auth` of `@eudr/auth`, or a stand-in in tests). */
+export interface RouteAuth {
+  authenticate: RequestHandler;
+  requireScopes(...scopes: Scope[]): RequestHandler;
+}
+
+/** Dependencies of {@link createSuppliersRouter}. */
+export interface SuppliersRouterDeps {
+  auth: RouteAuth;
+  suppliers: SuppliersService;
+}
+
+/** Base path of the suppliers routes. */
+export const SUPPLIERS_PATH = '/api/v1/integration/suppliers';
+
+/**
+ * `POST /` bulk upsert (scope `integration:suppliers:write`), `GET /` list and `GET /:externalId`
+ * (scope `integration:suppliers:read`). Every request is authenticated first, and every call is
+ * scoped to the token's organisation: no organisation id is ever read from the request.
+ */
+export function createSuppliersRouter(deps: SuppliersRouterDeps): Router {
+  const { auth, suppliers } = deps;
+  const router = Router();
+  router.use(auth.authenticate);
+
+  router.post('/', auth.requireScopes('integration:suppliers:write'), async (req, res) => {
+    // The batch limit is checked on the raw array, before the schema, so that 501 records get
+    // BATCH_LIMIT_EXCEEDED and not a generic validation error.
+    const body: unknown = req.body;
+    const records =
+      typeof body === 'object' && body !== null ? (body as { suppliers?: unknown }).suppliers : undefined;
+    if (Array.isArray(records) && records.length > MAX_BATCH_SIZE) {
+      throw new BatchLimitExceededError(
+        `suppliers: at most ${MAX_BATCH_SIZE} records per request, got ${records.length}; split them into several requests.`,
+      );
+    }
+    const parsed = bulkUpsertBodySchema.safeParse(body);
+    if (!parsed.success) throw validationErrorFromZod(parsed.error);
+    const { orgId, integrationId } = getAuthContext(req);
+    const result = await suppliers.upsertSuppliers(
+      { orgId, integrationId, correlationId: getRequestId(req) },
+      parsed.data.suppliers,
+    );
+    res.json(result);
+  });
+
+  router.get('/', auth.requireScopes('integration:suppliers:read'), async (req, res) => {
+    const parsed = listQuerySchema.safeParse(req.query);
+    if (!parsed.success) throw validationErrorFromZod(parsed.error, { rootLabel: 'query' });
+    const { orgId } = getAuthContext(req);
+    res.json(await suppliers.listSuppliers(orgId, parsed.data));
+  });
+
+  router.get('/:externalId', auth.requireScopes('integration:suppliers:read'), async (req, res) => {
+    const { orgId } = getAuthContext(req);
+    res.json(await suppliers.getSupplier(orgId, String(req.params['externalId'])));
+  });
+
+  return router;
+}

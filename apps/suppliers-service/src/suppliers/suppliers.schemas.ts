@@ -1,0 +1,247 @@
+import { z } from 'zod';
+import { isCountryCode } from './country-codes';
+
+/** Most records one bulk upsert may carry (API.md). */
+export const MAX_BATCH_SIZE = 500;
+
+/** Length limits of the supplier fields, in characters after trimming. */
+export const FIELD_LIMITS = {
+  externalId: 100,
+  name: 255,
+  code: 100,
+  address: 500,
+  city: 100,
+  state: 100,
+  postalCode: 20,
+  contactPerson: 255,
+  email: 254,
+  phone: 50,
+  website: 2048,
+  taxId: 50,
+  certification: 100,
+  certifications: 50,
+} as const;
+
+const maxChars = (max: number) => `must be at most ${max} characters`;
+
+/** `""` after trimming means "no value": ERP exports write empty columns as empty strings. */
+const emptyToNull = (value: string): string | null => (value === '' ? null : value);
+
+/**
+ * An optional text field: trimmed, length-limited, `""` stored as null. Absent leaves the stored value
+ * unchanged on an update; null (or `""`) clears it.
+ */
+function optionalText(max: number) {
+  return z.string().trim().max(max, maxChars(max)).transform(emptyToNull).nullable().optional();
+}
+
+/** The caller's id of a supplier: trimmed, 1..100 characters. */
+export const externalIdSchema = z
+  .string({ error: (issue) => (issue.input === undefined ? 'is required' : 'must be a string') })
+  .trim()
+  .min(1, 'must not be empty')
+  .max(FIELD_LIMITS.externalId, maxChars(FIELD_LIMITS.externalId));
+
+const EMAIL_MESSAGE = 'must be an email address';
+const WEBSITE_MESSAGE = 'must be an http or https URL with a domain name, e.g. https://example.com';
+
+/**
+ * One supplier record of a bulk upsert. Unknown fields are dropped. Every optional field may be
+ * absent (unchanged on update), null or `""` (cleared).
+ */
+export const supplierInputSchema = z.object({
+  externalId: externalIdSchema,
+  name: z
+    .string({ error: (issue) => (issue.input === undefined ? 'is required' : 'must be a string') })
+    .trim()
+    .min(1, 'must not be empty')
+    .max(FIELD_LIMITS.name, maxChars(FIELD_LIMITS.name)),
+  code: optionalText(FIELD_LIMITS.code),
+  country: z
+    .string()
+    .trim()
+    .toUpperCase()
+    .transform(emptyToNull)
+    .refine((value) => value === null || isCountryCode(value), {
+      error: 'must be an ISO 3166-1 alpha-2 country code, e.g. DE',
+    })
+    .nullable()
+    .optional(),
+  address: optionalText(FIELD_LIMITS.address),
+  city: optionalText(FIELD_LIMITS.city),
+  state: optionalText(FIELD_LIMITS.state),
+  postalCode: optionalText(FIELD_LIMITS.postalCode),
+  contactPerson: optionalText(FIELD_LIMITS.contactPerson),
+  email: z
+    .string()
+    .trim()
+    .max(FIELD_LIMITS.email, maxChars(FIELD_LIMITS.email))
+    .transform(emptyToNull)
+    .pipe(z.email({ error: EMAIL_MESSAGE }).nullable())
+    .nullable()
+    .optional(),
+  phone: optionalText(FIELD_LIMITS.phone),
+  website: z
+    .string()
+    .trim()
+    .max(FIELD_LIMITS.website, maxChars(FIELD_LIMITS.website))
+    .transform(emptyToNull)
+    .pipe(z.url({ protocol: /^https?$/, hostname: z.regexes.domain, error: WEBSITE_MESSAGE }).nullable())
+    .nullable()
+    .optional(),
+  taxId: optionalText(FIELD_LIMITS.taxId),
+  certifications: z
+    .array(
+      z
+        .string({ error: 'must be a string' })
+        .trim()
+        .min(1, 'must not be empty')
+        .max(FIELD_LIMITS.certification, maxChars(FIELD_LIMITS.certification)),
+      { error: 'must be an array of strings' },
+    )
+    .max(FIELD_LIMITS.certifications, `must have at most ${FIELD_LIMITS.certifications} entries`)
+    .nullable()
+    .optional(),
+  isEuOrigin: z.boolean({ error: 'must be true or false' }).nullable().optional(),
+});
+
+/** A supplier record after validation. */
+export type SupplierInput = z.output<typeof supplierInputSchema>;
+
+/** The optional fields of a supplier, i.e. everything but `externalId` and `name`. */
+export const OPTIONAL_SUPPLIER_FIELDS = [
+  'code',
+  'country',
+  'address',
+  'city',
+  'state',
+  'postalCode',
+  'contactPerson',
+  'email',
+  'phone',
+  'website',
+  'taxId',
+  'certifications',
+  'isEuOrigin',
+] as const satisfies readonly (keyof SupplierInput)[];
+
+/** One of {@link OPTIONAL_SUPPLIER_FIELDS}. */
+export type OptionalSupplierField = (typeof OPTIONAL_SUPPLIER_FIELDS)[number];
+
+/** The outer shape of a bulk upsert body; the records themselves are validated one by one. */
+export const bulkUpsertBodySchema = z.object(
+  {
+    suppliers: z
+      .array(z.unknown(), {
+        error: (issue) =>
+          issue.input === undefined ? 'is required' : 'must be an array of supplier records',
+      })
+      .min(1, 'must contain at least 1 record'),
+  },
+  { error: 'must be a JSON object of the form {"suppliers": [...]}' },
+);
+
+const INTEGER = /^[0-9]{1,9}$/;
+
+function integerParameter(fallback: number, max?: number) {
+  const message =
+    max === undefined ? 'must be an integer of at least 1' : `must be an integer between 1 and ${max}`;
+  return z
+    .string({ error: `${message}, given once` })
+    .optional()
+    .refine((value) => value === undefined || INTEGER.test(value), { error: message })
+    .transform((value) => (value === undefined ? fallback : Number(value)))
+    .refine((value) => value >= 1 && (max === undefined || value <= max), { error: message });
+}
+
+const isoDateTime = z.iso.datetime({ offset: true });
+const isoDate = z.iso.date();
+const SINCE_MESSAGE =
+  'must be an ISO 8601 date or date-time with a time zone, e.g. 2025-01-31 or 2025-01-31T12:00:00Z';
+
+/** Default and largest page sizes of the supplier list (API.md). */
+export const DEFAULT_LIMIT = 50;
+export const MAX_LIMIT = 100;
+
+/**
+ * `GET /suppliers?page=&limit=&since=`: page >= 1 (default 1), limit 1..100 (default 50), since an ISO
+ * date (midnight UTC) or date-time. Values out of range are a 400 rather than clamped, so a client bug
+ * shows at once. Other parameters are ignored.
+ */
+export const listQuerySchema = z.object({
+  page: integerParameter(1),
+  limit: integerParameter(DEFAULT_LIMIT, MAX_LIMIT),
+  since: z
+    .string({ error: `${SINCE_MESSAGE}, given once` })
+    .optional()
+    .refine(
+      (value) =>
+        value === undefined || isoDateTime.safeParse(value).success || isoDate.safeParse(value).success,
+      {
+        error: SINCE_MESSAGE,
+      },
+    )
+    .transform((value) => (value === undefined ? undefined : new Date(value))),
+});
+
+/** A validated list request. */
+export type ListQuery = z.output<typeof listQuerySchema>;
+
+/** The status of one record in a bulk upsert response. */
+export type RecordStatus = 'CREATED' | 'UPDATED' | 'ERROR';
+
+/** One record of a bulk upsert response, in request order. */
+export interface RecordResult {
+  externalId: string;
+  /** `sup_…`, or `""` when the record failed. */
+  internalId: string;
+  status: RecordStatus;
+}
+
+/** One failed record of a bulk upsert response. */
+export interface RecordError {
+  externalId: string;
+  error: string;
+}
+
+/** The body of a bulk upsert response (always 200 once the request itself is well-formed). */
+export interface BulkUpsertResponse {
+  /** False only when every record failed; see `upsertSuppliers`. */
+  success: boolean;
+  created: number;
+  updated: number;
+  errors: RecordError[];
+  records: RecordResult[];
+}
+
+/** A supplier as the API shows it (and as supplier events carry it): every field, null when not set. */
+export type SupplierEntity = {
+  externalId: string;
+  internalId: string;
+  name: string;
+  code: string | null;
+  country: string | null;
+  address: string | null;
+  city: string | null;
+  state: string | null;
+  postalCode: string | null;
+  contactPerson: string | null;
+  email: string | null;
+  phone: string | null;
+  website: string | null;
+  taxId: string | null;
+  certifications: string[] | null;
+  isEuOrigin: boolean | null;
+  syncStatus: 'SYNCED';
+  lastSyncedAt: string;
+  createdAt: string;
+  updatedAt: string;
+};
+
+/** The body of `GET /suppliers`. */
+export interface SupplierList {
+  entities: SupplierEntity[];
+  total: number;
+  page: number;
+  limit: number;
+}

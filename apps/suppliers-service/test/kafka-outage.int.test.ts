@@ -1,0 +1,145 @@
+import { startPrivateKafka, waitFor } from '@eudr/testkit';
+import type { PrivateServer } from '@eudr/testkit';
+import type { BulkUpsertResponse } from '../src/suppliers/suppliers.schemas';
+import { READ, SUPPLIERS_URL_PATH, WRITE, fullSupplier, startHarness } from './helpers/suppliers-harness';
+import type { Harness, ObservedEvent } from './helpers/suppliers-harness';
+
+// Starts, stops and restarts a broker of its own: slow, and kept apart so a failure reads clearly.
+jest.setTimeout(240_000);
+
+let broker: PrivateServer | undefined;
+let harness: Harness | undefined;
+let token: string;
+
+beforeAll(async () => {
+  broker = await startPrivateKafka();
+  harness = await startHarness('suppliers-outage', {
+    kafkaBrokers: broker.brokers,
+    env: {
+      // The token projection must stay trusted through the outage: this suite is about the events.
+      AUTH_MAX_STALENESS_MS: '3600000',
+      PUBLISH_TIMEOUT_MS: '300',
+      RELAY_INTERVAL_MS: '500',
+      RELAY_MIN_AGE_MS: '1000',
+    },
+  });
+  token = await harness.issueToken('org_outage', [READ, WRITE]);
+});
+
+afterAll(async () => {
+  await harness?.close();
+  await broker?.destroy();
+});
+
+function uniqueEvents(events: readonly ObservedEvent[], requestId: string): ObservedEvent[] {
+  const byId = new Map<string, ObservedEvent>();
+  for (const event of events) {
+    if (event.value.correlationId === requestId) byId.set(event.value.id, event);
+  }
+  return [...byId.values()];
+}
+
+describe('with the broker down', () => {
+  it('acknowledges upserts at once and publishes every one of their events once the broker is back', async () => {
+    const h = harness as Harness;
+    const kafka = broker as PrivateServer;
+    await kafka.stop();
+
+    const suppliers = Array.from({ length: 20 }, (_, i) => fullSupplier(`outage-${i}`));
+    const started = Date.now();
+    const created = await h.request<BulkUpsertResponse>('POST', SUPPLIERS_URL_PATH, {
+      token,
+      body: { suppliers },
+      headers: { 'x-request-id': 'req-outage-create' },
+    });
+    const updated = await h.request<BulkUpsertResponse>('POST', SUPPLIERS_URL_PATH, {
+      token,
+      body: {
+        suppliers: [{ externalId: 'outage-0', name: 'Renamed during the outage' }, { externalId: 'bad' }],
+      },
+      headers: { 'x-request-id': 'req-outage-update' },
+    });
+    const elapsedMs = Date.now() - started;
+    expect(created.status).toBe(200);
+    expect(created.body).toMatchObject({ success: true, created: 20, updated: 0 });
+    expect(updated.body).toMatchObject({ success: true, created: 0, updated: 1 });
+    // Bounded by PUBLISH_TIMEOUT_MS per request plus the database writes, not by Kafka's retries.
+    expect(elapsedMs).toBeLessThan(15_000);
+
+    // Acknowledged, so durable: every event is pending in MongoDB while the broker is away.
+    const db = await h.db();
+    expect(
+      await db.collection('suppliers').countDocuments({ 'pendingEvent.occurredAt': { $type: 'date' } }),
+    ).toBe(20);
+    expect(
+      await db.collection('sync_logs').countDocuments({ 'pendingEvent.occurredAt': { $type: 'date' } }),
+    ).toBe(2);
+
+    await kafka.start();
+    const observer = await h.observeEvents();
+    const outageEvents = () => [
+      ...uniqueEvents(observer.events, 'req-outage-create'),
+      ...uniqueEvents(observer.events, 'req-outage-update'),
+    ];
+    const externalIdOf = (event: ObservedEvent) => (event.value.data as { externalId: string }).externalId;
+    await waitFor(
+      () => {
+        const events = outageEvents();
+        const suppliersSeen = new Set(
+          events.filter((event) => event.topic === 'suppliers').map(externalIdOf),
+        );
+        const renamed = events.some(
+          (event) =>
+            event.topic === 'suppliers' &&
+            (event.value.data as { name: string }).name === 'Renamed during the outage',
+        );
+        return (
+          suppliersSeen.size === 20 &&
+          renamed &&
+          events.filter((event) => event.topic === 'sync').length === 2
+        );
+      },
+      { timeoutMs: 120_000, intervalMs: 200, message: 'every event of the upserts made during the outage' },
+    );
+
+    // outage-0 changed again before its create was acknowledged: the newer event replaces the pending
+    // one, carries the latest state, and stays a create, so nobody is told of an update to a supplier
+    // they never heard of. (The first request's own publish may still have gone through when the broker
+    // came back: delivery is at least once, so outage-0 may also have that older create.)
+    const supplierEvents = outageEvents().filter((event) => event.topic === 'suppliers');
+    expect(supplierEvents.every((event) => event.value.type === 'supplier.created')).toBe(true);
+    expect(supplierEvents.filter((event) => externalIdOf(event) !== 'outage-0')).toHaveLength(19);
+    const latestOutage0 = supplierEvents
+      .filter((event) => externalIdOf(event) === 'outage-0')
+      .sort((a, b) => a.value.occurredAt.localeCompare(b.value.occurredAt))
+      .at(-1);
+    expect(latestOutage0?.value.data).toMatchObject({ name: 'Renamed during the outage' });
+    expect(latestOutage0?.value.correlationId).toBe('req-outage-update');
+
+    const syncEvents = outageEvents().filter((event) => event.topic === 'sync');
+    expect(syncEvents.map((event) => event.value)).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({
+          type: 'sync.completed',
+          data: expect.objectContaining({ created: 20, status: 'SUCCESS' }),
+        }),
+        expect.objectContaining({
+          type: 'sync.failed',
+          data: expect.objectContaining({ updated: 1, failed: 1, status: 'PARTIAL' }),
+        }),
+      ]),
+    );
+
+    await waitFor(
+      async () =>
+        (await db
+          .collection('suppliers')
+          .countDocuments({ 'pendingEvent.occurredAt': { $type: 'date' } })) === 0 &&
+        (await db
+          .collection('sync_logs')
+          .countDocuments({ 'pendingEvent.occurredAt': { $type: 'date' } })) === 0,
+      { timeoutMs: 30_000, intervalMs: 200, message: 'every pending mark to be cleared' },
+    );
+    await observer.stop();
+  });
+});
