@@ -131,9 +131,26 @@ export async function fetchHighWatermarks(
   return withAdmin(kafka, async (admin) => {
     const result: PartitionWatermark[] = [];
     for (const topic of topics) {
-      const offsets = await admin.fetchTopicOffsets(kafka.topicName(topic));
+      const offsets = await retryRetriable(() => admin.fetchTopicOffsets(kafka.topicName(topic)));
       for (const o of offsets) result.push({ topic, partition: o.partition, low: o.low, high: o.high });
     }
     return result;
   });
+}
+
+/**
+ * Retries a call that failed with a retriable broker error. Right after a topic is created the broker
+ * may still answer "not the leader for that topic-partition" to a ListOffsets request for a moment,
+ * and kafkajs' admin does not retry that one itself.
+ */
+async function retryRetriable<T>(fn: () => Promise<T>, attempts = 20): Promise<T> {
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      return await fn();
+    } catch (error) {
+      const retriable = (error as { retriable?: unknown }).retriable === true;
+      if (!retriable || attempt >= attempts) throw error;
+      await new Promise((resolve) => setTimeout(resolve, Math.min(50 * attempt, 500)));
+    }
+  }
 }
