@@ -1,6 +1,7 @@
 import type { Connection } from 'mongoose';
 import { ID_PREFIXES, newId } from '../common/ids';
 import type { Pagination } from '../common/pagination.schemas';
+import { createPublishableStore } from '../publishing/publishable-store';
 import type { PublishableStore } from '../publishing/state-publisher';
 import { integrationModel } from './integration.model';
 import type { IntegrationRecord, IntegrationStatus } from './integration.model';
@@ -84,33 +85,6 @@ export function createIntegrationsRepository(connection: Connection): Integratio
         .exec();
     },
 
-    findForPublication(id) {
-      return Integration.findOne({ _id: id }).lean<IntegrationRecord>().exec();
-    },
-
-    findPendingPublication(olderThan, limit) {
-      return Integration.find({ publishPending: true, updatedAt: { $lte: olderThan } })
-        .sort({ updatedAt: 1 })
-        .limit(limit)
-        .lean<IntegrationRecord[]>()
-        .exec();
-    },
-
-    async markPublished(id, version, generation) {
-      const result = await Integration.updateOne(
-        { _id: id, version, publishGeneration: generation },
-        { $set: { publishedVersion: version, publishPending: false } },
-        { timestamps: false },
-      ).exec();
-      return result.matchedCount > 0;
-    },
-
-    async requestRepublish(id) {
-      await Integration.updateOne(
-        { _id: id },
-        { $set: { publishPending: true }, $inc: { publishGeneration: 1 } },
-        { timestamps: false },
-      ).exec();
-    },
+    ...createPublishableStore(Integration),
   };
 }

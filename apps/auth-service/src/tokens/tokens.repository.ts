@@ -2,6 +2,7 @@ import { chunkedBulkWrite } from '@eudr/service-kit';
 import type { Connection } from 'mongoose';
 import { ID_PREFIXES, newId } from '../common/ids';
 import type { Pagination } from '../common/pagination.schemas';
+import { createPublishableStore } from '../publishing/publishable-store';
 import type { PublishableStore } from '../publishing/state-publisher';
 import { tokenModel } from './token.model';
 import type { TokenRecord } from './token.model';
@@ -117,33 +118,6 @@ export function createTokensRepository(connection: Connection): TokensRepository
       }
     },
 
-    findForPublication(id) {
-      return Token.findOne({ _id: id }).lean<TokenRecord>().exec();
-    },
-
-    findPendingPublication(olderThan, limit) {
-      return Token.find({ publishPending: true, updatedAt: { $lte: olderThan } })
-        .sort({ updatedAt: 1 })
-        .limit(limit)
-        .lean<TokenRecord[]>()
-        .exec();
-    },
-
-    async markPublished(id, version, generation) {
-      const result = await Token.updateOne(
-        { _id: id, version, publishGeneration: generation },
-        { $set: { publishedVersion: version, publishPending: false } },
-        { timestamps: false },
-      ).exec();
-      return result.matchedCount > 0;
-    },
-
-    async requestRepublish(id) {
-      await Token.updateOne(
-        { _id: id },
-        { $set: { publishPending: true }, $inc: { publishGeneration: 1 } },
-        { timestamps: false },
-      ).exec();
-    },
+    ...createPublishableStore(Token),
   };
 }
