@@ -47,16 +47,18 @@ export async function ensureTopics(
     const existing = new Set(await admin.listTopics());
     const missing = specs.filter((spec) => !existing.has(kafka.topicName(spec.topic)));
     if (missing.length > 0) {
-      // Returns false instead of throwing when another process created them first.
-      await admin.createTopics({
-        waitForLeaders: true,
-        topics: missing.map((spec) => ({
-          topic: kafka.topicName(spec.topic),
-          numPartitions: spec.numPartitions,
-          replicationFactor: options.replicationFactor ?? -1,
-          configEntries: Object.entries(spec.config).map(([name, value]) => ({ name, value })),
-        })),
-      });
+      const topics = missing.map((spec) => ({
+        topic: kafka.topicName(spec.topic),
+        numPartitions: spec.numPartitions,
+        replicationFactor: options.replicationFactor ?? -1,
+        configEntries: Object.entries(spec.config).map(([name, value]) => ({ name, value })),
+      }));
+      // createTopics returns false instead of throwing when another process created them first. A
+      // broker that has just started may answer the leader wait with "does not host this
+      // topic-partition" for a moment, which kafkajs does not retry; a retry finds the topics created.
+      await retryRetriable(() => admin.createTopics({ waitForLeaders: true, topics }));
+      // Ready means readable: every new partition answers ListOffsets, which consumers ask first.
+      for (const { topic } of topics) await retryRetriable(() => admin.fetchTopicOffsets(topic));
     }
 
     const repaired: LogicalTopic[] = [];
