@@ -1,5 +1,6 @@
 import { Schema } from 'mongoose';
 import type { Connection, Model } from 'mongoose';
+import type { SupplierFields } from './suppliers.schemas';
 
 /** Type of a supplier change event. */
 export type SupplierEventType = 'supplier.created' | 'supplier.updated';
@@ -19,24 +20,10 @@ export interface PendingSupplierEvent {
 }
 
 /** A supplier as stored. `_id` is the public internal id (`sup_…`). */
-export interface SupplierDocument {
+export type SupplierDocument = SupplierFields & {
   _id: string;
   orgId: string;
   externalId: string;
-  name: string;
-  code: string | null;
-  country: string | null;
-  address: string | null;
-  city: string | null;
-  state: string | null;
-  postalCode: string | null;
-  contactPerson: string | null;
-  email: string | null;
-  phone: string | null;
-  website: string | null;
-  taxId: string | null;
-  certifications: string[] | null;
-  isEuOrigin: boolean | null;
   /** The integration that wrote the current state. */
   integrationId: string;
   syncStatus: 'SYNCED';
@@ -47,7 +34,7 @@ export interface SupplierDocument {
   pendingEvent: PendingSupplierEvent | null;
   createdAt: Date;
   updatedAt: Date;
-}
+};
 
 const optionalString = { type: String, default: null };
 

@@ -128,6 +128,11 @@ export const OPTIONAL_SUPPLIER_FIELDS = [
 /** One of {@link OPTIONAL_SUPPLIER_FIELDS}. */
 export type OptionalSupplierField = (typeof OPTIONAL_SUPPLIER_FIELDS)[number];
 
+/** A supplier's own fields as stored and shown: every optional one null when not set. */
+export type SupplierFields = { name: string } & {
+  [K in OptionalSupplierField]: Exclude<SupplierInput[K], undefined> | null;
+};
+
 /** The outer shape of a bulk upsert body; the records themselves are validated one by one. */
 export const bulkUpsertBodySchema = z.object(
   {
@@ -218,25 +223,12 @@ export interface BulkUpsertResponse {
 export type SupplierEntity = {
   externalId: string;
   internalId: string;
-  name: string;
-  code: string | null;
-  country: string | null;
-  address: string | null;
-  city: string | null;
-  state: string | null;
-  postalCode: string | null;
-  contactPerson: string | null;
-  email: string | null;
-  phone: string | null;
-  website: string | null;
-  taxId: string | null;
-  certifications: string[] | null;
-  isEuOrigin: boolean | null;
-  syncStatus: 'SYNCED';
-  lastSyncedAt: string;
-  createdAt: string;
-  updatedAt: string;
-};
+} & SupplierFields & {
+    syncStatus: 'SYNCED';
+    lastSyncedAt: string;
+    createdAt: string;
+    updatedAt: string;
+  };
 
 /** The body of `GET /suppliers`. */
 export interface SupplierList {
