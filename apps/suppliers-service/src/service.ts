@@ -1,5 +1,5 @@
 import { hostname } from 'node:os';
-import { createAuth } from '@eudr/auth';
+import { authOptionsFromConfig, createAuth } from '@eudr/auth';
 import { TOPICS, TOPIC_SPECS, createKafka, createProducer, ensureTopics } from '@eudr/events';
 import { connectMongo, createLogger, startServer } from '@eudr/service-kit';
 import type { Logger } from '@eudr/service-kit';
@@ -82,12 +82,7 @@ export async function startSuppliersService(
       kafka,
       producer,
       logger,
-      introspection: { url: config.AUTH_SERVICE_URL, serviceKey: config.INTERNAL_SERVICE_KEY },
-      maxStalenessMs: config.AUTH_MAX_STALENESS_MS,
-      usage: {
-        flushIntervalMs: config.USAGE_FLUSH_MS,
-        source: `${SERVICE_NAME}@${hostname()}:${process.pid}`,
-      },
+      ...authOptionsFromConfig(config, `${SERVICE_NAME}@${hostname()}:${process.pid}`),
     });
     await auth.start();
     opened.unshift({ name: 'auth', close: () => auth.stop() });

@@ -38,3 +38,13 @@ export {
   SERVICE_KEY_HEADER,
 } from './introspection.client';
 export type { IntrospectionAnswer, IntrospectFn, IntrospectionClientOptions } from './introspection.client';
+export { createAdminJwtVerifier, ADMIN_CHALLENGE } from './admin-jwt';
+export type {
+  AdminPrincipal,
+  AdminJwtKeySource,
+  AdminJwtVerifierOptions,
+  AdminJwtVerifier,
+} from './admin-jwt';
+export { requireAdmin, getAdmin } from './admin-auth.middleware';
+export { authConfigShape, authOptionsFromConfig } from './auth-config';
+export type { AuthConfig } from './auth-config';

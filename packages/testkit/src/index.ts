@@ -23,3 +23,7 @@ export type {
   CreateTokenInput,
   MintAdminJwtOptions,
 } from './admin-client';
+export { call, errorCode } from './http';
+export type { HttpResult, CallOptions } from './http';
+export { startStack } from './stack';
+export type { Stack, StackOptions, IssuedToken } from './stack';

@@ -1,5 +1,5 @@
 import { Router } from 'express';
-import { getAdmin } from '../admin-auth/admin-auth.middleware';
+import { getAdmin } from '@eudr/auth';
 import { paginationQuerySchema } from '../common/pagination.schemas';
 import { parseOrThrow } from '../common/validate';
 import { toAuditEntryResponse } from './audit.schemas';

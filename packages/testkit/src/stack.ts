@@ -1,0 +1,173 @@
+import { randomBytes } from 'node:crypto';
+import { MongoClient } from 'mongodb';
+import { createAdminClient, mintAdminJwt } from './admin-client';
+import type { AdminClient } from './admin-client';
+import { startAppProcess } from './app-process';
+import type { AppExit, AppProcess } from './app-process';
+import { startEdge } from './edge';
+import type { PrivateEdge } from './edge';
+import { createTestScope, withDatabase } from './scope';
+import type { TestScope } from './scope';
+
+/** A token made through the admin API. */
+export interface IssuedToken {
+  token: string;
+  tokenId: string;
+  integrationId: string;
+}
+
+/** Options of {@link startStack}. */
+export interface StackOptions {
+  /**
+   * The resource services to start after auth-service, in order, each with its extra environment
+   * (e.g. `{'suppliers-service': {}, 'batches-service': {}}`). auth-service always runs.
+   */
+  apps: Record<string, Record<string, string>>;
+  /** Brokers for every service of the stack (e.g. a private broker); default the suite's shared ones. */
+  kafkaBrokers?: string[];
+  /** Extra environment of auth-service. */
+  authEnv?: Record<string, string>;
+}
+
+/**
+ * auth-service and the named resource services as real processes, each on its own database, all on
+ * one topic prefix, with a private edge in front that routes every app to its first replica. The
+ * admin JWT secret and the internal service key are fresh per stack.
+ */
+export interface Stack {
+  scope: TestScope;
+  kafkaBrokers: string[];
+  auth: AppProcess;
+  /** The first replica of each resource service, by name (the one behind the edge). */
+  apps: Record<string, AppProcess>;
+  edge: PrivateEdge;
+  adminSecret: string;
+  /** Starts another replica of `name` on the same database and topics (not behind the edge). */
+  startReplica(name: string, env?: Record<string, string>): Promise<AppProcess>;
+  /** The environment `name` was started with (without `PORT`), e.g. to start a process by hand. */
+  envOf(name: string): Record<string, string>;
+  /** An admin API client (through the edge) for an admin of `org`. */
+  admin(org: string): Promise<AdminClient>;
+  /** Creates an integration (unless one is given) and a token with `scopes` through the admin API. */
+  issueToken(
+    admin: AdminClient,
+    scopes: string[],
+    options?: { integrationId?: string; expiresAt?: string },
+  ): Promise<IssuedToken>;
+  /** Stops the edge and every process (as they end: their exits by `name:port`), drops the databases. */
+  close(): Promise<Record<string, AppExit>>;
+}
+
+/** The database of one service of a stack. */
+function databaseOf(scope: TestScope, app: string): string {
+  return `${scope.dbName}_${app.replace(/-service$/, '').replace(/-/g, '_')}`;
+}
+
+/** Starts a stack for one test file; call `close()` in `afterAll`. */
+export async function startStack(label: string, options: StackOptions): Promise<Stack> {
+  const scope = await createTestScope(label);
+  const kafkaBrokers = options.kafkaBrokers ?? scope.kafkaBrokers;
+  const adminSecret = randomBytes(32).toString('hex');
+  const serviceKey = randomBytes(32).toString('hex');
+  const common = {
+    KAFKA_BROKERS: kafkaBrokers.join(','),
+    KAFKA_TOPIC_PREFIX: scope.topicPrefix,
+    INTERNAL_SERVICE_KEY: serviceKey,
+    ADMIN_JWT_SECRET: adminSecret,
+    NODE_ENV: 'test',
+    SHUTDOWN_TIMEOUT_MS: '5000',
+  };
+  const names = ['auth-service', ...Object.keys(options.apps)];
+  const processes: AppProcess[] = [];
+  const envs = new Map<string, Record<string, string>>();
+  let edge: PrivateEdge | undefined;
+
+  async function stopAll(): Promise<Record<string, AppExit>> {
+    const exits: Record<string, AppExit> = {};
+    const problems: unknown[] = [];
+    if (edge !== undefined) await edge.stop().catch((error: unknown) => problems.push(error));
+    // Resource services first, so none of them falls back to an auth-service that is already gone.
+    for (const app of [...processes].reverse()) {
+      try {
+        exits[`${app.name}:${app.port}`] = await app.stop();
+      } catch (error) {
+        problems.push(error);
+      }
+    }
+    const client = await MongoClient.connect(scope.baseMongoUrl);
+    try {
+      for (const name of names) await client.db(databaseOf(scope, name)).dropDatabase();
+    } finally {
+      await client.close();
+    }
+    await scope.cleanup();
+    if (problems.length > 0) throw problems[0];
+    return exits;
+  }
+
+  async function startReplica(name: string, env: Record<string, string> = {}): Promise<AppProcess> {
+    const base = envs.get(name);
+    if (base === undefined) throw new Error(`${name} is not part of this stack`);
+    const app = await startAppProcess(name, { ...base, ...env });
+    processes.push(app);
+    return app;
+  }
+
+  try {
+    envs.set('auth-service', {
+      ...common,
+      MONGO_URL: withDatabase(scope.baseMongoUrl, databaseOf(scope, 'auth-service')),
+      ...options.authEnv,
+    });
+    const auth = await startReplica('auth-service');
+    const apps: Record<string, AppProcess> = {};
+    for (const [name, env] of Object.entries(options.apps)) {
+      envs.set(name, {
+        ...common,
+        MONGO_URL: withDatabase(scope.baseMongoUrl, databaseOf(scope, name)),
+        AUTH_SERVICE_URL: auth.url,
+        ...env,
+      });
+      apps[name] = await startReplica(name);
+    }
+    const routesTo: Record<string, number> = { 'auth-service': auth.port };
+    for (const [name, app] of Object.entries(apps)) routesTo[name] = app.port;
+    edge = await startEdge({ routesTo });
+    const edgeUrl = edge.url;
+    let counter = 0;
+
+    return {
+      scope,
+      kafkaBrokers,
+      auth,
+      apps,
+      edge,
+      adminSecret,
+      startReplica,
+      envOf(name) {
+        const env = envs.get(name);
+        if (env === undefined) throw new Error(`${name} is not part of this stack`);
+        return { ...env };
+      },
+      async admin(org) {
+        return createAdminClient(edgeUrl, await mintAdminJwt({ secret: adminSecret, org }));
+      },
+      async issueToken(admin, scopes, tokenOptions = {}) {
+        counter += 1;
+        const integrationId =
+          tokenOptions.integrationId ??
+          (await admin.createIntegration({ name: `ERP ${label} ${counter}` })).id;
+        const created = await admin.createToken(integrationId, {
+          name: `token ${counter}`,
+          scopes,
+          ...(tokenOptions.expiresAt === undefined ? {} : { expiresAt: tokenOptions.expiresAt }),
+        });
+        return { token: created.token, tokenId: created.id, integrationId };
+      },
+      close: stopAll,
+    };
+  } catch (error) {
+    await stopAll().catch(() => undefined);
+    throw error;
+  }
+}
