@@ -1,6 +1,7 @@
 # syntax=docker/dockerfile:1
 # One image for every app in apps/: the workspace is built once, and the container runs the app named
-# by APP (a build argument or, more usually, an environment variable set by docker-compose):
+# by APP (a build argument or, more usually, an environment variable set by docker-compose). The `edge`
+# target is the nginx edge with the API reference baked in.
 #   docker build -t eudr-platform:local .
 #   docker run --rm -e APP=auth-service -e MONGO_URL=... -e KAFKA_BROKERS=... eudr-platform:local
 ARG NODE_VERSION=20
@@ -20,6 +21,12 @@ COPY . .
 RUN npx turbo run build --output-logs=errors-only \
   && npm prune --omit=dev --no-audit --no-fund \
   && rm -rf packages/*/src packages/*/test apps/*/src apps/*/test
+
+# The edge of docker-compose: nginx with the API document and its reference page (/openapi.json, /docs)
+# built above by packages/openapi. Its nginx.conf is mounted from infra/edge/nginx.compose.conf.
+# (Before `runtime`, so that a plain `docker build .` still builds the app image.)
+FROM nginx:1.27 AS edge
+COPY --from=build /repo/packages/openapi/dist/public /usr/share/nginx/eudr-docs
 
 FROM node:${NODE_VERSION}-bookworm-slim AS runtime
 ENV NODE_ENV=production

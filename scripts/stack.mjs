@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// The whole platform on one machine: Kafka + FerretDB (infra/local/infra.sh), every app listed in
+// The whole platform on one machine: Kafka + FerretDB + Redis (infra/local/infra.sh), every app listed in
 // infra/services.json whose workspace exists, and the nginx edge in front of them.
 //
 //   node scripts/stack.mjs run      foreground; Ctrl-C stops the apps, then the edge and infra it started
@@ -7,10 +7,10 @@
 //   node scripts/stack.mjs down     stops what `up` started (apps and edge; infra only if `up` started it)
 //   node scripts/stack.mjs status
 //
-// Environment: EDGE_PORT (8080), MONGO_PORT (27017), KAFKA_PORT (9092), LOG_LEVEL (info),
+// Environment: EDGE_PORT (8080), MONGO_PORT (27017), KAFKA_PORT (9092), REDIS_PORT (6379), LOG_LEVEL (info),
 // STACK_READY_TIMEOUT_MS (60000), STACK_LOG_FORMAT=json for raw app logs in `run`, NO_COLOR. Everything
 // else in the caller's environment reaches the apps (e.g. WEBHOOK_TARGET_ALLOWLIST) and wins over the
-// `env` of services.json; PORT, HOST, MONGO_URL and KAFKA_BROKERS are set per app by the stack.
+// `env` of services.json; PORT, HOST, MONGO_URL, KAFKA_BROKERS and REDIS_URL are set per app by the stack.
 import { spawn, spawnSync } from 'node:child_process';
 import {
   closeSync,
@@ -197,10 +197,10 @@ async function running(script) {
 
 async function infraUp() {
   const { code, values } = await launcher('infra.sh', ['up']);
-  if (code !== 0 || !values.MONGO_URL || !values.KAFKA_BROKERS) {
+  if (code !== 0 || !values.MONGO_URL || !values.KAFKA_BROKERS || !values.REDIS_URL) {
     throw new StackError('infra/local/infra.sh up failed (see above)');
   }
-  return { mongoUrl: values.MONGO_URL, kafkaBrokers: values.KAFKA_BROKERS };
+  return { mongoUrl: values.MONGO_URL, kafkaBrokers: values.KAFKA_BROKERS, redisUrl: values.REDIS_URL };
 }
 
 async function edgeUp() {
@@ -248,6 +248,7 @@ function appEnv(app, all, infra) {
     HOST: '127.0.0.1',
     MONGO_URL: mongo.toString(),
     KAFKA_BROKERS: infra.kafkaBrokers,
+    REDIS_URL: infra.redisUrl,
   };
 }
 
@@ -313,7 +314,7 @@ function pipeLines(stream, name) {
 async function cmdRun() {
   mkdirSync(STACK_DIR, { recursive: true });
   const { all, present } = presentApps();
-  const started = { kafka: false, ferretdb: false, edge: false };
+  const started = { kafka: false, ferretdb: false, redis: false, edge: false };
   const children = [];
   let stopping = false;
 
@@ -326,6 +327,7 @@ async function cmdRun() {
     if (started.edge) await launcher('edge.sh', ['stop']);
     if (started.kafka) await launcher('kafka.sh', ['stop']);
     if (started.ferretdb) await launcher('ferretdb.sh', ['stop']);
+    if (started.redis) await launcher('redis.sh', ['stop']);
     process.exit(exitCode);
   };
   let interrupts = 0;
@@ -343,13 +345,15 @@ async function cmdRun() {
 
   try {
     const t0 = Date.now();
-    const [kafkaUp, ferretUp, edgeRunning] = await Promise.all([
+    const [kafkaUp, ferretUp, redisUp, edgeRunning] = await Promise.all([
       running('kafka.sh'),
       running('ferretdb.sh'),
+      running('redis.sh'),
       running('edge.sh'),
     ]);
     started.kafka = !kafkaUp;
     started.ferretdb = !ferretUp;
+    started.redis = !redisUp;
     const infra = await infraUp();
     build(present);
     for (const app of present) {
@@ -406,10 +410,15 @@ async function cmdUp() {
   const t0 = Date.now();
   const { all, present } = presentApps();
   const state = readState();
-  const [kafkaUp, ferretUp] = await Promise.all([running('kafka.sh'), running('ferretdb.sh')]);
+  const [kafkaUp, ferretUp, redisUp] = await Promise.all([
+    running('kafka.sh'),
+    running('ferretdb.sh'),
+    running('redis.sh'),
+  ]);
   const startedInfra = new Set(state.startedInfra);
   if (!kafkaUp) startedInfra.add('kafka');
   if (!ferretUp) startedInfra.add('ferretdb');
+  if (!redisUp) startedInfra.add('redis');
   const infra = await infraUp();
   writeFileSync(STATE_FILE, `${JSON.stringify({ startedInfra: [...startedInfra] }, null, 2)}\n`);
   build(present);
@@ -490,7 +499,8 @@ async function cmdDown() {
   const state = readState();
   if (state.startedInfra.includes('kafka')) await launcher('kafka.sh', ['stop']);
   if (state.startedInfra.includes('ferretdb')) await launcher('ferretdb.sh', ['stop']);
-  const left = ['kafka', 'ferretdb'].filter((s) => !state.startedInfra.includes(s));
+  if (state.startedInfra.includes('redis')) await launcher('redis.sh', ['stop']);
+  const left = ['kafka', 'ferretdb', 'redis'].filter((s) => !state.startedInfra.includes(s));
   if (left.length > 0)
     say(`left running (not started by stack:up): ${left.join(', ')}; "npm run infra:down" stops them`);
   rmSync(STATE_FILE, { force: true });
@@ -517,12 +527,14 @@ async function cmdStatus() {
     ['edge', 'edge.sh'],
     ['kafka', 'kafka.sh'],
     ['ferretdb', 'ferretdb.sh'],
+    ['redis', 'redis.sh'],
   ]) {
     const { code } = await launcher(script, ['status'], { quiet: true });
     const where = {
       edge: `http://127.0.0.1:${EDGE_PORT}`,
       kafka: `127.0.0.1:${process.env.KAFKA_PORT ?? 9092}`,
       ferretdb: `mongodb://127.0.0.1:${process.env.MONGO_PORT ?? 27017}`,
+      redis: `redis://127.0.0.1:${process.env.REDIS_PORT ?? 6379}`,
     }[name];
     rows.push([name, where, code === 0 ? 'ready' : code === 3 ? 'stopped' : 'NOT ready']);
   }

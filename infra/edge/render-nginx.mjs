@@ -10,11 +10,30 @@
 import { createHash } from 'node:crypto';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { appExists, loadApps } from '../services.mjs';
+import { appExists, loadApps, repoRoot } from '../services.mjs';
 
 /** Bodies larger than this are refused by the edge; a bit above the services' own 5 MB limit, so
  * requests between the two reach the service and get its PAYLOAD_TOO_LARGE answer. */
 const CLIENT_MAX_BODY_SIZE = '6m';
+
+/** Where `npm run build` writes the API document and its reference page (packages/openapi). */
+export const DOCS_BUILD_DIR = path.join('packages', 'openapi', 'dist', 'public');
+/** Where the edge image of docker-compose holds the same files (see the Dockerfile's `edge` stage). */
+export const DOCS_IMAGE_DIR = '/usr/share/nginx/eudr-docs';
+
+/** Kept in step with DOCS_CONTENT_SECURITY_POLICY of packages/openapi/src/docs-page.ts. */
+const DOCS_CSP = [
+  "default-src 'self'",
+  "script-src 'self'",
+  "style-src 'self' 'unsafe-inline'",
+  "img-src 'self' data:",
+  "font-src 'self' data:",
+  "worker-src 'self' blob:",
+  "connect-src 'self'",
+  "object-src 'none'",
+  "base-uri 'none'",
+  "frame-ancestors 'none'",
+].join('; ');
 
 const json = (value) => JSON.stringify(value).replace(/'/g, "\\'");
 
@@ -122,6 +141,51 @@ export function renderNginxConf({ mode, port = 8080, dataDir = '', root }) {
       }
     }
   }
+  const docs = local ? path.join(root ?? repoRoot, DOCS_BUILD_DIR) : DOCS_IMAGE_DIR;
+  const file = (name) => JSON.stringify(path.join(docs, name));
+  out();
+  out(
+    '    # The API document and its reference page, static files built by `npm run build` (packages/openapi).',
+  );
+  out('    location = /openapi.json {');
+  out(`      alias ${file('openapi.json')};`);
+  out('      default_type application/json;');
+  out('      add_header X-Request-Id $edge_request_id always;');
+  out('      add_header Cache-Control "no-cache" always;');
+  out('      add_header Access-Control-Allow-Origin "*" always;');
+  out('      error_page 404 = @docs_not_built;');
+  out('    }');
+  out();
+  out('    location = /docs {');
+  out(`      alias ${file('index.html')};`);
+  out('      default_type text/html;');
+  out('      add_header X-Request-Id $edge_request_id always;');
+  out('      add_header Cache-Control "no-cache" always;');
+  out(`      add_header Content-Security-Policy "${DOCS_CSP}" always;`);
+  out('      add_header X-Content-Type-Options nosniff always;');
+  out('      error_page 404 = @docs_not_built;');
+  out('    }');
+  out();
+  out('    location = /docs/ {');
+  out('      absolute_redirect off;');
+  out('      return 301 /docs;');
+  out('    }');
+  out();
+  out('    location = /docs/redoc.standalone.js {');
+  out(`      alias ${file('redoc.standalone.js')};`);
+  out('      default_type application/javascript;');
+  out('      add_header X-Request-Id $edge_request_id always;');
+  out('      add_header X-Content-Type-Options nosniff always;');
+  out('      error_page 404 = @docs_not_built;');
+  out('    }');
+  out();
+  out('    location @docs_not_built {');
+  out('      default_type application/json;');
+  out('      add_header X-Request-Id $edge_request_id always;');
+  out(
+    `      return 404 '${json({ error: 'NOT_FOUND', message: 'The API reference has not been built; run npm run build.' })}';`,
+  );
+  out('    }');
   out();
   out('    location / {');
   out('      add_header X-Request-Id $edge_request_id always;');

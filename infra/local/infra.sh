@@ -1,49 +1,59 @@
 #!/usr/bin/env bash
-# Kafka and FerretDB together, for tests and the local stack.
+# Kafka, FerretDB and Redis together, for tests and the local stack.
 #
 #   bash infra/local/infra.sh up|down|status
 #
-# `up` is idempotent (running servers are reused) and ends with exactly two lines on stdout:
+# `up` is idempotent (running servers are reused) and ends with exactly three lines on stdout:
 #   MONGO_URL=mongodb://127.0.0.1:<port>
 #   KAFKA_BROKERS=127.0.0.1:<port>
-# All progress goes to stderr. Ports and data dirs come from the variables of kafka.sh and ferretdb.sh
-# (KAFKA_PORT, KAFKA_CONTROLLER_PORT, KAFKA_DATA_DIR, MONGO_PORT, FERRETDB_DATA_DIR).
+#   REDIS_URL=redis://127.0.0.1:<port>
+# All progress goes to stderr. Ports and data dirs come from the variables of kafka.sh, ferretdb.sh and
+# redis.sh (KAFKA_PORT, KAFKA_CONTROLLER_PORT, KAFKA_DATA_DIR, MONGO_PORT, FERRETDB_DATA_DIR, REDIS_PORT,
+# REDIS_DATA_DIR).
 LOG_TAG=infra
 # shellcheck source=infra/local/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 HERE="$EUDR_REPO_ROOT/infra/local"
 
-# Runs `<launcher> <action>` for both servers at once (a first start builds FerretDB while Maven fetches
-# the Kafka jars) and prints their stdout, FerretDB's first. Fails when either fails.
-both() {
-  local action="$1" out rc_kafka=0 rc_mongo=0 pid_kafka pid_mongo
+# Runs `<launcher> <action>` for all servers at once (a first start builds FerretDB while Maven fetches
+# the Kafka jars) and prints their stdout: FerretDB's, Kafka's, then Redis's. Fails when any fails.
+# `status` returns 0 when all run, 3 when none does, 1 otherwise.
+all_servers() {
+  local action="$1" out name rc running=0 stopped=0 failed=()
+  local -A pids=()
   out="$(mktemp -d)"
   # shellcheck disable=SC2064 # expand now: the folder is this call's
   trap "rm -rf '$out'" EXIT
-  bash "$HERE/kafka.sh" "$action" >"$out/kafka" &
-  pid_kafka=$!
-  bash "$HERE/ferretdb.sh" "$action" >"$out/mongo" &
-  pid_mongo=$!
-  wait "$pid_kafka" || rc_kafka=$?
-  wait "$pid_mongo" || rc_mongo=$?
-  cat "$out/mongo" "$out/kafka"
+  for name in ferretdb kafka redis; do
+    bash "$HERE/$name.sh" "$action" >"$out/$name" &
+    pids[$name]=$!
+  done
+  for name in ferretdb kafka redis; do
+    rc=0
+    wait "${pids[$name]}" || rc=$?
+    case "$rc" in
+      0) running=$((running + 1)) ;;
+      3) stopped=$((stopped + 1)) ;;
+    esac
+    [ "$rc" -eq 0 ] || failed+=("$name")
+  done
+  cat "$out/ferretdb" "$out/kafka" "$out/redis"
   if [ "$action" = status ]; then
-    [ "$rc_kafka" -eq 0 ] && [ "$rc_mongo" -eq 0 ] && return 0
-    [ "$rc_kafka" -eq 3 ] && [ "$rc_mongo" -eq 3 ] && return 3
+    [ "$running" -eq 3 ] && return 0
+    [ "$stopped" -eq 3 ] && return 3
     return 1
   fi
-  [ "$rc_kafka" -eq 0 ] || die "Kafka did not $action (see above)"
-  [ "$rc_mongo" -eq 0 ] || die "FerretDB did not $action (see above)"
+  [ "${#failed[@]}" -eq 0 ] || die "${failed[*]} did not $action (see above)"
 }
 
 case "${1:-}" in
   up)
     started="$(date +%s%N)"
-    both start
-    log "Kafka and FerretDB ready in $(elapsed_since "$started")s"
+    all_servers start
+    log "Kafka, FerretDB and Redis ready in $(elapsed_since "$started")s"
     ;;
-  down) both stop ;;
-  status) both status ;;
+  down) all_servers stop ;;
+  status) all_servers status ;;
   *) die "usage: infra.sh up|down|status" ;;
 esac

@@ -4,6 +4,7 @@
 //
 //   node infra/local/probe.mjs kafka 127.0.0.1:9092 [--timeout-ms N] [--pid P]
 //   node infra/local/probe.mjs mongo 127.0.0.1:27017 [--timeout-ms N] [--pid P]
+//   node infra/local/probe.mjs redis 127.0.0.1:6379 [--timeout-ms N] [--pid P]
 //   node infra/local/probe.mjs http http://127.0.0.1:8080/healthz [--expect TEXT] [--timeout-ms N] [--pid P]
 //
 // Without --timeout-ms it makes one attempt. With it, it retries until the deadline. With --pid it gives
@@ -11,6 +12,7 @@
 // 1 not ready in time, 2 the process exited, 64 bad usage.
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -22,7 +24,7 @@ const RETRY_PAUSE_MS = 150;
 
 function usage(message) {
   process.stderr.write(
-    `probe: ${message}\nusage: probe.mjs kafka|mongo|http <target> [--timeout-ms N] [--pid P] [--expect TEXT]\n`,
+    `probe: ${message}\nusage: probe.mjs kafka|mongo|redis|http <target> [--timeout-ms N] [--pid P] [--expect TEXT]\n`,
   );
   process.exit(64);
 }
@@ -92,6 +94,42 @@ async function probeMongo(address) {
   }
 }
 
+// Plain RESP over a socket, so the probe needs no Redis client: PING must answer +PONG (a server still
+// loading its dataset answers -LOADING instead), then INFO server names the version.
+function probeRedis(address) {
+  const [host, port] = address
+    .replace(/^redis:\/\//, '')
+    .replace(/\/.*$/, '')
+    .split(':');
+  return new Promise((resolve, reject) => {
+    const socket = net.connect({ host, port: Number(port) });
+    let received = '';
+    const fail = (error) => {
+      socket.destroy();
+      reject(error);
+    };
+    socket.setTimeout(ATTEMPT_TIMEOUT_MS, () => fail(new Error('Redis PING timed out')));
+    socket.once('error', fail);
+    socket.once('connect', () => socket.write('*1\r\n$4\r\nPING\r\n*2\r\n$4\r\nINFO\r\n$6\r\nserver\r\n'));
+    socket.on('data', (chunk) => {
+      received += chunk.toString('latin1');
+      const firstLine = received.indexOf('\r\n');
+      if (firstLine < 0) return;
+      const reply = received.slice(0, firstLine);
+      if (reply !== '+PONG') return fail(new Error(`Redis answered PING with ${reply.slice(0, 100)}`));
+      const rest = received.slice(firstLine + 2);
+      if (rest.startsWith('-')) return fail(new Error(`Redis answered INFO with ${rest.slice(0, 100)}`));
+      const info = /^\$(\d+)\r\n/.exec(rest);
+      if (!info) return;
+      const body = rest.slice(info[0].length);
+      if (Buffer.byteLength(body, 'latin1') < Number(info[1])) return;
+      socket.end();
+      const version = /redis_version:([^\r\n]+)/.exec(body)?.[1] ?? 'unknown version';
+      resolve(`Redis ${version}`);
+    });
+  });
+}
+
 async function probeHttp(url, expect) {
   const response = await fetch(url, { signal: AbortSignal.timeout(ATTEMPT_TIMEOUT_MS) });
   const body = await response.text();
@@ -118,6 +156,7 @@ function processAlive(pid) {
 async function attempt(options) {
   if (options.kind === 'kafka') return probeKafka(options.target);
   if (options.kind === 'mongo') return probeMongo(options.target);
+  if (options.kind === 'redis') return probeRedis(options.target);
   if (options.kind === 'http') return probeHttp(options.target, options.expect);
   return usage(`unknown kind ${options.kind}`);
 }

@@ -1,9 +1,9 @@
+import { adminJwtConfigIssues, adminJwtConfigShape } from '@eudr/auth';
 import {
   ConfigError,
   baseConfigSchema,
   envInteger,
   envPort,
-  envUrl,
   loadConfig as loadEnvConfig,
 } from '@eudr/service-kit';
 import type { ConfigIssue, Env } from '@eudr/service-kit';
@@ -29,9 +29,8 @@ function hideValue(issue: ConfigIssue): ConfigIssue {
 /**
  * Environment of auth-service: the base variables plus
  *
- * - `ADMIN_JWT_SECRET` (HS256, at least 32 characters) or `ADMIN_JWKS_URL` (asymmetric keys published
- *   by an identity provider): exactly one of them. `ADMIN_JWT_ISSUER` / `ADMIN_JWT_AUDIENCE` are checked
- *   when set.
+ * - the admin JWT variables of `adminJwtConfigShape` (`@eudr/auth`): `ADMIN_JWT_SECRET` or
+ *   `ADMIN_JWKS_URL` (exactly one), `ADMIN_JWT_ISSUER` / `ADMIN_JWT_AUDIENCE` checked when set.
  * - `INTERNAL_SERVICE_KEY` (at least 32 characters): what resource services send as `X-Service-Key` to
  *   `POST /internal/introspect`.
  * - `PUBLISH_TIMEOUT_MS` (default 2000): how long an admin request waits for the broker to acknowledge
@@ -41,13 +40,7 @@ function hideValue(issue: ConfigIssue): ConfigIssue {
  */
 export const configSchema = baseConfigSchema.extend({
   PORT: envPort(DEFAULT_PORT),
-  ADMIN_JWT_SECRET: z
-    .string()
-    .min(MIN_SECRET_LENGTH, { error: `must be at least ${MIN_SECRET_LENGTH} characters` })
-    .optional(),
-  ADMIN_JWKS_URL: envUrl(['https:', 'http:']).optional(),
-  ADMIN_JWT_ISSUER: z.string().min(1).optional(),
-  ADMIN_JWT_AUDIENCE: z.string().min(1).optional(),
+  ...adminJwtConfigShape,
   INTERNAL_SERVICE_KEY: z.string().min(MIN_SECRET_LENGTH, {
     error: `must be at least ${MIN_SECRET_LENGTH} characters (e.g. the output of "openssl rand -hex 32")`,
   }),
@@ -75,16 +68,7 @@ export function loadConfig(env: Env = process.env): AuthServiceConfig {
     if (!(err instanceof ConfigError)) throw err;
     issues.push(...err.issues.map(hideValue));
   }
-  const hasSecret = (env['ADMIN_JWT_SECRET'] ?? '') !== '';
-  const hasJwks = (env['ADMIN_JWKS_URL'] ?? '') !== '';
-  if (hasSecret === hasJwks) {
-    issues.push({
-      variable: 'ADMIN_JWT_SECRET',
-      message: hasSecret
-        ? 'is set together with ADMIN_JWKS_URL; set exactly one of them'
-        : 'is required unless ADMIN_JWKS_URL is set; set exactly one of them',
-    });
-  }
+  issues.push(...adminJwtConfigIssues(env));
   if (issues.length > 0 || config === undefined) throw new ConfigError(issues);
   return config;
 }

@@ -3,8 +3,7 @@ import type { EventsKafka } from '@eudr/events';
 import { connectMongo, createLogger, startServer } from '@eudr/service-kit';
 import type { Logger } from '@eudr/service-kit';
 import type { Express } from 'express';
-import { createAdminJwtVerifier } from '@eudr/auth';
-import type { AdminJwtKeySource } from '@eudr/auth';
+import { adminJwtVerifierFromConfig } from '@eudr/auth';
 import { createApp } from './app';
 import { createAuditRepository } from './audit/audit.repository';
 import { createAuditService } from './audit/audit.service';
@@ -44,13 +43,6 @@ export interface RunningAuthService {
   stop(): Promise<void>;
 }
 
-function keySource(config: AuthServiceConfig): AdminJwtKeySource {
-  if (config.ADMIN_JWT_SECRET !== undefined) return { secret: config.ADMIN_JWT_SECRET };
-  if (config.ADMIN_JWKS_URL !== undefined) return { jwksUrl: config.ADMIN_JWKS_URL };
-  // loadConfig guarantees one of them; a hand-built config may not.
-  throw new Error('set ADMIN_JWT_SECRET or ADMIN_JWKS_URL');
-}
-
 /**
  * Starts auth-service: connects MongoDB and builds its indexes, makes sure the topics exist, connects
  * the producer, starts the relay (which runs at once) and the usage consumer, then listens. Anything
@@ -61,11 +53,7 @@ export async function startAuthService(
   options: StartAuthServiceOptions = {},
 ): Promise<RunningAuthService> {
   const logger = options.logger ?? createLogger({ service: 'auth-service', level: config.LOG_LEVEL });
-  const verifyAdminJwt = createAdminJwtVerifier({
-    keys: keySource(config),
-    ...(config.ADMIN_JWT_ISSUER === undefined ? {} : { issuer: config.ADMIN_JWT_ISSUER }),
-    ...(config.ADMIN_JWT_AUDIENCE === undefined ? {} : { audience: config.ADMIN_JWT_AUDIENCE }),
-  });
+  const verifyAdminJwt = adminJwtVerifierFromConfig(config);
 
   // What has been started so far, newest first, closed again if a later step fails.
   const cleanups: (() => Promise<void>)[] = [];

@@ -73,6 +73,7 @@ describe('the admin lifecycle through HTTP', () => {
       name: 'SAP S/4HANA',
       description: 'Main ERP',
       status: 'ACTIVE',
+      rateLimitPerMinute: 100,
       createdAt: expect.any(String),
       createdBy: 'alice',
       updatedAt: expect.any(String),
@@ -169,6 +170,37 @@ describe('the admin lifecycle through HTTP', () => {
     ]);
     expect(audit.body.data?.every((e) => e['actor'] === 'alice')).toBe(true);
     expect(audit.text).not.toMatch(/eudr_live_/);
+  });
+
+  it('sets, changes and resets the rate limit per minute of an integration, and audits each change', async () => {
+    const created = await orgA.post(`${ADMIN}/integrations`, {
+      name: 'Rate-limited ERP',
+      rateLimitPerMinute: 600,
+    });
+    expect(created.status).toBe(201);
+    expect(created.body['rateLimitPerMinute']).toBe(600);
+    const integrationId = created.body['id'] as string;
+
+    const lowered = await orgA.patch(`${ADMIN}/integrations/${integrationId}`, { rateLimitPerMinute: 5 });
+    expect(lowered.status).toBe(200);
+    expect((await orgA.get(`${ADMIN}/integrations/${integrationId}`)).body['rateLimitPerMinute']).toBe(5);
+
+    const reset = await orgA.patch(`${ADMIN}/integrations/${integrationId}`, { rateLimitPerMinute: null });
+    expect(reset.body['rateLimitPerMinute']).toBe(100);
+
+    const invalid = await orgA.patch(`${ADMIN}/integrations/${integrationId}`, { rateLimitPerMinute: 0 });
+    expect(invalid.status).toBe(400);
+    expect(invalid.body['error']).toBe('VALIDATION_ERROR');
+    expect(String(invalid.body['message'])).toMatch(/^rateLimitPerMinute: /);
+
+    const audit = await orgA.get(`${ADMIN}/audit-log?limit=100`);
+    const changes = (audit.body.data ?? [])
+      .filter((e) => e['targetId'] === integrationId && e['action'] === 'integration.updated')
+      .map((e) => (e['details'] as { changes: Record<string, unknown> }).changes['rateLimitPerMinute']);
+    expect(changes).toEqual([
+      { from: 5, to: null },
+      { from: 600, to: 5 },
+    ]);
   });
 
   it('leaves a token expiring at the given instant, or never', async () => {

@@ -17,6 +17,8 @@ export interface AppDeps {
   readiness?: Readiness;
   /** Registry for `/metrics`; default a new one. */
   metrics?: CreateAppOptions['metrics'];
+  /** Express's `trust proxy` (`TRUST_PROXY`): which proxies' `X-Forwarded-For` names the client. */
+  trustProxy?: CreateAppOptions['trustProxy'];
 }
 
 /**
@@ -29,6 +31,7 @@ export function createApp(deps: AppDeps): Express {
     logger: deps.logger,
     ...(deps.readiness === undefined ? {} : { readiness: deps.readiness }),
     ...(deps.metrics === undefined ? {} : { metrics: deps.metrics }),
+    ...(deps.trustProxy === undefined ? {} : { trustProxy: deps.trustProxy }),
     routes: (app) => {
       app.use(SUPPLIERS_PATH, createSuppliersRouter({ auth: deps.auth, suppliers: deps.suppliers }));
     },

@@ -1,7 +1,7 @@
 import { hostname } from 'node:os';
 import { authOptionsFromConfig, createAuth } from '@eudr/auth';
 import { TOPICS, TOPIC_SPECS, createKafka, createProducer, ensureTopics } from '@eudr/events';
-import { connectMongo, createLogger, startServer } from '@eudr/service-kit';
+import { connectMongo, createLogger, createMetricsRegistry, startServer } from '@eudr/service-kit';
 import type { Logger } from '@eudr/service-kit';
 import type { Express } from 'express';
 import { SERVICE_NAME, createApp } from './app';
@@ -78,10 +78,13 @@ export async function startSuppliersService(
     await producer.connect();
     opened.unshift({ name: 'kafka producer', close: () => producer.disconnect() });
 
+    // One registry for the HTTP metrics and the rate limiter's, both on /metrics.
+    const metrics = createMetricsRegistry({ service: SERVICE_NAME });
     const auth = createAuth({
       kafka,
       producer,
       logger,
+      metrics,
       ...authOptionsFromConfig(config, `${SERVICE_NAME}@${hostname()}:${process.pid}`),
     });
     await auth.start();
@@ -110,6 +113,8 @@ export async function startSuppliersService(
       auth,
       suppliers,
       readiness: [mongo.readinessCheck, { name: 'auth-projection', check: () => auth.isReady() }],
+      metrics,
+      trustProxy: config.TRUST_PROXY,
     });
     const server = await startServer({
       app,

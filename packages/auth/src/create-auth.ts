@@ -3,10 +3,20 @@ import { TOPICS } from '@eudr/events';
 import type { EventProducer, EventsKafka } from '@eudr/events';
 import type { Logger } from '@eudr/service-kit';
 import type { RequestHandler } from 'express';
+import { Registry } from 'prom-client';
 import { createAuthenticator } from './auth.middleware';
 import { createIntrospectionClient } from './introspection.client';
 import { createIntrospectionFallback } from './introspection-fallback';
 import type { IntrospectionFallbackSettings } from './introspection-fallback';
+import {
+  DEFAULT_AUTH_FAILURE_LIMIT_PER_MINUTE,
+  DEFAULT_RATE_LIMIT_PER_MINUTE,
+  DEFAULT_RATE_LIMIT_WINDOW_SECONDS,
+  effectiveLimit,
+} from './rate-limit';
+import { createRateLimiter } from './rate-limit.middleware';
+import { createRedisCounter, redisAddress } from './rate-limit.store';
+import type { RateLimitCounter } from './rate-limit.store';
 import type { Scope } from './scopes';
 import { createTokenProjection } from './token-projection';
 import type { TokenProjection } from './token-projection';
@@ -46,23 +56,60 @@ export interface CreateAuthOptions {
     /** Most distinct tokens held between flushes. Default 100000. */
     maxPending?: number;
   };
+  /** Per-token and per-address rate limits, counted in Redis across replicas; see {@link RateLimitSettings}. */
+  rateLimit?: RateLimitSettings;
+  /**
+   * The service's metrics registry (the one passed to service-kit's `createApp`), for the rate limiter's
+   * metrics. Default: a registry of its own (`Auth.metrics`).
+   */
+  metrics?: Registry;
   /** Epoch milliseconds; default `Date.now`. */
   clock?: () => number;
+}
+
+/** Rate limiting settings of {@link createAuth}. */
+export interface RateLimitSettings {
+  /**
+   * Redis shared by every replica of every service (`REDIS_URL`). Unset: requests are not rate limited
+   * (a warning is logged at start).
+   */
+  redisUrl?: string | undefined;
+  /** Length of one fixed window in seconds (`RATE_LIMIT_WINDOW_SECONDS`). Default 60. */
+  windowSeconds?: number;
+  /** Requests per window per token when the integration sets no limit of its own. Default 100. */
+  defaultLimit?: number;
+  /** Failed authentications per window per client address (`AUTH_FAILURE_LIMIT_PER_MINUTE`). Default 300. */
+  failureLimit?: number;
+  /** Prefix of every Redis key (`RATE_LIMIT_KEY_PREFIX`). Default `eudr:rl:`. */
+  keyPrefix?: string;
+  /** A Redis command not answered within this long is a failure: the request is served unlimited. Default 200. */
+  commandTimeoutMs?: number;
+  /** A counter to use instead of Redis (tests); `redisUrl` is then ignored. */
+  counter?: RateLimitCounter;
 }
 
 /** Token authentication for one resource service; see {@link createAuth}. */
 export interface Auth {
   /** The replica's token projection (for sizes, readiness details, tests). */
   projection: TokenProjection;
-  /** Steps 1–6 of the validation order; attaches the auth context. Mount before every integration route. */
+  /**
+   * Steps 1–6 of the validation order, then the rate limit: attaches the auth context, counts the request
+   * against its token (429 RATE_LIMIT_EXCEEDED past the limit, `X-RateLimit-*` headers otherwise) and
+   * authentication failures against the client address. Mount before every integration route.
+   */
   authenticate: RequestHandler;
   /** Step 7: the token must carry every one of `scopes` (exact names). Mount after `authenticate`. */
   requireScopes(...scopes: Scope[]): RequestHandler;
-  /** True once the projection has caught up: the `/readyz` check. */
+  /** The registry holding the rate limiter's metrics (`options.metrics` when given). */
+  metrics: Registry;
+  /** True once the projection has caught up: the `/readyz` check. Redis plays no part in readiness. */
   isReady(): boolean;
-  /** Starts the projection (resolves once subscribed, not caught up) and the usage flushing. */
+  /**
+   * Starts the projection (resolves once subscribed, not caught up), the usage flushing and the Redis
+   * connection (at most about a second's wait when Redis is down; it keeps reconnecting).
+   */
   start(): Promise<void>;
-  /** Stops flushing (flushing what is pending through the producer), then stops the projection. */
+  /** Stops flushing (flushing what is pending through the producer), then the projection and Redis. */
   stop(): Promise<void>;
 }
 
@@ -121,18 +168,63 @@ export function createAuth(options: CreateAuthOptions): Auth {
     logger: options.logger,
   });
 
+  const metrics = options.metrics ?? new Registry();
+  const settings = options.rateLimit ?? {};
+  const counter =
+    settings.counter ??
+    (settings.redisUrl === undefined
+      ? undefined
+      : createRedisCounter({
+          url: settings.redisUrl,
+          logger: options.logger,
+          clock,
+          ...(settings.commandTimeoutMs === undefined ? {} : { commandTimeoutMs: settings.commandTimeoutMs }),
+        }));
+  const windowSeconds = settings.windowSeconds ?? DEFAULT_RATE_LIMIT_WINDOW_SECONDS;
+  const defaultLimit = settings.defaultLimit ?? DEFAULT_RATE_LIMIT_PER_MINUTE;
+  if (!Number.isInteger(windowSeconds) || windowSeconds <= 0) {
+    throw new RangeError('rateLimit.windowSeconds must be a positive integer');
+  }
+  const limiter =
+    counter === undefined
+      ? undefined
+      : createRateLimiter({
+          counter,
+          limitFor: (context) =>
+            effectiveLimit(
+              projection.integrationStatus(context.integrationId)?.rateLimitPerMinute,
+              defaultLimit,
+            ),
+          windowSeconds,
+          failureLimit: settings.failureLimit ?? DEFAULT_AUTH_FAILURE_LIMIT_PER_MINUTE,
+          keyPrefix: settings.keyPrefix ?? 'eudr:rl:',
+          metrics,
+          logger: options.logger,
+          clock,
+        });
+
   return {
     projection,
-    authenticate: authenticator.authenticate,
+    authenticate:
+      limiter === undefined ? authenticator.authenticate : limiter.wrap(authenticator.authenticate),
     requireScopes: authenticator.requireScopes,
+    metrics,
     isReady: () => projection.isCaughtUp(),
     async start() {
-      await projection.start();
+      if (counter === undefined) {
+        options.logger.warn('REDIS_URL is not set: requests are not rate limited');
+      } else if (settings.counter === undefined && settings.redisUrl !== undefined) {
+        options.logger.info(
+          { redis: redisAddress(settings.redisUrl), windowSeconds, defaultLimit },
+          'rate limiting per token across replicas',
+        );
+      }
+      await Promise.all([projection.start(), counter?.start()]);
       usage.start();
     },
     async stop() {
       await usage.stop();
-      await projection.stop();
+      await Promise.all([projection.stop(), counter?.stop()]);
     },
   };
 }

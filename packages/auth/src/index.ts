@@ -26,7 +26,18 @@ export { createTokenProjection } from './token-projection';
 export type { TokenProjection, CreateTokenProjectionOptions } from './token-projection';
 export type { IntegrationStatus } from './projection-store';
 export { createAuth } from './create-auth';
-export type { Auth, CreateAuthOptions } from './create-auth';
+export type { Auth, CreateAuthOptions, RateLimitSettings } from './create-auth';
+export {
+  DEFAULT_RATE_LIMIT_PER_MINUTE,
+  RATE_LIMIT_PER_MINUTE_RANGE,
+  DEFAULT_AUTH_FAILURE_LIMIT_PER_MINUTE,
+  DEFAULT_RATE_LIMIT_WINDOW_SECONDS,
+  RATE_LIMIT_HEADERS,
+  decideRateLimit,
+} from './rate-limit';
+export type { WindowCount, RateLimitDecision } from './rate-limit';
+export { createRedisCounter } from './rate-limit.store';
+export type { RateLimitCounter, RedisCounterOptions } from './rate-limit.store';
 export { getAuthContext, findAuthContext } from './auth-context';
 export type { AuthContext } from './auth-context';
 export type { IntrospectionFallbackSettings } from './introspection-fallback';
@@ -46,5 +57,12 @@ export type {
   AdminJwtVerifier,
 } from './admin-jwt';
 export { requireAdmin, getAdmin } from './admin-auth.middleware';
+export {
+  adminJwtConfigShape,
+  adminJwtConfigIssues,
+  adminJwtKeySource,
+  adminJwtVerifierFromConfig,
+} from './admin-jwt-config';
+export type { AdminJwtConfig } from './admin-jwt-config';
 export { authConfigShape, authOptionsFromConfig } from './auth-config';
 export type { AuthConfig } from './auth-config';

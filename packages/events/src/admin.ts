@@ -156,3 +156,40 @@ async function retryRetriable<T>(fn: () => Promise<T>, attempts = 20): Promise<T
     }
   }
 }
+
+/** The committed offset of one partition for a consumer group: the next offset the group will read. */
+export interface CommittedOffset {
+  topic: LogicalTopic;
+  partition: number;
+  /** `null` when the group has committed nothing on this partition yet. */
+  offset: string | null;
+}
+
+/**
+ * The offsets a consumer group (logical id, as given to `createConsumer`) has committed on the given
+ * topics. With {@link fetchHighWatermarks} taken at start, it tells when a group shared by several
+ * replicas has processed everything written before that moment, whichever replica processed it.
+ */
+export async function fetchCommittedOffsets(
+  kafka: EventsKafka,
+  groupId: string,
+  topics: readonly LogicalTopic[],
+): Promise<CommittedOffset[]> {
+  return withAdmin(kafka, async (admin) => {
+    const answer = await retryRetriable(() =>
+      admin.fetchOffsets({
+        groupId: kafka.groupName(groupId),
+        topics: topics.map((t) => kafka.topicName(t)),
+      }),
+    );
+    const result: CommittedOffset[] = [];
+    for (const entry of answer) {
+      const topic = kafka.logicalTopic(entry.topic);
+      if (topic === null) continue;
+      for (const p of entry.partitions) {
+        result.push({ topic, partition: p.partition, offset: Number(p.offset) < 0 ? null : p.offset });
+      }
+    }
+    return result;
+  });
+}

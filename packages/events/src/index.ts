@@ -66,8 +66,8 @@ export { EventValidationError, EventHandlerError } from './errors';
 
 export { createKafka, DEFAULT_RETRY } from './kafka';
 export type { EventsKafka, CreateKafkaOptions, RetrySettings } from './kafka';
-export { ensureTopics, describeTopicConfig, fetchHighWatermarks } from './admin';
-export type { EnsureTopicsOptions, EnsureTopicsResult, PartitionWatermark } from './admin';
+export { ensureTopics, describeTopicConfig, fetchHighWatermarks, fetchCommittedOffsets } from './admin';
+export type { EnsureTopicsOptions, EnsureTopicsResult, PartitionWatermark, CommittedOffset } from './admin';
 export { createProducer, CORRELATION_HEADER, CONTENT_TYPE_HEADER, JSON_CONTENT_TYPE } from './producer';
 export type { EventProducer, PublishMessage, PublishOptions, CreateProducerOptions } from './producer';
 export { createConsumer, createStateReader } from './consumer';

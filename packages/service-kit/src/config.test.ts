@@ -28,7 +28,19 @@ describe('loadConfig with the base schema', () => {
       MONGO_URL: 'mongodb://127.0.0.1:27017/suppliers',
       KAFKA_BROKERS: ['127.0.0.1:9092', '127.0.0.1:9093'],
       KAFKA_TOPIC_PREFIX: '',
+      TRUST_PROXY: 'loopback',
     });
+  });
+
+  it('accepts trusted proxies as names, addresses and CIDRs, and names a malformed list', () => {
+    expect(
+      loadConfig(baseConfigSchema, { ...validEnv, TRUST_PROXY: 'loopback, uniquelocal,10.0.0.0/8,::1' }),
+    ).toMatchObject({ TRUST_PROXY: 'loopback, uniquelocal,10.0.0.0/8,::1' });
+    expect(
+      configErrorOf(() => loadConfig(baseConfigSchema, { ...validEnv, TRUST_PROXY: 'everyone' })).issues.map(
+        (issue) => issue.variable,
+      ),
+    ).toEqual(['TRUST_PROXY']);
   });
 
   it('treats empty variables as unset so defaults apply', () => {

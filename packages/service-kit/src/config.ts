@@ -175,7 +175,11 @@ export type LogLevel = (typeof LOG_LEVELS)[number];
  * - `LOG_LEVEL` (default `info`), `NODE_ENV` (default `development`),
  * - `SHUTDOWN_TIMEOUT_MS` (default 10000): how long in-flight requests may take to finish on shutdown,
  * - `MONGO_URL` (a `mongodb://` or `mongodb+srv://` URL),
- * - `KAFKA_BROKERS` (comma list of host:port → string[]), `KAFKA_TOPIC_PREFIX` (default "").
+ * - `KAFKA_BROKERS` (comma list of host:port → string[]), `KAFKA_TOPIC_PREFIX` (default ""),
+ * - `TRUST_PROXY` (default `loopback`): the proxies whose `X-Forwarded-For` names the client (Express's
+ *   `trust proxy`: a comma list of `loopback`, `linklocal`, `uniquelocal`, addresses and CIDRs). The
+ *   client address keys the per-address limit on failed authentications, so it must be the edge's
+ *   address range and nothing wider (`loopback,uniquelocal` in docker-compose).
  */
 export const baseConfigSchema = z.object({
   PORT: envPort(),
@@ -188,6 +192,15 @@ export const baseConfigSchema = z.object({
   MONGO_URL: envUrl(['mongodb:', 'mongodb+srv:'], 'expected a mongodb:// or mongodb+srv:// URL'),
   KAFKA_BROKERS: envList({ item: /^[^\s:,]+:\d{1,5}$/, itemDescription: 'host:port brokers' }),
   KAFKA_TOPIC_PREFIX: z.string().default(''),
+  TRUST_PROXY: z
+    .string()
+    .regex(
+      /^(loopback|linklocal|uniquelocal|[0-9a-fA-F.:]+(\/\d{1,3})?)(\s*,\s*(loopback|linklocal|uniquelocal|[0-9a-fA-F.:]+(\/\d{1,3})?))*$/,
+      {
+        error: 'expected a comma list of loopback, linklocal, uniquelocal, IP addresses or CIDRs',
+      },
+    )
+    .default('loopback'),
 });
 
 /** The parsed {@link baseConfigSchema}. */

@@ -37,6 +37,8 @@ export interface AdminIntegration {
   name: string;
   description: string;
   status: 'ACTIVE' | 'INACTIVE';
+  /** Requests per minute allowed to each of its tokens (its own limit or the platform default). */
+  rateLimitPerMinute?: number;
   createdAt: string;
   createdBy: string;
   updatedAt: string;
@@ -88,13 +90,19 @@ export class AdminApiError extends Error {
 /** A client of auth-service's admin API for one organisation's admin. */
 export interface AdminClient {
   /** `POST /integrations` → 201. */
-  createIntegration(input: { name: string; description?: string }): Promise<AdminIntegration>;
+  createIntegration(input: {
+    name: string;
+    description?: string;
+    rateLimitPerMinute?: number;
+  }): Promise<AdminIntegration>;
   /** `POST /integrations/:id/tokens` → 201 with the raw token. */
   createToken(integrationId: string, input: CreateTokenInput): Promise<AdminCreatedToken>;
   /** `POST /integrations/:id/tokens/:tokenId/revoke` → 200 (idempotent). */
   revokeToken(integrationId: string, tokenId: string): Promise<AdminToken>;
   /** `PATCH /integrations/:id` with `{status}`. */
   setIntegrationStatus(integrationId: string, status: 'ACTIVE' | 'INACTIVE'): Promise<AdminIntegration>;
+  /** `PATCH /integrations/:id` with `{rateLimitPerMinute}` (null: back to the platform default). */
+  setRateLimit(integrationId: string, rateLimitPerMinute: number | null): Promise<AdminIntegration>;
 }
 
 /** The admin API's base path, under the edge or auth-service itself. */
@@ -137,5 +145,7 @@ export function createAdminClient(baseUrl: string, jwt: string): AdminClient {
       call('POST', `/integrations/${segment(integrationId)}/tokens/${segment(tokenId)}/revoke`),
     setIntegrationStatus: (integrationId, status) =>
       call('PATCH', `/integrations/${segment(integrationId)}`, { status }),
+    setRateLimit: (integrationId, rateLimitPerMinute) =>
+      call('PATCH', `/integrations/${segment(integrationId)}`, { rateLimitPerMinute }),
   };
 }

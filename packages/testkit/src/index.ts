@@ -2,7 +2,7 @@ export { getInfra, stopInfra, parseEnvLines } from './infra';
 export type { Infra } from './infra';
 export { createTestScope, withDatabase } from './scope';
 export type { TestScope } from './scope';
-export { startPrivateKafka, startPrivateMongo } from './private-infra';
+export { startPrivateKafka, startPrivateMongo, startPrivateRedis } from './private-infra';
 export type { PrivateServer } from './private-infra';
 export { waitFor } from './wait-for';
 export type { WaitForOptions } from './wait-for';

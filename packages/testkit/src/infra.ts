@@ -10,7 +10,9 @@ const execFileAsync = promisify(execFile);
 export interface Infra {
   mongoUrl: string;
   kafkaBrokers: string[];
-  /** How it was found: from the environment, started in Docker, or by the local launchers. */
+  /** `redis://host:port` of the Redis the rate limiter counts in. */
+  redisUrl: string;
+  /** How MongoDB and Kafka were found: from the environment, started in Docker, or by the local launchers. */
   source: 'env' | 'testcontainers' | 'local';
 }
 
@@ -22,16 +24,19 @@ let resolved: Promise<Infra> | undefined;
 const containers: Stoppable[] = [];
 
 /**
- * Finds the MongoDB-protocol server and Kafka broker for tests, once per process, in this order:
+ * Finds the MongoDB-protocol server, Kafka broker and Redis for tests, once per process, in this order:
  * `MONGO_URL` + `KAFKA_BROKERS` from the environment; else containers of the official `mongo` and
  * `apache/kafka` images when a Docker engine answers; else the repository's local launchers
- * (`infra/local/infra.sh up`, idempotent and locked, so concurrent callers share one broker).
+ * (`infra/local/infra.sh up`, idempotent and locked, so concurrent callers share one broker). Redis
+ * likewise: `REDIS_URL` from the environment, else a `redis:7` container where Docker answers, else
+ * `infra/local/redis.sh start`.
  * The answer is written back to the environment so child processes and later calls reuse it.
  */
 export function getInfra(): Promise<Infra> {
   resolved ??= resolveInfra().then((infra) => {
     process.env.MONGO_URL = infra.mongoUrl;
     process.env.KAFKA_BROKERS = infra.kafkaBrokers.join(',');
+    process.env.REDIS_URL = infra.redisUrl;
     process.env.EUDR_TEST_INFRA_SOURCE = infra.source;
     return infra;
   });
@@ -44,14 +49,45 @@ export async function stopInfra(): Promise<void> {
   resolved = undefined;
 }
 
+type FoundInfra = Omit<Infra, 'redisUrl'> & { redisUrl?: string | undefined };
+
 async function resolveInfra(): Promise<Infra> {
-  const { MONGO_URL, KAFKA_BROKERS } = process.env;
+  const { MONGO_URL, KAFKA_BROKERS, REDIS_URL } = process.env;
+  let found: FoundInfra;
   if (MONGO_URL && KAFKA_BROKERS) {
     const source = process.env.EUDR_TEST_INFRA_SOURCE === 'local' ? 'local' : 'env';
-    return { mongoUrl: MONGO_URL, kafkaBrokers: splitBrokers(KAFKA_BROKERS), source };
+    found = { mongoUrl: MONGO_URL, kafkaBrokers: splitBrokers(KAFKA_BROKERS), source };
+  } else if (await dockerAnswers()) {
+    found = await startContainers();
+  } else {
+    found = await startLocal();
   }
-  if (await dockerAnswers()) return startContainers();
-  return startLocal();
+  const redisUrl = REDIS_URL || found.redisUrl || (await findRedis());
+  return { ...found, redisUrl };
+}
+
+/** Redis alone, for runs whose MongoDB and Kafka came from the environment. */
+async function findRedis(): Promise<string> {
+  if (await dockerAnswers()) return startRedisContainer();
+  const script = path.join(repoRoot(), 'infra', 'local', 'redis.sh');
+  const { stdout } = await execFileAsync('bash', [script, 'start'], {
+    cwd: repoRoot(),
+    maxBuffer: 1024 * 1024,
+    timeout: 5 * 60_000,
+  });
+  const url = parseEnvLines(stdout).get('REDIS_URL');
+  if (!url) throw new Error(`infra/local/redis.sh start did not print REDIS_URL:\n${stdout}`);
+  return url;
+}
+
+async function startRedisContainer(): Promise<string> {
+  const { GenericContainer, Wait } = await import('testcontainers');
+  const redis = await new GenericContainer('redis:7')
+    .withExposedPorts(6379)
+    .withWaitStrategy(Wait.forLogMessage(/Ready to accept connections/))
+    .start();
+  containers.push(redis);
+  return `redis://${redis.getHost()}:${redis.getMappedPort(6379)}`;
 }
 
 function splitBrokers(value: string): string[] {
@@ -72,12 +108,13 @@ async function dockerAnswers(): Promise<boolean> {
   }
 }
 
-async function startContainers(): Promise<Infra> {
+async function startContainers(): Promise<FoundInfra> {
   const { GenericContainer, Wait } = await import('testcontainers');
   const { MongoDBContainer } = await import('@testcontainers/mongodb');
   // The broker must advertise the port the host sees, so the host port is chosen up front.
   const kafkaPort = await freePort();
-  const [mongo, kafka] = await Promise.all([
+  const [redisUrl, mongo, kafka] = await Promise.all([
+    startRedisContainer(),
     new MongoDBContainer('mongo:7').start(),
     new GenericContainer('apache/kafka:4.1.1')
       .withExposedPorts({ container: 9092, host: kafkaPort })
@@ -100,10 +137,15 @@ async function startContainers(): Promise<Infra> {
   containers.push(mongo, kafka);
   const url = new URL(mongo.getConnectionString());
   url.searchParams.set('directConnection', 'true');
-  return { mongoUrl: url.toString(), kafkaBrokers: [`127.0.0.1:${kafkaPort}`], source: 'testcontainers' };
+  return {
+    mongoUrl: url.toString(),
+    kafkaBrokers: [`127.0.0.1:${kafkaPort}`],
+    redisUrl,
+    source: 'testcontainers',
+  };
 }
 
-async function startLocal(): Promise<Infra> {
+async function startLocal(): Promise<FoundInfra> {
   const script = path.join(repoRoot(), 'infra', 'local', 'infra.sh');
   const { stdout } = await execFileAsync('bash', [script, 'up'], {
     cwd: repoRoot(),
@@ -116,7 +158,12 @@ async function startLocal(): Promise<Infra> {
   if (!mongoUrl || !brokers) {
     throw new Error(`infra/local/infra.sh up did not print MONGO_URL and KAFKA_BROKERS:\n${stdout}`);
   }
-  return { mongoUrl, kafkaBrokers: splitBrokers(brokers), source: 'local' };
+  return {
+    mongoUrl,
+    kafkaBrokers: splitBrokers(brokers),
+    redisUrl: values.get('REDIS_URL'),
+    source: 'local',
+  };
 }
 
 /** Parses `KEY=value` lines as printed by the local launchers. */

@@ -2,12 +2,12 @@ import { getInfra } from './infra';
 
 /**
  * Jest global setup: resolves the shared infrastructure once per run, before any worker starts, so
- * workers inherit MONGO_URL / KAFKA_BROKERS instead of each starting their own.
+ * workers inherit MONGO_URL / KAFKA_BROKERS / REDIS_URL instead of each starting their own.
  */
 export default async function globalSetup(): Promise<void> {
   const infra = await getInfra();
   process.stderr.write(
-    `\ntest infrastructure (${infra.source}): mongo ${redactUrl(infra.mongoUrl)}, kafka ${infra.kafkaBrokers.join(',')}\n`,
+    `\ntest infrastructure (${infra.source}): mongo ${redactUrl(infra.mongoUrl)}, kafka ${infra.kafkaBrokers.join(',')}, redis ${redactUrl(infra.redisUrl)}\n`,
   );
 }
 

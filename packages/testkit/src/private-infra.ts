@@ -9,9 +9,9 @@ const execFileAsync = promisify(execFile);
 
 /** A throwaway server on spare ports with its own data folder, for tests that stop and restart it. */
 export interface PrivateServer {
-  /** Kafka: `host:port` list; MongoDB: unused (see `url`). */
+  /** Kafka: `host:port` list; MongoDB and Redis: unused (see `url`). */
   brokers: string[];
-  /** Connection URL (MongoDB) or the first broker address (Kafka). */
+  /** Connection URL (MongoDB, Redis) or the first broker address (Kafka). */
   url: string;
   port: number;
   /** Stops the process; the data folder is kept so `start()` resumes with the same data. */
@@ -86,6 +86,21 @@ export async function startPrivateMongo(): Promise<PrivateServer> {
   const env = { MONGO_PORT: String(port), FERRETDB_DATA_DIR: dataDir };
   const url = `mongodb://127.0.0.1:${port}/`;
   const server = privateServer('ferretdb.sh', env, dataDir, { brokers: [], url, port });
+  await server.start();
+  return server;
+}
+
+/**
+ * Starts a private Redis (local launcher, nothing persisted) on a spare loopback port, e.g. to stop it
+ * under a running service and start it again. Always local, like {@link startPrivateKafka}: the port
+ * must survive a restart, which a container's mapped port does not.
+ */
+export async function startPrivateRedis(): Promise<PrivateServer> {
+  const port = await freePort();
+  const dataDir = scratchDir('redis');
+  const env = { REDIS_PORT: String(port), REDIS_DATA_DIR: dataDir };
+  const url = `redis://127.0.0.1:${port}`;
+  const server = privateServer('redis.sh', env, dataDir, { brokers: [], url, port });
   await server.start();
   return server;
 }

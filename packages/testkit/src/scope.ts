@@ -12,6 +12,10 @@ export interface TestScope {
   kafkaBrokers: string[];
   /** Prefix for every topic this suite creates, so suites never read each other's messages. */
   topicPrefix: string;
+  /** The shared Redis (`redis://host:port`). */
+  redisUrl: string;
+  /** Prefix for this suite's rate-limit keys in Redis (`RATE_LIMIT_KEY_PREFIX`), so suites never share a budget. */
+  redisKeyPrefix: string;
   /** A short random id, handy for unique group ids and names inside the suite. */
   id: string;
   /** Drops the suite's database. */
@@ -26,8 +30,8 @@ export function withDatabase(url: string, dbName: string): string {
 }
 
 /**
- * Gives a suite its own database (`t_<label>_<random>`) and topic prefix (`t.<label>.<random>.`)
- * on the shared infrastructure found by {@link getInfra}.
+ * Gives a suite its own database (`t_<label>_<random>`), topic prefix (`t.<label>.<random>.`) and
+ * Redis key prefix (`t.<label>.<random>.rl:`) on the shared infrastructure found by {@link getInfra}.
  */
 export async function createTestScope(label: string): Promise<TestScope> {
   const infra = await getInfra();
@@ -43,6 +47,8 @@ export async function createTestScope(label: string): Promise<TestScope> {
     dbName,
     kafkaBrokers: infra.kafkaBrokers,
     topicPrefix: `t.${safe}.${id}.`,
+    redisUrl: infra.redisUrl,
+    redisKeyPrefix: `t.${safe}.${id}.rl:`,
     id,
     async cleanup() {
       const client = await MongoClient.connect(infra.mongoUrl);

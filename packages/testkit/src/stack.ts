@@ -27,6 +27,11 @@ export interface StackOptions {
   kafkaBrokers?: string[];
   /** Extra environment of auth-service. */
   authEnv?: Record<string, string>;
+  /**
+   * The Redis every resource service counts rate limits in (`REDIS_URL`): default the suite's shared
+   * one (keys prefixed per stack, so stacks never share a budget); `null` turns rate limiting off.
+   */
+  redisUrl?: string | null;
 }
 
 /**
@@ -37,6 +42,8 @@ export interface StackOptions {
 export interface Stack {
   scope: TestScope;
   kafkaBrokers: string[];
+  /** The Redis of the stack's rate limiter (`''` when rate limiting is off). */
+  redisUrl: string;
   auth: AppProcess;
   /** The first replica of each resource service, by name (the one behind the edge). */
   apps: Record<string, AppProcess>;
@@ -48,11 +55,14 @@ export interface Stack {
   envOf(name: string): Record<string, string>;
   /** An admin API client (through the edge) for an admin of `org`. */
   admin(org: string): Promise<AdminClient>;
-  /** Creates an integration (unless one is given) and a token with `scopes` through the admin API. */
+  /**
+   * Creates an integration (unless one is given; with `rateLimitPerMinute` when set) and a token with
+   * `scopes` through the admin API.
+   */
   issueToken(
     admin: AdminClient,
     scopes: string[],
-    options?: { integrationId?: string; expiresAt?: string },
+    options?: { integrationId?: string; expiresAt?: string; rateLimitPerMinute?: number },
   ): Promise<IssuedToken>;
   /** Stops the edge and every process (as they end: their exits by `name:port`), drops the databases. */
   close(): Promise<Record<string, AppExit>>;
@@ -69,9 +79,13 @@ export async function startStack(label: string, options: StackOptions): Promise<
   const kafkaBrokers = options.kafkaBrokers ?? scope.kafkaBrokers;
   const adminSecret = randomBytes(32).toString('hex');
   const serviceKey = randomBytes(32).toString('hex');
+  // An empty value counts as unset in every service's config: no rate limiting.
+  const redisUrl = options.redisUrl === undefined ? scope.redisUrl : (options.redisUrl ?? '');
   const common = {
     KAFKA_BROKERS: kafkaBrokers.join(','),
     KAFKA_TOPIC_PREFIX: scope.topicPrefix,
+    REDIS_URL: redisUrl,
+    RATE_LIMIT_KEY_PREFIX: scope.redisKeyPrefix,
     INTERNAL_SERVICE_KEY: serviceKey,
     ADMIN_JWT_SECRET: adminSecret,
     NODE_ENV: 'test',
@@ -139,6 +153,7 @@ export async function startStack(label: string, options: StackOptions): Promise<
     return {
       scope,
       kafkaBrokers,
+      redisUrl,
       auth,
       apps,
       edge,
@@ -156,7 +171,14 @@ export async function startStack(label: string, options: StackOptions): Promise<
         counter += 1;
         const integrationId =
           tokenOptions.integrationId ??
-          (await admin.createIntegration({ name: `ERP ${label} ${counter}` })).id;
+          (
+            await admin.createIntegration({
+              name: `ERP ${label} ${counter}`,
+              ...(tokenOptions.rateLimitPerMinute === undefined
+                ? {}
+                : { rateLimitPerMinute: tokenOptions.rateLimitPerMinute }),
+            })
+          ).id;
         const created = await admin.createToken(integrationId, {
           name: `token ${counter}`,
           scopes,

@@ -100,6 +100,15 @@ describe('docker-compose.yml', () => {
     },
   );
 
+  it.each(apps.filter((app) => app.name !== 'auth-service').map((app) => [app.name] as const))(
+    'points %s at the shared Redis for the rate-limit counters and waits for it',
+    (name) => {
+      const svc = service(name);
+      expect(String(svc.environment?.['REDIS_URL'])).toBe('redis://redis:6379');
+      expect(svc.depends_on?.['redis']).toEqual({ condition: 'service_healthy' });
+    },
+  );
+
   it('gives every service a healthcheck', () => {
     const missing = Object.entries(services)
       .filter(([, svc]) => !svc.healthcheck?.test)
@@ -128,7 +137,7 @@ describe('docker-compose.yml', () => {
   });
 
   it('has no service that is neither infrastructure, the edge nor an app of the table', () => {
-    const known = new Set(['mongo', 'kafka', 'edge', ...apps.map((a) => a.name)]);
+    const known = new Set(['mongo', 'kafka', 'redis', 'edge', ...apps.map((a) => a.name)]);
     expect(Object.keys(services).filter((name) => !known.has(name))).toEqual([]);
   });
 

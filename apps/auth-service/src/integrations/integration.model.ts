@@ -14,6 +14,11 @@ export interface IntegrationRecord {
   name: string;
   description: string;
   status: IntegrationStatus;
+  /**
+   * Requests per rate-limit window (a minute in production) allowed to each of its tokens; null or
+   * absent (integrations stored before limits existed): the platform default.
+   */
+  rateLimitPerMinute?: number | null;
   /** JWT `sub` of the admin who created it. */
   createdBy: string;
   /** Incremented by every change of the published state; starts at 1. */
@@ -38,6 +43,7 @@ const integrationSchema = new Schema<IntegrationRecord>(
     name: { type: String, required: true },
     description: { type: String, default: '' },
     status: { type: String, enum: INTEGRATION_STATUSES, required: true, default: 'ACTIVE' },
+    rateLimitPerMinute: { type: Number, default: null },
     createdBy: { type: String, required: true },
     version: { type: Number, required: true, default: 1 },
     publishedVersion: { type: Number, required: true, default: 0 },

@@ -11,13 +11,15 @@ export interface IntegrationChanges {
   name?: string;
   description?: string;
   status?: IntegrationStatus;
+  /** null: back to the platform default. */
+  rateLimitPerMinute?: number | null;
 }
 
 /** Queries on the integrations collection; every result is a plain object. */
 export interface IntegrationsRepository extends PublishableStore<IntegrationRecord> {
   create(
     orgId: string,
-    input: { name: string; description: string; createdBy: string },
+    input: { name: string; description: string; createdBy: string; rateLimitPerMinute: number | null },
   ): Promise<IntegrationRecord>;
   findById(orgId: string, id: string): Promise<IntegrationRecord | null>;
   list(orgId: string, pagination: Pagination): Promise<{ items: IntegrationRecord[]; total: number }>;
@@ -44,6 +46,7 @@ export function createIntegrationsRepository(connection: Connection): Integratio
         name: input.name,
         description: input.description,
         status: 'ACTIVE',
+        rateLimitPerMinute: input.rateLimitPerMinute,
         createdBy: input.createdBy,
         version: 1,
         publishedVersion: 0,

@@ -28,6 +28,25 @@ describe('createIntegrationBodySchema', () => {
     expect(messageOf(createIntegrationBodySchema, body)).toMatch(message);
   });
 
+  it('accepts a rate limit per minute from 1 to 100000', () => {
+    expect(createIntegrationBodySchema.parse({ name: 'ok', rateLimitPerMinute: 1 }).rateLimitPerMinute).toBe(
+      1,
+    );
+    expect(
+      createIntegrationBodySchema.parse({ name: 'ok', rateLimitPerMinute: 100_000 }).rateLimitPerMinute,
+    ).toBe(100_000);
+    expect(createIntegrationBodySchema.parse({ name: 'ok' }).rateLimitPerMinute).toBeUndefined();
+  });
+
+  it.each([0, 100_001, 2.5, '500', null])(
+    'rejects the rate limit %j naming the field and the range',
+    (value) => {
+      expect(messageOf(createIntegrationBodySchema, { name: 'ok', rateLimitPerMinute: value })).toMatch(
+        /^rateLimitPerMinute: must be a whole number of requests per minute from 1 to 100000/,
+      );
+    },
+  );
+
   it('accepts a name of exactly 100 characters', () => {
     expect(createIntegrationBodySchema.parse({ name: 'x'.repeat(100) }).name).toHaveLength(100);
   });
@@ -39,6 +58,19 @@ describe('updateIntegrationBodySchema', () => {
     expect(updateIntegrationBodySchema.parse({ description: '' })).toEqual({ description: '' });
   });
 
+  it('accepts a new rate limit alone, or null to go back to the platform default', () => {
+    expect(updateIntegrationBodySchema.parse({ rateLimitPerMinute: 5 })).toEqual({ rateLimitPerMinute: 5 });
+    expect(updateIntegrationBodySchema.parse({ rateLimitPerMinute: null })).toEqual({
+      rateLimitPerMinute: null,
+    });
+  });
+
+  it('rejects a rate limit out of range naming the field', () => {
+    expect(messageOf(updateIntegrationBodySchema, { rateLimitPerMinute: 0 })).toMatch(
+      /^rateLimitPerMinute: must be a whole number of requests per minute from 1 to 100000/,
+    );
+  });
+
   it('rejects an unknown status naming the field', () => {
     expect(messageOf(updateIntegrationBodySchema, { status: 'PAUSED' })).toMatch(
       /^status: must be "ACTIVE" or "INACTIVE"/,
@@ -47,7 +79,7 @@ describe('updateIntegrationBodySchema', () => {
 
   it('rejects a body that changes nothing', () => {
     expect(messageOf(updateIntegrationBodySchema, { version: 3 })).toMatch(
-      /must contain at least one of name, description, status/,
+      /must contain at least one of name, description, status, rateLimitPerMinute/,
     );
   });
 });

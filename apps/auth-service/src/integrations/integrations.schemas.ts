@@ -1,28 +1,48 @@
+import { DEFAULT_RATE_LIMIT_PER_MINUTE, RATE_LIMIT_PER_MINUTE_RANGE } from '@eudr/auth';
 import { z } from 'zod';
 import { descriptionSchema, nameSchema } from '../common/text.schemas';
 import { INTEGRATION_STATUSES } from './integration.model';
 import type { IntegrationRecord, IntegrationStatus } from './integration.model';
 
-/** `POST /integrations`. Unknown fields are ignored. */
+const RATE_LIMIT_MESSAGE = `must be a whole number of requests per minute from ${RATE_LIMIT_PER_MINUTE_RANGE.min} to ${RATE_LIMIT_PER_MINUTE_RANGE.max}`;
+
+/** Requests per minute allowed to each token of the integration. */
+const rateLimitSchema = z
+  .number({ error: RATE_LIMIT_MESSAGE })
+  .int({ error: RATE_LIMIT_MESSAGE })
+  .min(RATE_LIMIT_PER_MINUTE_RANGE.min, { error: RATE_LIMIT_MESSAGE })
+  .max(RATE_LIMIT_PER_MINUTE_RANGE.max, { error: RATE_LIMIT_MESSAGE });
+
+/** `POST /integrations`. Unknown fields are ignored. Without `rateLimitPerMinute` the platform default applies. */
 export const createIntegrationBodySchema = z.object({
   name: nameSchema,
   description: descriptionSchema.optional(),
+  rateLimitPerMinute: rateLimitSchema.optional(),
 });
 /** A validated `POST /integrations` body. */
 export type CreateIntegrationBody = z.output<typeof createIntegrationBodySchema>;
 
 const statusSchema = z.enum(INTEGRATION_STATUSES, { error: 'must be "ACTIVE" or "INACTIVE"' });
 
-/** `PATCH /integrations/:id`: at least one of name, description, status. Unknown fields are ignored. */
+/**
+ * `PATCH /integrations/:id`: at least one of name, description, status, rateLimitPerMinute (null: back
+ * to the platform default). Unknown fields are ignored.
+ */
 export const updateIntegrationBodySchema = z
   .object({
     name: nameSchema.optional(),
     description: descriptionSchema.optional(),
     status: statusSchema.optional(),
+    rateLimitPerMinute: rateLimitSchema.nullable().optional(),
   })
-  .refine((body) => body.name !== undefined || body.description !== undefined || body.status !== undefined, {
-    error: 'must contain at least one of name, description, status',
-  });
+  .refine(
+    (body) =>
+      body.name !== undefined ||
+      body.description !== undefined ||
+      body.status !== undefined ||
+      body.rateLimitPerMinute !== undefined,
+    { error: 'must contain at least one of name, description, status, rateLimitPerMinute' },
+  );
 /** A validated `PATCH /integrations/:id` body. */
 export type UpdateIntegrationBody = z.output<typeof updateIntegrationBodySchema>;
 
@@ -32,6 +52,8 @@ export interface IntegrationResponse {
   name: string;
   description: string;
   status: IntegrationStatus;
+  /** Requests per minute allowed to each of its tokens: its own limit, or the platform default (100). */
+  rateLimitPerMinute: number;
   createdAt: string;
   createdBy: string;
   updatedAt: string;
@@ -44,6 +66,7 @@ export function toIntegrationResponse(record: IntegrationRecord): IntegrationRes
     name: record.name,
     description: record.description,
     status: record.status,
+    rateLimitPerMinute: record.rateLimitPerMinute ?? DEFAULT_RATE_LIMIT_PER_MINUTE,
     createdAt: record.createdAt.toISOString(),
     createdBy: record.createdBy,
     updatedAt: record.updatedAt.toISOString(),

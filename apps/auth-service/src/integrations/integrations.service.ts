@@ -51,13 +51,18 @@ export function createIntegrationsService(deps: IntegrationsServiceDeps): Integr
         name: input.name,
         description: input.description ?? '',
         createdBy: admin.sub,
+        rateLimitPerMinute: input.rateLimitPerMinute ?? null,
       });
       await Promise.all([
         audit.record(admin, {
           action: 'integration.created',
           targetType: 'integration',
           targetId: created._id,
-          details: { name: created.name, status: created.status },
+          details: {
+            name: created.name,
+            status: created.status,
+            rateLimitPerMinute: created.rateLimitPerMinute ?? null,
+          },
         }),
         publisher.publishAfterWrite(channel, created),
       ]);
@@ -75,7 +80,7 @@ export function createIntegrationsService(deps: IntegrationsServiceDeps): Integr
       for (let attempt = 0; attempt < UPDATE_ATTEMPTS; attempt += 1) {
         const current = await get(admin, id);
         const changes: IntegrationChanges = {};
-        const diff: Record<string, { from: string; to: string }> = {};
+        const diff: Record<string, { from: string | number | null; to: string | number | null }> = {};
         if (input.name !== undefined && input.name !== current.name) {
           changes.name = input.name;
           diff['name'] = { from: current.name, to: input.name };
@@ -87,6 +92,11 @@ export function createIntegrationsService(deps: IntegrationsServiceDeps): Integr
         if (input.status !== undefined && input.status !== current.status) {
           changes.status = input.status;
           diff['status'] = { from: current.status, to: input.status };
+        }
+        const currentLimit = current.rateLimitPerMinute ?? null;
+        if (input.rateLimitPerMinute !== undefined && input.rateLimitPerMinute !== currentLimit) {
+          changes.rateLimitPerMinute = input.rateLimitPerMinute;
+          diff['rateLimitPerMinute'] = { from: currentLimit, to: input.rateLimitPerMinute };
         }
         if (Object.keys(changes).length === 0) return current;
 

@@ -81,4 +81,26 @@ describe('toIntegrationState', () => {
     expect(state).toEqual({ integrationId: integration._id, orgId: 'org_1', status: 'INACTIVE', version: 3 });
     expect(integrationStateSchema.safeParse(state).success).toBe(true);
   });
+
+  it('carries a rate limit of its own, and none when the platform default applies (null, or stored before limits existed)', () => {
+    const base: IntegrationRecord = {
+      _id: 'int_0123456789abcdef01234567',
+      orgId: 'org_1',
+      name: 'SAP',
+      description: '',
+      status: 'ACTIVE',
+      createdBy: 'user_1',
+      version: 4,
+      publishedVersion: 3,
+      publishPending: true,
+      publishGeneration: 0,
+      createdAt: new Date(),
+      updatedAt: new Date(),
+    };
+    const limited = toIntegrationState({ ...base, rateLimitPerMinute: 600 });
+    expect(limited.rateLimitPerMinute).toBe(600);
+    expect(integrationStateSchema.safeParse(limited).success).toBe(true);
+    expect('rateLimitPerMinute' in toIntegrationState({ ...base, rateLimitPerMinute: null })).toBe(false);
+    expect('rateLimitPerMinute' in toIntegrationState(base)).toBe(false);
+  });
 });

@@ -18,12 +18,21 @@ export function toTokenState(record: TokenRecord): TokenState {
   };
 }
 
-/** The `auth.integrations` value of a stored integration. */
+/**
+ * The `auth.integrations` value of a stored integration. `rateLimitPerMinute` is carried only when the
+ * integration has a limit of its own; without it every resource service applies the platform default,
+ * so a change of the default needs no republication. Every change of the limit bumps `version`, so
+ * replicas pick it up like a status change.
+ */
 export function toIntegrationState(record: IntegrationRecord): IntegrationState {
-  return {
+  const state: IntegrationState = {
     integrationId: record._id,
     orgId: record.orgId,
     status: record.status,
     version: record.version,
   };
+  if (record.rateLimitPerMinute !== undefined && record.rateLimitPerMinute !== null) {
+    state.rateLimitPerMinute = record.rateLimitPerMinute;
+  }
+  return state;
 }

@@ -1,0 +1,620 @@
+import { createHmac, randomBytes } from 'node:crypto';
+import { once } from 'node:events';
+import { existsSync, readFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { IncomingHttpHeaders, Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import { mintAdminJwt, repoRoot, startStack, waitFor } from '@eudr/testkit';
+import type { Stack } from '@eudr/testkit';
+import { DOCS_OUTPUT_DIR, loadOpenApiDocument } from '../src/index';
+import { Contract } from './helpers/contract';
+import { Replay, appExists, appServing, codeOf, field } from './helpers/replay';
+import type { Replayed } from './helpers/replay';
+
+// Replays the flows an integrator and an admin go through, through the edge of a real stack
+// (auth-service and every resource service whose workspace exists, as real processes), and checks every
+// answer against the API document: documented status, body schema, headers. Ends by checking that every
+// operation served by a running app was exercised, so the document cannot describe routes that do not
+// exist or drift from the ones that do. OPENAPI_CONTRACT_APPS (comma list) narrows the apps started.
+
+jest.setTimeout(120_000);
+
+const RESOURCE_APPS = ['suppliers-service', 'batches-service', 'webhooks-service'];
+const selected = process.env['OPENAPI_CONTRACT_APPS']?.split(',').map((s) => s.trim());
+const apps = RESOURCE_APPS.filter((name) =>
+  selected === undefined ? appExists(name) : selected.includes(name),
+);
+const running = new Set(['auth-service', ...apps]);
+const has = (app: string) => running.has(app);
+
+const document = loadOpenApiDocument();
+const contract = new Contract(document);
+
+const ADMIN = '/api/v1/admin';
+const INTEGRATION = '/api/v1/integration';
+const ORG = 'org_contract';
+const SCOPES = [
+  'integration:suppliers:read',
+  'integration:suppliers:write',
+  'integration:products:read',
+  'integration:products:write',
+  'integration:batches:read',
+  'integration:batches:write',
+  'integration:dds:read',
+  'integration:webhooks:manage',
+  'integration:sync:read',
+];
+
+/** Deliveries the loopback receiver got, with their raw bodies. */
+interface Received {
+  headers: IncomingHttpHeaders;
+  text: string;
+}
+
+let stack: Stack;
+let replay: Replay;
+let adminJwt: string;
+let receiver: Server;
+let receiverUrl: string;
+const received: Received[] = [];
+
+/** Fails with every mismatch between the answer and the document, then with a wrong status. */
+function expectContract(result: Replayed, status: number, code?: string): void {
+  expect(result.problems).toEqual([]);
+  if (status >= 400)
+    expect({ status: result.status, error: codeOf(result) }).toEqual({ status, error: code });
+  else expect(result.status).toBe(status);
+}
+
+async function admin(method: string, path: string, body?: unknown): Promise<Replayed> {
+  return replay.send(method, `${ADMIN}${path}`, { token: adminJwt, ...(body === undefined ? {} : { body }) });
+}
+
+async function integration(token: string, method: string, path: string, body?: unknown): Promise<Replayed> {
+  return replay.send(method, `${INTEGRATION}${path}`, { token, ...(body === undefined ? {} : { body }) });
+}
+
+/** An integration and a token with `scopes`, made through the (checked) admin API. */
+async function issue(scopes: string[]): Promise<{ integrationId: string; tokenId: string; token: string }> {
+  const created = await admin('POST', '/integrations', { name: `ERP ${scopes.length} scopes` });
+  expectContract(created, 201);
+  const integrationId = field<string>(created, 'id');
+  const token = await admin('POST', `/integrations/${integrationId}/tokens`, { name: 'contract', scopes });
+  expectContract(token, 201);
+  return { integrationId, tokenId: field<string>(token, 'id'), token: field<string>(token, 'token') };
+}
+
+beforeAll(async () => {
+  if (!existsSync(path.join(DOCS_OUTPUT_DIR, 'openapi.json'))) {
+    throw new Error('packages/openapi is not built: run `npx turbo run build` (or `npm test`, which builds)');
+  }
+  receiver = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', () => {
+      received.push({ headers: req.headers, text: Buffer.concat(chunks).toString('utf8') });
+      res.writeHead(204).end();
+    });
+  });
+  receiver.listen(0, '127.0.0.1');
+  await once(receiver, 'listening');
+  receiverUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hooks`;
+  const appEnv: Record<string, Record<string, string>> = {};
+  for (const name of apps) {
+    appEnv[name] =
+      name === 'webhooks-service'
+        ? { WEBHOOK_TARGET_ALLOWLIST: '127.0.0.1', WEBHOOK_SECRET_KEY: randomBytes(32).toString('hex') }
+        : {};
+  }
+  stack = await startStack('openapi_contract', { apps: appEnv });
+  replay = new Replay(stack.edge.url, contract);
+  adminJwt = await mintAdminJwt({ secret: stack.adminSecret, org: ORG });
+}, 180_000);
+
+afterAll(async () => {
+  await stack?.close();
+  if (receiver?.listening) {
+    receiver.close();
+    await once(receiver, 'close');
+  }
+}, 60_000);
+
+describe('the edge', () => {
+  it('serves the built document at /openapi.json, identical to the YAML source', async () => {
+    const response = await fetch(`${stack.edge.url}/openapi.json`);
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toMatch(/^application\/json/);
+    expect(await response.json()).toEqual(document);
+  });
+
+  it('serves the reference page at /docs with the renderer from the edge itself, nothing from elsewhere', async () => {
+    const page = await fetch(`${stack.edge.url}/docs`);
+    expect(page.status).toBe(200);
+    expect(page.headers.get('content-type')).toMatch(/^text\/html/);
+    expect(page.headers.get('content-security-policy')).toContain("default-src 'self'");
+    const html = await page.text();
+    expect(html).toContain('<redoc spec-url="/openapi.json"');
+    expect(html).not.toMatch(/(src|href)="(https?:)?\/\//);
+    const bundle = await fetch(`${stack.edge.url}/docs/redoc.standalone.js`);
+    expect(bundle.status).toBe(200);
+    expect(bundle.headers.get('content-type')).toMatch(/javascript/);
+    const expected = readFileSync(
+      path.join(repoRoot(), 'node_modules', 'redoc', 'bundles', 'redoc.standalone.js'),
+    );
+    expect(Buffer.from(await bundle.arrayBuffer()).equals(expected)).toBe(true);
+  });
+});
+
+describe('the admin API', () => {
+  let integrationId: string;
+  let tokenId: string;
+
+  it('lists the nine scopes', async () => {
+    const result = await admin('GET', '/scopes');
+    expectContract(result, 200);
+    expect((result.body as { scope: string }[]).map((s) => s.scope)).toEqual(SCOPES);
+  });
+
+  it('refuses a request without an admin JWT, a malformed one, an expired one and a non-admin one', async () => {
+    expectContract(await replay.send('GET', `${ADMIN}/scopes`), 401, 'AUTHENTICATION_REQUIRED');
+    expectContract(
+      await replay.send('GET', `${ADMIN}/integrations`, { authorization: 'Bearer not-a-jwt' }),
+      401,
+      'INVALID_ADMIN_TOKEN',
+    );
+    const expired = await mintAdminJwt({ secret: stack.adminSecret, org: ORG, expiresInSeconds: -120 });
+    expectContract(
+      await replay.send('GET', `${ADMIN}/audit-log`, { token: expired }),
+      401,
+      'ADMIN_TOKEN_EXPIRED',
+    );
+    const viewer = await mintAdminJwt({ secret: stack.adminSecret, org: ORG, role: 'viewer' });
+    expectContract(await replay.send('GET', `${ADMIN}/scopes`, { token: viewer }), 403, 'FORBIDDEN');
+  });
+
+  it('creates, lists, reads and changes an integration', async () => {
+    const created = await admin('POST', '/integrations', { name: 'SAP production', description: 'nightly' });
+    expectContract(created, 201);
+    integrationId = field<string>(created, 'id');
+    expectContract(await admin('GET', '/integrations?page=1&limit=10'), 200);
+    expectContract(await admin('GET', `/integrations/${integrationId}`), 200);
+    const renamed = await admin('PATCH', `/integrations/${integrationId}`, { name: 'SAP S/4HANA' });
+    expectContract(renamed, 200);
+    expect(field(renamed, 'name')).toBe('SAP S/4HANA');
+  });
+
+  it('answers bad integration requests with the documented 400, 404 and 415', async () => {
+    expectContract(await admin('POST', '/integrations', { name: '   ' }), 400, 'VALIDATION_ERROR');
+    expectContract(
+      await replay.send('POST', `${ADMIN}/integrations`, { token: adminJwt, raw: '{"name":' }),
+      400,
+      'INVALID_JSON',
+    );
+    expectContract(
+      await replay.send('POST', `${ADMIN}/integrations`, {
+        token: adminJwt,
+        raw: 'name=x',
+        contentType: 'text/plain',
+      }),
+      415,
+      'UNSUPPORTED_MEDIA_TYPE',
+    );
+    expectContract(await admin('GET', '/integrations?limit=0'), 400, 'VALIDATION_ERROR');
+    expectContract(await admin('GET', '/integrations/int_000000000000000000000000'), 404, 'NOT_FOUND');
+    expectContract(await admin('PATCH', `/integrations/${integrationId}`, {}), 400, 'VALIDATION_ERROR');
+  });
+
+  it('issues a token shown once, lists and reads its metadata, and revokes it idempotently', async () => {
+    const created = await admin('POST', `/integrations/${integrationId}/tokens`, {
+      name: 'nightly sync',
+      scopes: ['integration:suppliers:read'],
+      expiresInDays: 30,
+    });
+    expectContract(created, 201);
+    expect(created.headers.get('cache-control')).toBe('no-store');
+    tokenId = field<string>(created, 'id');
+    expectContract(await admin('GET', `/integrations/${integrationId}/tokens`), 200);
+    expectContract(await admin('GET', `/integrations/${integrationId}/tokens/${tokenId}`), 200);
+    const revoked = await admin('POST', `/integrations/${integrationId}/tokens/${tokenId}/revoke`);
+    expectContract(revoked, 200);
+    expect(field(revoked, 'status')).toBe('REVOKED');
+    const again = await admin('POST', `/integrations/${integrationId}/tokens/${tokenId}/revoke`);
+    expectContract(again, 200);
+    expect(field(again, 'revokedAt')).toBe(field(revoked, 'revokedAt'));
+  });
+
+  it('answers bad token requests with the documented 400 and 404', async () => {
+    expectContract(
+      await admin('POST', `/integrations/${integrationId}/tokens`, {
+        name: 'x',
+        scopes: ['integration:everything'],
+      }),
+      400,
+      'VALIDATION_ERROR',
+    );
+    expectContract(
+      await admin('POST', '/integrations/int_000000000000000000000000/tokens', { name: 'x', scopes: SCOPES }),
+      404,
+      'NOT_FOUND',
+    );
+    expectContract(
+      await admin('GET', `/integrations/${integrationId}/tokens?page=0`),
+      400,
+      'VALIDATION_ERROR',
+    );
+    expectContract(
+      await admin('GET', `/integrations/${integrationId}/tokens/tok_000000000000000000000000`),
+      404,
+      'NOT_FOUND',
+    );
+    expectContract(
+      await admin('POST', `/integrations/${integrationId}/tokens/tok_000000000000000000000000/revoke`),
+      404,
+      'NOT_FOUND',
+    );
+  });
+
+  it('records every change in the audit log', async () => {
+    const log = await admin('GET', '/audit-log?limit=100');
+    expectContract(log, 200);
+    const actions = field<{ action: string }[]>(log, 'data').map((entry) => entry.action);
+    expect(actions).toEqual(
+      expect.arrayContaining([
+        'integration.created',
+        'integration.updated',
+        'token.created',
+        'token.revoked',
+      ]),
+    );
+    expectContract(await admin('GET', '/audit-log?limit=101'), 400, 'VALIDATION_ERROR');
+  });
+});
+
+describe('the quickstart of an integrator', () => {
+  let token: string;
+  let integrationId: string;
+  let tokenId: string;
+
+  beforeAll(async () => {
+    ({ token, integrationId, tokenId } = await issue(SCOPES));
+  });
+
+  it('pushes suppliers, reporting a bad record per record', async () => {
+    const result = await integration(token, 'POST', '/suppliers', {
+      suppliers: [
+        { externalId: 'SUP-001', name: 'Cocoa Cooperative Ashanti', country: 'gh', certifications: ['RA'] },
+        { externalId: 'SUP-002', name: 'Bad country', country: 'XX' },
+      ],
+    });
+    expectContract(result, 200);
+    expect(field(result, 'created')).toBe(1);
+    expect(field<unknown[]>(result, 'errors')).toHaveLength(1);
+  });
+
+  it('lists and reads suppliers', async () => {
+    const list = await integration(token, 'GET', '/suppliers?page=1&limit=10&since=2020-01-01');
+    expectContract(list, 200);
+    expect(field(list, 'total')).toBe(1);
+    expectContract(await integration(token, 'GET', '/suppliers/SUP-001'), 200);
+  });
+
+  it('answers bad supplier requests with the documented 400, 404 and 415', async () => {
+    expectContract(await integration(token, 'GET', '/suppliers/SUP-404'), 404, 'NOT_FOUND');
+    expectContract(await integration(token, 'GET', '/suppliers?limit=500'), 400, 'VALIDATION_ERROR');
+    expectContract(await integration(token, 'POST', '/suppliers', {}), 400, 'VALIDATION_ERROR');
+    const many = Array.from({ length: 501 }, (_, i) => ({ externalId: `S${i}`, name: 'n' }));
+    expectContract(
+      await integration(token, 'POST', '/suppliers', { suppliers: many }),
+      400,
+      'BATCH_LIMIT_EXCEEDED',
+    );
+    expectContract(
+      await replay.send('POST', `${INTEGRATION}/suppliers`, { token, raw: '{"suppliers": [' }),
+      400,
+      'INVALID_JSON',
+    );
+    expectContract(
+      await replay.send('POST', `${INTEGRATION}/suppliers`, { token, raw: 'a,b', contentType: 'text/csv' }),
+      415,
+      'UNSUPPORTED_MEDIA_TYPE',
+    );
+  });
+
+  (has('batches-service') ? describe : describe.skip)('products, batches, DDS and sync status', () => {
+    let ddsNumber: string;
+
+    it('pushes products, one waiting for a supplier that has not arrived', async () => {
+      const result = await integration(token, 'POST', '/products', {
+        products: [
+          {
+            externalId: 'PRD-100',
+            name: 'Cocoa beans',
+            hsCode: '1801.00',
+            unit: 'kg',
+            supplierExternalId: 'SUP-001',
+          },
+          { externalId: 'PRD-200', name: 'Cocoa butter', hsCode: '1804', supplierExternalId: 'SUP-LATER' },
+        ],
+      });
+      expectContract(result, 200);
+      expect(field(result, 'created')).toBe(2);
+      const waiting = await integration(token, 'GET', '/products/PRD-200');
+      expectContract(waiting, 200);
+      expect(field(waiting, 'syncStatus')).toBe('PENDING');
+      expectContract(await integration(token, 'GET', '/products?limit=10'), 200);
+    });
+
+    it('pushes batches with autoCreateDDS and reads them back', async () => {
+      const result = await integration(token, 'POST', '/batches', {
+        autoCreateDDS: true,
+        batches: [
+          {
+            externalId: 'BAT-1',
+            productExternalId: 'PRD-100',
+            batchNumber: 'L-0001',
+            quantity: 12500,
+            unit: 'kg',
+            receivedDate: '2025-03-01',
+          },
+          { externalId: 'BAT-2', productExternalId: 'PRD-UNKNOWN', batchNumber: 'L-0002' },
+        ],
+      });
+      expectContract(result, 200);
+      const drafted = field<{ batchExternalId: string; ddsNumber: string; status: string }[]>(
+        result,
+        'ddsCreated',
+      );
+      expect(drafted).toEqual([expect.objectContaining({ batchExternalId: 'BAT-1', status: 'DRAFT' })]);
+      ddsNumber = drafted[0]?.ddsNumber ?? '';
+      expectContract(await integration(token, 'GET', '/batches?page=1&limit=5'), 200);
+      expectContract(await integration(token, 'GET', '/batches/BAT-1'), 200);
+    });
+
+    it('reads the DDS of a batch and sees an admin status change', async () => {
+      const dds = await integration(token, 'GET', '/dds/BAT-1');
+      expectContract(dds, 200);
+      expect(field(dds, 'ddsStatus')).toBe('DRAFT');
+      expectContract(await admin('PATCH', `/dds/${ddsNumber}`, { status: 'SUBMITTED' }), 200);
+      await waitFor(
+        async () => field(await integration(token, 'GET', '/dds/BAT-1'), 'ddsStatus') === 'SUBMITTED',
+        {
+          timeoutMs: 15_000,
+          intervalMs: 300,
+        },
+      );
+      const after = await integration(token, 'GET', '/dds/BAT-1');
+      expectContract(after, 200);
+      expect(field<unknown[]>(after, 'ddsSubmissions').length).toBeGreaterThan(0);
+    });
+
+    it('reads the sync status, overall and per record, and the sync log', async () => {
+      await waitFor(
+        async () => {
+          const summary = await integration(token, 'GET', '/sync-status');
+          return field<{ total: number }>(summary, 'suppliers')?.total === 1;
+        },
+        { timeoutMs: 15_000, intervalMs: 300 },
+      );
+      expectContract(await integration(token, 'GET', '/sync-status'), 200);
+      expectContract(
+        await integration(token, 'GET', '/sync-status?entityType=PRODUCT&externalIds=PRD-100,PRD-200'),
+        200,
+      );
+      expectContract(await integration(token, 'GET', '/sync-logs?limit=10'), 200);
+    });
+
+    it('answers bad product, batch, DDS and sync requests with the documented 400 and 404', async () => {
+      expectContract(await integration(token, 'GET', '/products/PRD-404'), 404, 'NOT_FOUND');
+      expectContract(await integration(token, 'GET', '/batches/BAT-404'), 404, 'NOT_FOUND');
+      expectContract(await integration(token, 'GET', '/dds/BAT-404'), 404, 'NOT_FOUND');
+      expectContract(
+        await integration(token, 'POST', '/products', { products: [] }),
+        400,
+        'VALIDATION_ERROR',
+      );
+      expectContract(
+        await integration(token, 'POST', '/batches', { batches: 'no' }),
+        400,
+        'VALIDATION_ERROR',
+      );
+      expectContract(
+        await integration(token, 'GET', '/sync-status?entityType=ORDER'),
+        400,
+        'VALIDATION_ERROR',
+      );
+      expectContract(await integration(token, 'GET', '/sync-logs?page=0'), 400, 'VALIDATION_ERROR');
+      expectContract(await admin('PATCH', '/dds/DDS-2020-99999', { status: 'APPROVED' }), 404, 'NOT_FOUND');
+      expectContract(await admin('PATCH', `/dds/${ddsNumber}`, { status: 'LOST' }), 400, 'VALIDATION_ERROR');
+    });
+  });
+
+  it('refuses missing, malformed and under-scoped tokens with the documented 401 and 403', async () => {
+    const missing = await replay.send('GET', `${INTEGRATION}/suppliers`);
+    expectContract(missing, 401, 'AUTHENTICATION_REQUIRED');
+    expectContract(
+      await replay.send('GET', `${INTEGRATION}/suppliers`, { authorization: 'Bearer eudr_live_nope' }),
+      401,
+      'INVALID_TOKEN_FORMAT',
+    );
+    const narrow = await issue(['integration:sync:read']);
+    const refused = await integration(narrow.token, 'POST', '/suppliers', {
+      suppliers: [{ externalId: 'A', name: 'A' }],
+    });
+    expectContract(refused, 403, 'INSUFFICIENT_SCOPES');
+  });
+
+  it('refuses an inactive integration with INTEGRATION_INACTIVE and a revoked token with TOKEN_REVOKED', async () => {
+    expectContract(await admin('PATCH', `/integrations/${integrationId}`, { status: 'INACTIVE' }), 200);
+    await waitFor(async () => (await integration(token, 'GET', '/suppliers')).status === 403, {
+      timeoutMs: 15_000,
+      intervalMs: 300,
+    });
+    expectContract(await integration(token, 'GET', '/suppliers'), 403, 'INTEGRATION_INACTIVE');
+    expectContract(await admin('PATCH', `/integrations/${integrationId}`, { status: 'ACTIVE' }), 200);
+    expectContract(await admin('POST', `/integrations/${integrationId}/tokens/${tokenId}/revoke`), 200);
+    await waitFor(async () => (await integration(token, 'GET', '/suppliers')).status === 401, {
+      timeoutMs: 15_000,
+      intervalMs: 300,
+    });
+    expectContract(await integration(token, 'GET', '/suppliers'), 401, 'TOKEN_REVOKED');
+  });
+});
+
+(has('webhooks-service') ? describe : describe.skip)('webhook subscriptions and deliveries', () => {
+  let token: string;
+  let webhookId: string;
+  let secret: string;
+
+  beforeAll(async () => {
+    ({ token } = await issue(['integration:webhooks:manage', 'integration:suppliers:write']));
+  });
+
+  it('creates a subscription and shows its secret once', async () => {
+    const created = await integration(token, 'POST', '/webhook-events', {
+      url: receiverUrl,
+      events: ['supplier.created', 'sync.completed'],
+    });
+    expectContract(created, 201);
+    webhookId = field<string>(created, 'id');
+    secret = field<string>(created, 'secret');
+    const list = await integration(token, 'GET', '/webhook-events');
+    expectContract(list, 200);
+    expect(list.text).not.toContain(secret);
+    const one = await integration(token, 'GET', `/webhook-events/${webhookId}`);
+    expectContract(one, 200);
+    expect(one.text).not.toContain(secret);
+  });
+
+  it('changes a subscription', async () => {
+    const changed = await integration(token, 'PATCH', `/webhook-events/${webhookId}`, {
+      events: ['supplier.created', 'supplier.updated', 'sync.completed'],
+    });
+    expectContract(changed, 200);
+    expectContract(await integration(token, 'PATCH', `/webhook-events/${webhookId}`, { active: true }), 200);
+  });
+
+  it('sends a test delivery and reports its outcome', async () => {
+    expectContract(await integration(token, 'POST', `/webhook-events/${webhookId}/test`), 200);
+  });
+
+  it('delivers real events as the webhooks section documents them, signed with the secret', async () => {
+    expectContract(
+      await integration(token, 'POST', '/suppliers', {
+        suppliers: [{ externalId: 'WH-1', name: 'Hooked supplier' }],
+      }),
+      200,
+    );
+    const eventOf = (r: Received) => String(r.headers['x-webhook-event']);
+    await waitFor(
+      () =>
+        received.some((r) => eventOf(r) === 'supplier.created') &&
+        received.some((r) => eventOf(r) === 'sync.completed'),
+      { timeoutMs: 30_000, intervalMs: 200 },
+    );
+    for (const delivery of received.filter((r) =>
+      ['supplier.created', 'sync.completed'].includes(eventOf(r)),
+    )) {
+      const event = eventOf(delivery);
+      const headers = new Headers();
+      for (const [name, value] of Object.entries(delivery.headers)) {
+        if (typeof value === 'string') headers.set(name, value);
+      }
+      headers.set('content-type', headers.get('content-type') ?? '');
+      const pointer = `/webhooks/${event.replace(/\//g, '~1')}/post`;
+      const exchange = { method: 'POST', path: event, status: 0, headers, text: delivery.text };
+      const problems = contract.checkResponse(
+        `webhook ${event}`,
+        {
+          pointer: `${pointer}/requestBody`,
+          value: contract.resolve(`${pointer}/requestBody`) as Record<string, unknown>,
+        },
+        exchange,
+      );
+      const parameters = contract.resolve(`${pointer}/parameters`) as unknown[];
+      parameters.forEach((_, i) => {
+        const parameter = contract.resolve(
+          String(
+            (contract.resolve(`${pointer}/parameters/${i}`) as { $ref?: string }).$ref ??
+              `${pointer}/parameters/${i}`,
+          ).replace(/^#/, ''),
+        ) as { name: string };
+        problems.push(
+          ...contract.checkHeader(`webhook ${event}`, `${pointer}/parameters/${i}`, parameter.name, exchange),
+        );
+      });
+      expect(problems).toEqual([]);
+      const timestamp = headers.get('x-webhook-timestamp') ?? '';
+      const expected = createHmac('sha256', secret).update(`${timestamp}.${delivery.text}`).digest('hex');
+      expect(headers.get('x-webhook-signature')).toBe(`sha256=${expected}`);
+    }
+    const deliveries = await integration(token, 'GET', `/webhook-events/${webhookId}/deliveries`);
+    expectContract(deliveries, 200);
+  });
+
+  it('answers bad subscription requests with the documented 400 and 404, and deletes', async () => {
+    expectContract(
+      await integration(token, 'POST', '/webhook-events', { url: 'not a url', events: [] }),
+      400,
+      'VALIDATION_ERROR',
+    );
+    expectContract(
+      await integration(token, 'GET', '/webhook-events/wh_000000000000000000000000'),
+      404,
+      'NOT_FOUND',
+    );
+    expectContract(await integration(token, 'DELETE', `/webhook-events/${webhookId}`), 204);
+    expectContract(await integration(token, 'GET', `/webhook-events/${webhookId}`), 404, 'NOT_FOUND');
+    expectContract(
+      await integration(token, 'GET', `/webhook-events/${webhookId}/deliveries`),
+      404,
+      'NOT_FOUND',
+    );
+  });
+});
+
+describe('every operation served by a running app', () => {
+  const served = () => contract.operations.filter((op) => has(appServing(op.template) ?? ''));
+  const concrete = (template: string) => template.replace(/\{[^}]+\}/g, 'x0');
+
+  it('refuses a request without credentials with its documented 401', async () => {
+    const problems: string[] = [];
+    for (const op of served()) {
+      const result = await replay.send(
+        op.method,
+        concrete(op.template),
+        op.method === 'GET' ? {} : { body: {} },
+      );
+      problems.push(...result.problems);
+      if (result.status !== 401) problems.push(`${op.operationId}: ${result.status}, not 401`);
+    }
+    expect(problems).toEqual([]);
+  });
+
+  it('refuses an integration token without the scope it needs with its documented 403', async () => {
+    const problems: string[] = [];
+    const scoped = served().filter((op) => op.scopes !== undefined);
+    const tokens = new Map<string, string>();
+    for (const op of scoped) {
+      const other = SCOPES.find((scope) => !(op.scopes ?? []).includes(scope)) ?? SCOPES[0] ?? '';
+      if (!tokens.has(other)) tokens.set(other, (await issue([other])).token);
+      const result = await replay.send(op.method, concrete(op.template), {
+        token: tokens.get(other) ?? '',
+        ...(op.method === 'GET' ? {} : { body: {} }),
+      });
+      problems.push(...result.problems);
+      if (codeOf(result) !== 'INSUFFICIENT_SCOPES')
+        problems.push(`${op.operationId}: ${result.status} ${String(codeOf(result))}`);
+    }
+    expect(problems).toEqual([]);
+  });
+
+  it('was answered with a documented success by the replay above', () => {
+    const unexercised = served()
+      .filter(
+        (op) => ![...(replay.seen.get(op.operationId) ?? [])].some((status) => status >= 200 && status < 300),
+      )
+      .map((op) => `${op.method} ${op.template}`);
+    expect(unexercised).toEqual([]);
+  });
+});
