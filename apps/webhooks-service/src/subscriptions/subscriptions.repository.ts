@@ -1,0 +1,175 @@
+import { randomBytes } from 'node:crypto';
+import type { Connection, mongo } from 'mongoose';
+import { failureStrikeModel, subscriptionModel } from './subscription.model';
+import type { FailureStrikeDocument, SubscriptionDocument } from './subscription.model';
+
+const DUPLICATE_KEY = 11000;
+
+/** A fresh name for a run of failures. */
+export function newFailureEpoch(): string {
+  return randomBytes(8).toString('hex');
+}
+
+/** Who owns a subscription: every API query is scoped to the token's organisation and integration. */
+export interface Owner {
+  orgId: string;
+  integrationId: string;
+}
+
+/** The fields a PATCH may set. */
+export type SubscriptionChanges = Partial<
+  Pick<
+    SubscriptionDocument,
+    'url' | 'events' | 'active' | 'consecutiveFailures' | 'failureEpoch' | 'disabledAt' | 'disabledReason'
+  >
+>;
+
+/** Queries on the subscriptions collection; every result is a plain object. */
+export interface SubscriptionsRepository {
+  insert(doc: SubscriptionDocument): Promise<void>;
+  findOwned(owner: Owner, id: string): Promise<SubscriptionDocument | null>;
+  list(
+    owner: Owner,
+    query: { page: number; limit: number },
+  ): Promise<{ items: SubscriptionDocument[]; total: number }>;
+  /** Applies `changes` if the subscription is the owner's; returns the new state or null. */
+  update(
+    owner: Owner,
+    id: string,
+    changes: SubscriptionChanges,
+    now: Date,
+  ): Promise<SubscriptionDocument | null>;
+  /** Returns whether a subscription of the owner was deleted. */
+  delete(owner: Owner, id: string): Promise<boolean>;
+  /**
+   * The active subscriptions an event of this organisation and integration may go to. Without an
+   * integration (an event the platform caused, not an integration), every active subscription of the
+   * organisation.
+   */
+  findActiveFor(orgId: string, integrationId: string | undefined): Promise<SubscriptionDocument[]>;
+  /** For the delivery worker, which acts for every organisation: one subscription by id. */
+  findById(id: string): Promise<SubscriptionDocument | null>;
+  /**
+   * A 2xx arrived: if the current run has failures, the count starts again from 0 (a new failure
+   * epoch). No write when there is no failure to forget.
+   */
+  recordSuccess(subscription: SubscriptionDocument): Promise<void>;
+  /**
+   * An attempt failed: counts it in the subscription's current run (`failureEpoch`, as read before
+   * the attempt) and, when the count reaches `maxFailures`, disables the subscription. Returns true
+   * only to the one caller whose failure disabled it.
+   */
+  recordFailure(subscription: SubscriptionDocument, maxFailures: number, now: Date): Promise<boolean>;
+}
+
+/** The subscriptions repository on `connection`. */
+export function createSubscriptionsRepository(connection: Connection): SubscriptionsRepository {
+  const Subscription = subscriptionModel(connection);
+  const strikes = failureStrikeModel(connection)
+    .collection as unknown as mongo.Collection<FailureStrikeDocument>;
+
+  return {
+    async insert(doc) {
+      // The driver's collection, typed with string ids (mongoose types it for ObjectId ids).
+      await (Subscription.collection as unknown as mongo.Collection<SubscriptionDocument>).insertOne(doc);
+    },
+
+    findOwned(owner, id) {
+      return Subscription.findOne({ _id: id, orgId: owner.orgId, integrationId: owner.integrationId })
+        .lean<SubscriptionDocument>()
+        .exec();
+    },
+
+    async list(owner, { page, limit }) {
+      const filter = { orgId: owner.orgId, integrationId: owner.integrationId };
+      const [items, total] = await Promise.all([
+        Subscription.find(filter)
+          .sort({ createdAt: 1, _id: 1 })
+          .skip((page - 1) * limit)
+          .limit(limit)
+          .lean<SubscriptionDocument[]>()
+          .exec(),
+        Subscription.countDocuments(filter).exec(),
+      ]);
+      return { items, total };
+    },
+
+    update(owner, id, changes, now) {
+      return Subscription.findOneAndUpdate(
+        { _id: id, orgId: owner.orgId, integrationId: owner.integrationId },
+        { $set: { ...changes, updatedAt: now } },
+        { new: true },
+      )
+        .lean<SubscriptionDocument>()
+        .exec();
+    },
+
+    async delete(owner, id) {
+      const result = await Subscription.deleteOne({
+        _id: id,
+        orgId: owner.orgId,
+        integrationId: owner.integrationId,
+      }).exec();
+      return result.deletedCount === 1;
+    },
+
+    findActiveFor(orgId, integrationId) {
+      const filter =
+        integrationId === undefined ? { orgId, active: true } : { orgId, integrationId, active: true };
+      return Subscription.find(filter).lean<SubscriptionDocument[]>().exec();
+    },
+
+    findById(id) {
+      return Subscription.findOne({ _id: id }).lean<SubscriptionDocument>().exec();
+    },
+
+    async recordSuccess(subscription) {
+      if (subscription.consecutiveFailures === 0) {
+        // The shown count may lag a racing failure; the run's first strike is the truth.
+        const first = await strikes.findOne({ _id: `${subscription._id}:${subscription.failureEpoch}:1` });
+        if (first === null) return;
+      }
+      await Subscription.updateOne(
+        { _id: subscription._id },
+        { $set: { consecutiveFailures: 0, failureEpoch: newFailureEpoch() } },
+      ).exec();
+    },
+
+    async recordFailure(subscription, maxFailures, now) {
+      let count = 0;
+      for (let n = 1; n <= maxFailures && count === 0; n += 1) {
+        try {
+          await strikes.insertOne({ _id: `${subscription._id}:${subscription.failureEpoch}:${n}`, at: now });
+          count = n;
+        } catch (err) {
+          if ((err as { code?: unknown }).code !== DUPLICATE_KEY) throw err;
+        }
+      }
+      // Every slot taken: the run reached the maximum before (by a failure racing a re-enable).
+      if (count === 0) return false;
+      if (count < maxFailures) {
+        // For display; a racing writer may leave a slightly lower number, never a wrong decision.
+        await Subscription.updateOne(
+          { _id: subscription._id, failureEpoch: subscription.failureEpoch },
+          { $max: { consecutiveFailures: count } },
+        ).exec();
+        return false;
+      }
+      // Only the failure that took the last slot gets here, once per run. The run may have ended
+      // meanwhile (a 2xx elsewhere, a re-enable): then the epoch differs and nothing is disabled.
+      const disabled = await Subscription.updateOne(
+        { _id: subscription._id, failureEpoch: subscription.failureEpoch },
+        {
+          $set: {
+            active: false,
+            consecutiveFailures: count,
+            disabledAt: now,
+            disabledReason: `disabled after ${maxFailures} consecutive failed delivery attempts`,
+            updatedAt: now,
+          },
+        },
+      ).exec();
+      return disabled.modifiedCount === 1;
+    },
+  };
+}

@@ -1,0 +1,82 @@
+import { Router } from 'express';
+import type { RequestHandler } from 'express';
+import { getAuthContext } from '@eudr/auth';
+import type { Scope } from '@eudr/auth';
+import { validationErrorFromZod } from '@eudr/service-kit';
+import type { Owner } from './subscriptions.repository';
+import { createSubscriptionSchema, pageQuerySchema, updateSubscriptionSchema } from './subscriptions.schemas';
+import type { SubscriptionsService } from './subscriptions.service';
+
+/** The token checks the routes need (the `Auth` of `@eudr/auth`, or a stand-in in tests). */
+export interface RouteAuth {
+  authenticate: RequestHandler;
+  requireScopes(...scopes: Scope[]): RequestHandler;
+}
+
+/** Dependencies of {@link createSubscriptionsRouter}. */
+export interface SubscriptionsRouterDeps {
+  auth: RouteAuth;
+  subscriptions: SubscriptionsService;
+}
+
+/** Base path of the webhook routes. */
+export const WEBHOOKS_PATH = '/api/v1/integration/webhook-events';
+
+/** The scope every webhook route requires. */
+export const WEBHOOKS_SCOPE = 'integration:webhooks:manage' satisfies Scope;
+
+/**
+ * `POST /`, `GET /`, `GET /:id`, `PATCH /:id`, `DELETE /:id`, `POST /:id/test`, `GET /:id/deliveries`,
+ * all with scope `integration:webhooks:manage`. The owner (organisation and integration) always comes
+ * from the token; a subscription of anyone else is a 404, like one that does not exist.
+ */
+export function createSubscriptionsRouter(deps: SubscriptionsRouterDeps): Router {
+  const { auth, subscriptions } = deps;
+  const router = Router();
+  router.use(auth.authenticate, auth.requireScopes(WEBHOOKS_SCOPE));
+
+  const ownerOf = (req: Parameters<RequestHandler>[0]): Owner => {
+    const { orgId, integrationId } = getAuthContext(req);
+    return { orgId, integrationId };
+  };
+  const idOf = (req: Parameters<RequestHandler>[0]): string => String(req.params['id']);
+
+  router.post('/', async (req, res) => {
+    const parsed = createSubscriptionSchema.safeParse(req.body);
+    if (!parsed.success) throw validationErrorFromZod(parsed.error);
+    res.status(201).json(await subscriptions.create(ownerOf(req), parsed.data));
+  });
+
+  router.get('/', async (req, res) => {
+    const parsed = pageQuerySchema.safeParse(req.query);
+    if (!parsed.success) throw validationErrorFromZod(parsed.error, { rootLabel: 'query' });
+    res.json(await subscriptions.list(ownerOf(req), parsed.data));
+  });
+
+  router.get('/:id', async (req, res) => {
+    res.json(await subscriptions.get(ownerOf(req), idOf(req)));
+  });
+
+  router.patch('/:id', async (req, res) => {
+    const parsed = updateSubscriptionSchema.safeParse(req.body);
+    if (!parsed.success) throw validationErrorFromZod(parsed.error);
+    res.json(await subscriptions.update(ownerOf(req), idOf(req), parsed.data));
+  });
+
+  router.delete('/:id', async (req, res) => {
+    await subscriptions.remove(ownerOf(req), idOf(req));
+    res.status(204).end();
+  });
+
+  router.post('/:id/test', async (req, res) => {
+    res.json(await subscriptions.sendTest(ownerOf(req), idOf(req)));
+  });
+
+  router.get('/:id/deliveries', async (req, res) => {
+    const parsed = pageQuerySchema.safeParse(req.query);
+    if (!parsed.success) throw validationErrorFromZod(parsed.error, { rootLabel: 'query' });
+    res.json(await subscriptions.listDeliveries(ownerOf(req), idOf(req), parsed.data));
+  });
+
+  return router;
+}
