@@ -28,6 +28,38 @@ function percentile(sorted, p) {
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))];
 }
 
+/** The worker's phase timings from /metrics: { phase: { sum (s), count } }. */
+async function phaseTimings(baseUrl) {
+  const res = await fetch(`${baseUrl}/metrics`);
+  const text = await res.text();
+  const phases = {};
+  for (const line of text.split('\n')) {
+    const match =
+      /^webhook_delivery_phase_seconds_(sum|count)\{[^}]*phase="([a-z]+)"[^}]*\} ([0-9.e+-]+)$/.exec(line);
+    if (match === null) continue;
+    const [, kind, phase, value] = match;
+    phases[phase] ??= { sum: 0, count: 0 };
+    phases[phase][kind] = Number(value);
+  }
+  return phases;
+}
+
+/** What happened between two {@link phaseTimings} readings, one line per phase. */
+function describePhases(before, after, elapsedMs) {
+  return Object.keys(after)
+    .map((phase) => {
+      const count = after[phase].count - (before[phase]?.count ?? 0);
+      const sum = after[phase].sum - (before[phase]?.sum ?? 0);
+      if (count === 0) return null;
+      return (
+        `  ${phase.padEnd(8)} ${String(count).padStart(6)} × mean ${((sum / count) * 1000).toFixed(1).padStart(6)} ms ` +
+        `= ${(sum * 1000).toFixed(0).padStart(6)} ms (${((sum * 1000 * 100) / elapsedMs).toFixed(0)}% of the run, overlapping)`
+      );
+    })
+    .filter((line) => line !== null)
+    .join('\n');
+}
+
 /** The fast receiver: answers 204 at once and reports each request's delivery id and arrival time. */
 function startReceiver(onRequest) {
   return new Promise((resolve) => {
@@ -233,6 +265,7 @@ async function main() {
       burstReceived += 1;
       lastAt = at;
     };
+    const phasesBefore = await phaseTimings(webhooks.url);
     const burstStart = performance.now();
     for (let sent = 0; sent < BURST_EVENTS; sent += 50) await publish(Math.min(50, BURST_EVENTS - sent));
     await waitFor(() => burstReceived >= expected, {
@@ -244,6 +277,12 @@ async function main() {
     out(
       `sustained: ${BURST_EVENTS} events × ${SUBSCRIPTIONS} subscriptions = ${expected} deliveries in ` +
         `${((lastAt - burstStart) / 1000).toFixed(1)} s: ${burstRate.toFixed(0)} deliveries/s`,
+    );
+    // Settling is batched: let the last batch be recorded before reading the timings.
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    out(
+      `worker phases during the burst (claim, lookup: per batch; send, outcome: per attempt; record: per settled batch):\n` +
+        describePhases(phasesBefore, await phaseTimings(webhooks.url), lastAt - burstStart),
     );
 
     // ---- 3. ceiling ----

@@ -112,6 +112,7 @@ export async function startWebhooksService(
       maxConsecutiveFailures: config.WEBHOOK_MAX_CONSECUTIVE_FAILURES,
       leaseMs: config.WEBHOOK_LEASE_MS,
       pollIntervalMs: config.WEBHOOK_POLL_INTERVAL_MS,
+      metrics,
     });
     const consumer = createDomainEventsConsumer({
       kafka,

@@ -2,7 +2,7 @@ import { DOMAIN_TOPICS, createConsumer } from '@eudr/events';
 import type { AnyConsumedMessage, DomainEvent, DomainTopic, EventConsumer, EventsKafka } from '@eudr/events';
 import type { Logger } from '@eudr/service-kit';
 import { deliveryIdFor } from '../common/ids';
-import type { DeliveriesRepository, DueDelivery } from '../deliveries/deliveries.repository';
+import type { DeliveriesRepository } from '../deliveries/deliveries.repository';
 import type { DeliveryDocument } from '../deliveries/delivery.model';
 import type { SubscriptionDocument } from '../subscriptions/subscription.model';
 import type { SubscriptionsRepository } from '../subscriptions/subscriptions.repository';
@@ -75,8 +75,11 @@ export interface DomainEventsConsumerDeps {
   integrationStatus: (integrationId: string) => 'ACTIVE' | 'INACTIVE' | undefined;
   /** Resolves once the token projection has caught up, so integration statuses are current. */
   whenAuthReady: () => Promise<void>;
-  /** Called with the PENDING deliveries just stored, to attempt them at once. */
-  onStored: (deliveries: DueDelivery[]) => void;
+  /**
+   * Called with the PENDING deliveries this call stored (not those queued already), as stored, to
+   * attempt them at once without reading them back.
+   */
+  onStored: (deliveries: DeliveryDocument[]) => void;
   logger: Logger;
   partitionsConsumedConcurrently?: number;
   clock?: () => number;
@@ -129,9 +132,7 @@ export function createDomainEventsConsumer(deps: DomainEventsConsumerDeps): Even
     if (skipped.length > 0) await deps.deliveries.record(skipped);
     const queued = await deps.deliveries.enqueue(planned.filter((doc) => doc.status === 'PENDING'));
     if (events.length > 0) await deps.deliveries.savePlannedOffset(offsetKey, Number(last.offset) + 1, now);
-    const due = planned
-      .filter((doc) => queued.has(doc._id) && doc.status === 'PENDING')
-      .map((doc) => ({ id: doc._id, subscriptionId: doc.subscriptionId }));
+    const due = planned.filter((doc) => queued.has(doc._id) && doc.status === 'PENDING');
     if (planned.length > 0)
       log.debug({ events: events.length, queued: due.length, skipped: skipped.length }, 'deliveries stored');
     deps.onStored(due);

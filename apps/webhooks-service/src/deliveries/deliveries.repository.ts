@@ -9,6 +9,10 @@ import type {
 } from './delivery.model';
 
 const DUPLICATE_KEY = 11000;
+/** Claims per insert command: inserts only, so larger than the update-safe default of chunkedBulkWrite. */
+const CLAIM_CHUNK = 100;
+/** Deliveries per insert command of the queue and the history. */
+const INSERT_CHUNK = 100;
 
 /** A due delivery found by the poll: enough to queue it per subscription. */
 export interface DueDelivery {
@@ -28,6 +32,12 @@ export interface ClaimedDelivery {
   claimKey: string;
 }
 
+/** A delivery to claim: its id and, when the caller holds it already, its queued state. */
+export interface ClaimRequest {
+  id: string;
+  known?: DeliveryDocument;
+}
+
 /** The delivery queue and history; every result is a plain object. */
 export interface DeliveriesRepository {
   /**
@@ -39,13 +49,23 @@ export interface DeliveriesRepository {
   /** Writes settled deliveries to the history (a delivery already there is left as it is). */
   record(docs: readonly DeliveryDocument[]): Promise<void>;
   /**
-   * Claims the next attempt of each of these queued deliveries for `owner` (see `DeliveryClaimDocument`).
-   * Returns only those this call won: due, not claimed by anyone for this attempt in this lease period,
-   * not under a live claim of the previous period, still queued with the same attempt count after the
-   * claim, and not in the history already (settled just before a crash; those are removed from the
-   * queue here instead).
+   * Claims the next attempt of each of these queued deliveries for `owner` (see `DeliveryClaimDocument`),
+   * with one unordered insert of every claim. Returns only those this call won.
+   *
+   * A request that carries the delivery as the caller holds it (`known`: handed over by the consumer
+   * that just queued it, or this replica's own retry) whose next attempt fell due in the current lease
+   * period needs no read at all: nobody may claim an attempt before it is due, so no claim of it can
+   * exist in an earlier period, and the unique insert in this period is exact. Every other request is
+   * read first (due, not under a live claim of the previous period) and again after winning (still
+   * queued with the same attempt count, not in the history already: settled just before a crash, such
+   * a delivery is removed from the queue here instead).
    */
-  claimBatch(ids: readonly string[], owner: string, now: Date, leaseMs: number): Promise<ClaimedDelivery[]>;
+  claimBatch(
+    requests: readonly ClaimRequest[],
+    owner: string,
+    now: Date,
+    leaseMs: number,
+  ): Promise<ClaimedDelivery[]>;
   /** Removes settled deliveries from the queue (after {@link DeliveriesRepository.record}). */
   dequeue(ids: readonly string[]): Promise<void>;
   /** Records a failed attempt on a queued delivery and schedules the next one. */
@@ -75,12 +95,13 @@ async function insertNew(
 ): Promise<Set<string>> {
   const inserted = new Set(docs.map((doc) => doc._id));
   if (docs.length === 0) return inserted;
-  // Chunked and unordered: FerretDB v1 hangs on one command with ~100+ statements, and one duplicate
-  // (a redelivered Kafka message) must not stop the others.
+  // Chunked and unordered: FerretDB v1 hangs on an update command with ~100+ matching statements (inserts
+  // match nothing, but stay at 100 per command to be safe), and one duplicate (a redelivered Kafka
+  // message) must not stop the others.
   const ops: mongo.AnyBulkWriteOperation<DeliveryDocument>[] = docs.map((document) => ({
     insertOne: { document },
   }));
-  const result = await chunkedBulkWrite(collection, ops, { chunkSize: 50 });
+  const result = await chunkedBulkWrite(collection, ops, { chunkSize: INSERT_CHUNK });
   for (const failure of result.writeErrors) {
     if (failure.code !== DUPLICATE_KEY) throw new Error(`storing deliveries failed: ${failure.message}`);
     const doc = docs[failure.index];
@@ -107,12 +128,22 @@ export function createDeliveriesRepository(connection: Connection): DeliveriesRe
       await insertNew(history, docs);
     },
 
-    async claimBatch(ids, owner, now, leaseMs) {
+    async claimBatch(requests, owner, now, leaseMs) {
       const period = Math.floor(now.getTime() / leaseMs);
-      // 1. What attempt is next, and is a claim of the previous period still live (indexed reads).
+      const dueThisPeriod = (doc: DeliveryDocument | undefined): doc is DeliveryDocument =>
+        doc !== undefined &&
+        doc.nextAttemptAt !== null &&
+        doc.nextAttemptAt.getTime() <= now.getTime() &&
+        Math.floor(doc.nextAttemptAt.getTime() / leaseMs) === period;
+      // 1. Known and due in this period: nothing to read. Others: what attempt is next, and is a claim of
+      // the previous period still live (indexed reads).
       const candidates = (
         await Promise.all(
-          ids.map(async (id) => {
+          requests.map(async ({ id, known }) => {
+            if (dueThisPeriod(known)) {
+              const attempt = known.attempts.length + 1;
+              return { id, attempt, claimKey: `${id}:${attempt}:${period}`, known };
+            }
             const queued = await Queue.findOne({ _id: id }, { attempts: 1, nextAttemptAt: 1 })
               .lean<Pick<DeliveryDocument, '_id' | 'attempts' | 'nextAttemptAt'>>()
               .exec();
@@ -122,7 +153,7 @@ export function createDeliveriesRepository(connection: Connection): DeliveriesRe
               .lean<DeliveryClaimDocument>()
               .exec();
             if (previous !== null && previous.claimedAt.getTime() + leaseMs > now.getTime()) return null;
-            return { id, attempt, claimKey: `${id}:${attempt}:${period}` };
+            return { id, attempt, claimKey: `${id}:${attempt}:${period}`, known: undefined };
           }),
         )
       ).filter((candidate) => candidate !== null);
@@ -131,17 +162,18 @@ export function createDeliveriesRepository(connection: Connection): DeliveriesRe
       const ops: mongo.AnyBulkWriteOperation<DeliveryClaimDocument>[] = candidates.map((candidate) => ({
         insertOne: { document: { _id: candidate.claimKey, owner, claimedAt: now } },
       }));
-      const result = await chunkedBulkWrite(claims, ops, { chunkSize: 50 });
+      const result = await chunkedBulkWrite(claims, ops, { chunkSize: CLAIM_CHUNK });
       const lost = new Set<number>();
       for (const failure of result.writeErrors) {
         if (failure.code !== DUPLICATE_KEY) throw new Error(`claiming deliveries failed: ${failure.message}`);
         lost.add(failure.index);
       }
       const won = candidates.filter((_, index) => !lost.has(index));
-      // 3. Read again after winning: another replica may have made this attempt and recorded it between
-      // the first read and the claim (its claim then belonged to an earlier period).
+      // 3. Read again after winning what was read before: another replica may have made this attempt and
+      // recorded it between the first read and the claim (its claim then belonged to an earlier period).
       const checked = await Promise.all(
-        won.map(async ({ id, attempt, claimKey }): Promise<ClaimedDelivery | 'recorded' | null> => {
+        won.map(async ({ id, attempt, claimKey, known }): Promise<ClaimedDelivery | 'recorded' | null> => {
+          if (known !== undefined) return { delivery: known, claimKey };
           const [after, recorded] = await Promise.all([
             Queue.findOne({ _id: id }).lean<DeliveryDocument>().exec(),
             History.exists({ _id: id }).exec(),
