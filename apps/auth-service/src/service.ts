@@ -1,5 +1,4 @@
-import { TOPICS, TOPIC_SPECS, createKafka, createProducer, ensureTopics } from '@eudr/events';
-import type { EventsKafka } from '@eudr/events';
+import { TOPICS, connectKafka } from '@eudr/events';
 import { connectMongo, createLogger, startServer } from '@eudr/service-kit';
 import type { Logger } from '@eudr/service-kit';
 import type { Express } from 'express';
@@ -22,9 +21,7 @@ import { createTokensService } from './tokens/tokens.service';
 import { createTokenUsageConsumer } from './usage/token-usage.consumer';
 
 /** The topics auth-service writes or reads; created at start if missing (state topics compacted). */
-const OWN_TOPICS = [TOPICS.authTokens, TOPICS.authIntegrations, TOPICS.authTokenUsage].map(
-  (topic) => TOPIC_SPECS[topic],
-);
+const OWN_TOPICS = [TOPICS.authTokens, TOPICS.authIntegrations, TOPICS.authTokenUsage];
 
 /** Options of {@link startAuthService} that do not come from the environment. */
 export interface StartAuthServiceOptions {
@@ -66,15 +63,13 @@ export async function startAuthService(
     auditEntryModel(connection);
     await mongo.ensureIndexes();
 
-    const kafka: EventsKafka = createKafka({
+    const { kafka, producer: connectedProducer } = await connectKafka({
       brokers: config.KAFKA_BROKERS,
       clientId: 'auth-service',
       topicPrefix: config.KAFKA_TOPIC_PREFIX,
       logger,
+      topics: OWN_TOPICS,
     });
-    await ensureTopics(kafka, OWN_TOPICS);
-    const connectedProducer = createProducer(kafka);
-    await connectedProducer.connect();
     cleanups.unshift(() => connectedProducer.disconnect());
 
     const integrationsRepository = createIntegrationsRepository(connection);

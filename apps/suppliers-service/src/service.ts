@@ -1,6 +1,6 @@
 import { hostname } from 'node:os';
 import { authOptionsFromConfig, createAuth } from '@eudr/auth';
-import { TOPICS, TOPIC_SPECS, createKafka, createProducer, ensureTopics } from '@eudr/events';
+import { TOPICS, connectKafka } from '@eudr/events';
 import { connectMongo, createLogger, createMetricsRegistry, startServer } from '@eudr/service-kit';
 import type { Logger } from '@eudr/service-kit';
 import type { Express } from 'express';
@@ -64,18 +64,13 @@ export async function startSuppliersService(
     // Before listening: the unique (orgId, externalId) index must exist before the first upsert relies on it.
     await mongo.ensureIndexes();
 
-    const kafka = createKafka({
+    const { kafka, producer } = await connectKafka({
       brokers: config.KAFKA_BROKERS,
       clientId: SERVICE_NAME,
       topicPrefix: config.KAFKA_TOPIC_PREFIX,
       logger,
+      topics: TOPICS_USED,
     });
-    await ensureTopics(
-      kafka,
-      TOPICS_USED.map((topic) => TOPIC_SPECS[topic]),
-    );
-    const producer = createProducer(kafka);
-    await producer.connect();
     opened.unshift({ name: 'kafka producer', close: () => producer.disconnect() });
 
     // One registry for the HTTP metrics and the rate limiter's, both on /metrics.

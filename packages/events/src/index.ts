@@ -84,3 +84,5 @@ export { createCaughtUpTracker } from './caught-up';
 export type { CaughtUpTracker, LaggingPartition } from './caught-up';
 export { createRelay } from './relay';
 export type { CreateRelayOptions, RelayRunResult, Relay } from './relay';
+export { connectKafka } from './connect';
+export type { ConnectKafkaOptions } from './connect';

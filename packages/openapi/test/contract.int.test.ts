@@ -1,3 +1,4 @@
+import { SCOPE_NAMES } from '@eudr/auth';
 import { createHmac, randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { existsSync, readFileSync } from 'node:fs';
@@ -34,17 +35,7 @@ const contract = new Contract(document);
 const ADMIN = '/api/v1/admin';
 const INTEGRATION = '/api/v1/integration';
 const ORG = 'org_contract';
-const SCOPES = [
-  'integration:suppliers:read',
-  'integration:suppliers:write',
-  'integration:products:read',
-  'integration:products:write',
-  'integration:batches:read',
-  'integration:batches:write',
-  'integration:dds:read',
-  'integration:webhooks:manage',
-  'integration:sync:read',
-];
+const SCOPES = [...SCOPE_NAMES];
 
 /** Deliveries the loopback receiver got, with their raw bodies. */
 interface Received {

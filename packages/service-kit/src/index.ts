@@ -85,3 +85,13 @@ export type {
   BulkWritable,
   ChunkedBulkWriteOptions,
 } from './chunked-bulk-write';
+export { runService } from './run-service';
+export type { RunServiceOptions } from './run-service';
+export {
+  DEFAULT_PAGE_LIMIT,
+  MAX_PAGE_LIMIT,
+  integerQueryParameter,
+  pageQueryShape,
+  sinceQueryParameter,
+} from './list-query';
+export { ISO_3166_ALPHA2_CODES, EXTRA_COUNTRY_CODES, isCountryCode } from './country-codes';

@@ -1,5 +1,5 @@
+import { isCountryCode, pageQueryShape, sinceQueryParameter } from '@eudr/service-kit';
 import { z } from 'zod';
-import { isCountryCode } from './country-codes';
 
 /** Most records one bulk upsert may carry (API.md). */
 export const MAX_BATCH_SIZE = 500;
@@ -146,48 +146,12 @@ export const bulkUpsertBodySchema = z.object(
   { error: 'must be a JSON object of the form {"suppliers": [...]}' },
 );
 
-const INTEGER = /^[0-9]{1,9}$/;
-
-function integerParameter(fallback: number, max?: number) {
-  const message =
-    max === undefined ? 'must be an integer of at least 1' : `must be an integer between 1 and ${max}`;
-  return z
-    .string({ error: `${message}, given once` })
-    .optional()
-    .refine((value) => value === undefined || INTEGER.test(value), { error: message })
-    .transform((value) => (value === undefined ? fallback : Number(value)))
-    .refine((value) => value >= 1 && (max === undefined || value <= max), { error: message });
-}
-
-const isoDateTime = z.iso.datetime({ offset: true });
-const isoDate = z.iso.date();
-const SINCE_MESSAGE =
-  'must be an ISO 8601 date or date-time with a time zone, e.g. 2025-01-31 or 2025-01-31T12:00:00Z';
-
-/** Default and largest page sizes of the supplier list (API.md). */
-export const DEFAULT_LIMIT = 50;
-export const MAX_LIMIT = 100;
-
 /**
  * `GET /suppliers?page=&limit=&since=`: page >= 1 (default 1), limit 1..100 (default 50), since an ISO
  * date (midnight UTC) or date-time. Values out of range are a 400 rather than clamped, so a client bug
  * shows at once. Other parameters are ignored.
  */
-export const listQuerySchema = z.object({
-  page: integerParameter(1),
-  limit: integerParameter(DEFAULT_LIMIT, MAX_LIMIT),
-  since: z
-    .string({ error: `${SINCE_MESSAGE}, given once` })
-    .optional()
-    .refine(
-      (value) =>
-        value === undefined || isoDateTime.safeParse(value).success || isoDate.safeParse(value).success,
-      {
-        error: SINCE_MESSAGE,
-      },
-    )
-    .transform((value) => (value === undefined ? undefined : new Date(value))),
-});
+export const listQuerySchema = z.object({ ...pageQueryShape, since: sinceQueryParameter() });
 
 /** A validated list request. */
 export type ListQuery = z.output<typeof listQuerySchema>;

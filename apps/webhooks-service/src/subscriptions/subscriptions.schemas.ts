@@ -1,3 +1,4 @@
+import { pageQueryShape } from '@eudr/service-kit';
 import { DOMAIN_EVENT_TYPES } from '@eudr/events';
 import type { DomainEventType } from '@eudr/events';
 import { z } from 'zod';
@@ -70,28 +71,8 @@ export const updateSubscriptionSchema = z
 /** A validated update request. */
 export type UpdateSubscriptionInput = z.output<typeof updateSubscriptionSchema>;
 
-const INTEGER = /^[0-9]{1,9}$/;
-
-function integerParameter(fallback: number, max?: number) {
-  const message =
-    max === undefined ? 'must be an integer of at least 1' : `must be an integer between 1 and ${max}`;
-  return z
-    .string({ error: `${message}, given once` })
-    .optional()
-    .refine((value) => value === undefined || INTEGER.test(value), { error: message })
-    .transform((value) => (value === undefined ? fallback : Number(value)))
-    .refine((value) => value >= 1 && (max === undefined || value <= max), { error: message });
-}
-
-/** Default and largest page sizes of the lists (API.md). */
-export const DEFAULT_LIMIT = 50;
-export const MAX_LIMIT = 100;
-
 /** `?page=&limit=` of both lists: page >= 1 (default 1), limit 1..100 (default 50); out of range is a 400. */
-export const pageQuerySchema = z.object({
-  page: integerParameter(1),
-  limit: integerParameter(DEFAULT_LIMIT, MAX_LIMIT),
-});
+export const pageQuerySchema = z.object(pageQueryShape);
 /** A validated page request. */
 export type PageQuery = z.output<typeof pageQuerySchema>;
 
