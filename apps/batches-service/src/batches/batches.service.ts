@@ -1,0 +1,209 @@
+import { NotFoundError } from '@eudr/service-kit';
+import type { Logger } from '@eudr/service-kit';
+import { reportedExternalId, syncStatusOf, validateRecords } from '../common/bulk-upsert';
+import type { BulkUpsertResponse, RecordError, RecordResult, ValidRecord } from '../common/bulk-upsert';
+import { ID_PREFIXES, newId, orgKey } from '../common/ids';
+import type { ListQuery, Page } from '../common/list.schemas';
+import { FIELD_LIMITS } from '../common/record-fields';
+import type { RecordStore } from '../common/record-store';
+import { STORE_FAILED, upsertRecords } from '../common/record-upsert';
+import type { WriteContext } from '../common/record-upsert';
+import { ddsEventGroup } from '../dds/dds-events';
+import type { DdsService } from '../dds/dds.service';
+import type { EventOutbox } from '../events/event-outbox';
+import type { ProductDocument } from '../products/product.model';
+import { buildSyncLog, syncEventGroup } from '../sync/sync-log-events';
+import type { SyncLogsRepository } from '../sync/sync-logs.repository';
+import { batchEvent, batchEventGroup, toBatchEntity } from './batch-events';
+import type { BatchEvent } from './batch-events';
+import type { BatchDocument } from './batch.model';
+import { OPTIONAL_BATCH_FIELDS, batchInputSchema } from './batches.schemas';
+import type { BatchEntity, BatchFields, BatchInput, DdsCreated, DdsSkipped } from './batches.schemas';
+
+/** The answer of a batch upsert: the common shape, plus the DDS lists when `autoCreateDDS` was set. */
+export type BatchUpsertResponse = BulkUpsertResponse & {
+  ddsCreated?: DdsCreated[];
+  ddsSkipped?: DdsSkipped[];
+};
+
+/** The batches use cases; see {@link createBatchesService}. */
+export interface BatchesService {
+  upsertBatches(
+    caller: WriteContext,
+    records: readonly unknown[],
+    options: { autoCreateDDS: boolean },
+  ): Promise<BatchUpsertResponse>;
+  listBatches(orgId: string, query: ListQuery): Promise<Page<BatchEntity>>;
+  /** @throws NotFoundError when the organisation has no batch with this externalId. */
+  getBatch(orgId: string, externalId: string): Promise<BatchEntity>;
+}
+
+/** Dependencies of {@link createBatchesService}. */
+export interface BatchesServiceDeps {
+  batches: RecordStore<BatchDocument>;
+  products: RecordStore<ProductDocument>;
+  dds: DdsService;
+  syncLogs: SyncLogsRepository;
+  outbox: EventOutbox;
+  logger: Logger;
+  now?: () => Date;
+}
+
+export const SKIP_NOT_CREATED = 'the batch already existed; a DDS is created only with a new batch';
+export const skipNoHsCode = (productExternalId: string) =>
+  `product "${productExternalId}" has no hsCode; set it and create the DDS from a new batch`;
+
+function providedFields(input: BatchInput): Partial<BatchFields> {
+  const fields: Partial<BatchFields> = {
+    productExternalId: input.productExternalId,
+    batchNumber: input.batchNumber,
+  };
+  for (const field of OPTIONAL_BATCH_FIELDS) {
+    const value = input[field];
+    if (value !== undefined) (fields as Record<string, unknown>)[field] = value;
+  }
+  return fields;
+}
+
+/** Creates the batches use cases. */
+export function createBatchesService(deps: BatchesServiceDeps): BatchesService {
+  const now = deps.now ?? (() => new Date());
+  const logger = deps.logger.child({ component: 'batches-service' });
+
+  return {
+    /**
+     * Rules (as suppliers-service, plus):
+     * - `productExternalId` must name a product of the organisation; otherwise the record is an error
+     *   telling the caller to sync products first.
+     * - With `autoCreateDDS`, every CREATED batch whose product has an hsCode gets a DRAFT DDS
+     *   (`ddsCreated`); every other written batch is listed in `ddsSkipped` with the reason.
+     */
+    async upsertBatches(caller, records, options) {
+      const at = now();
+      const { valid: validated, errors: invalid } = validateRecords(records, batchInputSchema);
+      const products = await deps.products.findMany(
+        caller.orgId,
+        validated.map((record) => record.input.productExternalId),
+      );
+      const productById = new Map(products.map((product) => [product.externalId, product]));
+      const valid: ValidRecord<BatchInput>[] = [];
+      for (const record of validated) {
+        if (productById.has(record.input.productExternalId)) valid.push(record);
+        else {
+          invalid.set(
+            record.index,
+            `productExternalId: no product "${record.input.productExternalId}" in this organisation; ` +
+              'sync products first (POST /api/v1/integration/products), then send the batch again',
+          );
+        }
+      }
+
+      const outcomes = await upsertRecords(
+        {
+          store: deps.batches,
+          logger,
+          buildInsert: ({ input }) => ({
+            _id: orgKey(caller.orgId, input.externalId),
+            internalId: newId(ID_PREFIXES.batch),
+            orgId: caller.orgId,
+            externalId: input.externalId,
+            productExternalId: input.productExternalId,
+            batchNumber: input.batchNumber,
+            quantity: null,
+            unit: null,
+            receivedDate: null,
+            expiryDate: null,
+            ...providedFields(input),
+            integrationId: caller.integrationId,
+            syncStatus: 'SYNCED',
+            lastSyncedAt: at,
+            version: 1,
+            createdAt: at,
+            updatedAt: at,
+          }),
+          buildChanges: ({ input }) => ({ ...providedFields(input), syncStatus: 'SYNCED' }),
+          eventOf: (type, document) => batchEvent(type, caller, document, at),
+        },
+        caller,
+        valid,
+        at,
+      );
+
+      const results: RecordResult[] = [];
+      const errors: RecordError[] = [];
+      const events: BatchEvent[] = [];
+      const draftsFor: string[] = [];
+      const ddsSkipped: DdsSkipped[] = [];
+      let created = 0;
+      let updated = 0;
+      records.forEach((raw, index) => {
+        const outcome = outcomes.get(index);
+        const error = invalid.get(index) ?? (outcome?.status === 'ERROR' ? outcome.error : undefined);
+        if (outcome === undefined || outcome.status === 'ERROR' || error !== undefined) {
+          const externalId = reportedExternalId(raw);
+          results.push({ externalId, internalId: '', status: 'ERROR' });
+          errors.push({ externalId, error: error ?? STORE_FAILED });
+          return;
+        }
+        const doc = outcome.document;
+        if (outcome.status === 'CREATED') created += 1;
+        else updated += 1;
+        results.push({ externalId: doc.externalId, internalId: doc.internalId, status: outcome.status });
+        events.push(outcome.event);
+        if (!options.autoCreateDDS) return;
+        const product = productById.get(doc.productExternalId);
+        if (outcome.status !== 'CREATED') {
+          ddsSkipped.push({ batchExternalId: doc.externalId, reason: SKIP_NOT_CREATED });
+        } else if ((product?.hsCode ?? null) === null) {
+          ddsSkipped.push({ batchExternalId: doc.externalId, reason: skipNoHsCode(doc.productExternalId) });
+        } else {
+          draftsFor.push(doc.externalId);
+        }
+      });
+
+      const { drafts, events: ddsEvents } = await deps.dds.createDrafts(caller, draftsFor, at);
+      const failed = errors.length;
+      const { log, event: syncEvent } = buildSyncLog(
+        caller,
+        'BATCH',
+        { created, updated, failed, status: syncStatusOf(created + updated, failed) },
+        at,
+      );
+      await deps.syncLogs.insert(log);
+      // Every write of this request is done: one outbox document holds all it owes, before the answer
+      // (see events/event-outbox.ts for the crash window between the writes and this insert).
+      await deps.outbox.publish(
+        [batchEventGroup(events), ddsEventGroup(ddsEvents), syncEventGroup(syncEvent)],
+        caller.correlationId,
+      );
+      const response: BatchUpsertResponse = {
+        success: failed === 0 || created + updated > 0,
+        created,
+        updated,
+        errors,
+        records: results,
+      };
+      if (options.autoCreateDDS) {
+        response.ddsCreated = drafts.map((dds) => ({
+          batchExternalId: dds.batchExternalId,
+          ddsNumber: dds.ddsNumber,
+          status: 'DRAFT',
+        }));
+        response.ddsSkipped = ddsSkipped;
+      }
+      return response;
+    },
+
+    async listBatches(orgId, query) {
+      const { items, total } = await deps.batches.list(orgId, query);
+      return { entities: items.map(toBatchEntity), total, page: query.page, limit: query.limit };
+    },
+
+    async getBatch(orgId, externalId) {
+      const doc =
+        externalId.length > FIELD_LIMITS.externalId ? null : await deps.batches.findOne(orgId, externalId);
+      if (doc === null) throw new NotFoundError(`No batch with externalId "${externalId.slice(0, 100)}".`);
+      return toBatchEntity(doc);
+    },
+  };
+}

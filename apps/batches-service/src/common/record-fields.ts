@@ -1,0 +1,102 @@
+import { z } from 'zod';
+import { isCountryCode } from '@eudr/service-kit';
+
+/** Length limits of the product and batch fields, in characters after trimming. */
+export const FIELD_LIMITS = {
+  externalId: 100,
+  name: 255,
+  category: 100,
+  unit: 50,
+  code: 100,
+  description: 2000,
+  batchNumber: 100,
+} as const;
+
+const maxChars = (max: number) => `must be at most ${max} characters`;
+
+/** `""` after trimming means "no value": ERP exports write empty columns as empty strings. */
+export const emptyToNull = (value: string): string | null => (value === '' ? null : value);
+
+const requiredMessage = (issue: { input: unknown }) =>
+  issue.input === undefined ? 'is required' : 'must be a string';
+
+/** A required text field: trimmed, 1..max characters. */
+export function requiredText(max: number) {
+  return z.string({ error: requiredMessage }).trim().min(1, 'must not be empty').max(max, maxChars(max));
+}
+
+/**
+ * An optional text field: trimmed, length-limited, `""` stored as null. Absent leaves the stored value
+ * unchanged on an update; null (or `""`) clears it.
+ */
+export function optionalText(max: number) {
+  return z
+    .string({ error: 'must be a string' })
+    .trim()
+    .max(max, maxChars(max))
+    .transform(emptyToNull)
+    .nullable()
+    .optional();
+}
+
+/** The caller's id of a record: trimmed, 1..100 characters. */
+export const externalIdSchema = requiredText(FIELD_LIMITS.externalId);
+
+/** An ISO 3166-1 alpha-2 code, upper-cased; `""` or null clears it. */
+export const countrySchema = z
+  .string({ error: 'must be a string' })
+  .trim()
+  .toUpperCase()
+  .transform(emptyToNull)
+  .refine((value) => value === null || isCountryCode(value), {
+    error: 'must be an ISO 3166-1 alpha-2 country code, e.g. DE',
+  })
+  .nullable()
+  .optional();
+
+/** Digits with optional dots between groups, 4 to 10 digits in all (e.g. `1801`, `4407.10.91`). */
+const HS_CODE = /^[0-9]+(\.[0-9]+)*$/;
+const HS_CODE_MESSAGE = 'must be 4 to 10 digits with optional dots between them, e.g. 1801 or 4407.10.91';
+
+/** True for a well-formed HS code. */
+export function isHsCode(value: string): boolean {
+  if (!HS_CODE.test(value)) return false;
+  const digits = value.replace(/\./g, '').length;
+  return digits >= 4 && digits <= 10;
+}
+
+/** A Harmonized System code; `""` or null clears it. */
+export const hsCodeSchema = z
+  .string({ error: 'must be a string' })
+  .trim()
+  .transform(emptyToNull)
+  .refine((value) => value === null || isHsCode(value), { error: HS_CODE_MESSAGE })
+  .nullable()
+  .optional();
+
+const isoDateTime = z.iso.datetime({ offset: true });
+const isoDate = z.iso.date();
+
+/** True for an ISO 8601 calendar date (`2025-01-31`) or date-time with a zone (`…T12:00:00Z`). */
+export function isIsoDate(value: string): boolean {
+  return isoDateTime.safeParse(value).success || isoDate.safeParse(value).success;
+}
+
+/** An ISO 8601 date or date-time, kept as sent (trimmed); `""` or null clears it. */
+export const isoDateSchema = z
+  .string({ error: 'must be an ISO 8601 date or date-time string' })
+  .trim()
+  .transform(emptyToNull)
+  .refine((value) => value === null || isIsoDate(value), {
+    error: 'must be an ISO 8601 date or date-time with a time zone, e.g. 2025-01-31 or 2025-01-31T12:00:00Z',
+  })
+  .nullable()
+  .optional();
+
+/** A finite number >= 0; null clears it. Strings are refused rather than coerced. */
+export const quantitySchema = z
+  .number({ error: 'must be a number' })
+  .refine((value) => Number.isFinite(value), { error: 'must be a finite number' })
+  .refine((value) => value >= 0, { error: 'must be at least 0' })
+  .nullable()
+  .optional();

@@ -1,0 +1,47 @@
+import { Router } from 'express';
+import { getAuthContext } from '@eudr/auth';
+import { getRequestId, validationErrorFromZod } from '@eudr/service-kit';
+import { listQuerySchema } from '../common/list.schemas';
+import { checkBatchLimit } from '../common/route-auth';
+import type { RouteAuth } from '../common/route-auth';
+import { productsBodySchema } from './products.schemas';
+import type { ProductsService } from './products.service';
+
+/** Base path of the products routes. */
+export const PRODUCTS_PATH = '/api/v1/integration/products';
+
+/**
+ * `POST /` bulk upsert (scope `integration:products:write`), `GET /` list and `GET /:externalId`
+ * (scope `integration:products:read`), all scoped to the token's organisation.
+ */
+export function createProductsRouter(deps: { auth: RouteAuth; products: ProductsService }): Router {
+  const { auth, products } = deps;
+  const router = Router();
+  router.use(auth.authenticate);
+
+  router.post('/', auth.requireScopes('integration:products:write'), async (req, res) => {
+    const body: unknown = req.body;
+    checkBatchLimit(body, 'products');
+    const parsed = productsBodySchema.safeParse(body);
+    if (!parsed.success) throw validationErrorFromZod(parsed.error);
+    const { orgId, integrationId } = getAuthContext(req);
+    res.json(
+      await products.upsertProducts(
+        { orgId, integrationId, correlationId: getRequestId(req) },
+        parsed.data.products,
+      ),
+    );
+  });
+
+  router.get('/', auth.requireScopes('integration:products:read'), async (req, res) => {
+    const parsed = listQuerySchema.safeParse(req.query);
+    if (!parsed.success) throw validationErrorFromZod(parsed.error, { rootLabel: 'query' });
+    res.json(await products.listProducts(getAuthContext(req).orgId, parsed.data));
+  });
+
+  router.get('/:externalId', auth.requireScopes('integration:products:read'), async (req, res) => {
+    res.json(await products.getProduct(getAuthContext(req).orgId, String(req.params['externalId'])));
+  });
+
+  return router;
+}

@@ -1,0 +1,197 @@
+import { hostname } from 'node:os';
+import { adminJwtVerifierFromConfig, authOptionsFromConfig, createAuth } from '@eudr/auth';
+import { TOPICS, connectKafka } from '@eudr/events';
+import { connectMongo, createLogger, createMetricsRegistry, startServer } from '@eudr/service-kit';
+import type { Logger } from '@eudr/service-kit';
+import type { Express } from 'express';
+import { SERVICE_NAME, createApp } from './app';
+import { batchModel } from './batches/batch.model';
+import { createBatchesService } from './batches/batches.service';
+import { createRecordStore } from './common/record-store';
+import type { BatchesServiceConfig } from './config';
+import { createDdsRepository } from './dds/dds.repository';
+import { createDdsService } from './dds/dds.service';
+import { createEventOutbox } from './events/event-outbox';
+import type { EventOutbox } from './events/event-outbox';
+import { createOutboxRepository } from './events/outbox.repository';
+import { productModel } from './products/product.model';
+import { createProductsService } from './products/products.service';
+import { createDomainEventsConsumer } from './suppliers-projection/domain-events.consumer';
+import { createSuppliersProjectionRepository } from './suppliers-projection/suppliers-projection.repository';
+import { createSyncLogsRepository } from './sync/sync-logs.repository';
+import { createSyncService } from './sync/sync.service';
+
+/** Options of {@link startBatchesService} that are not configuration. */
+export interface StartBatchesServiceOptions {
+  /** Default: a new logger at `config.LOG_LEVEL`. */
+  logger?: Logger;
+  /** Shut down gracefully on SIGTERM/SIGINT and exit; default false (`main.ts` turns it on). */
+  handleSignals?: boolean;
+}
+
+/** A running batches-service. */
+export interface RunningBatchesService {
+  /** Base URL, e.g. `http://127.0.0.1:4003`. */
+  url: string;
+  app: Express;
+  /** The event outbox, e.g. to run the relay at once. */
+  events: EventOutbox;
+  /**
+   * Graceful shutdown: stops taking requests and lets in-flight ones finish, then stops the consumer,
+   * the token projection, the relay, the producer and the MongoDB connection, in that order.
+   */
+  stop(): Promise<void>;
+}
+
+/** The topics this service reads, reports to or publishes on. */
+const TOPICS_USED = [
+  TOPICS.authTokens,
+  TOPICS.authIntegrations,
+  TOPICS.authTokenUsage,
+  TOPICS.suppliers,
+  TOPICS.products,
+  TOPICS.batches,
+  TOPICS.dds,
+  TOPICS.sync,
+] as const;
+
+/**
+ * Starts batches-service: MongoDB and indexes, topics, producer, token projection, the consumer of
+ * supplier and sync events, the relay, then listens. `/readyz` answers 503 until MongoDB is
+ * connected, the token projection has caught up and the supplier projection has processed every event
+ * published before the start. If any step fails, what was opened is closed again and the error thrown.
+ */
+export async function startBatchesService(
+  config: BatchesServiceConfig,
+  options: StartBatchesServiceOptions = {},
+): Promise<RunningBatchesService> {
+  const logger = options.logger ?? createLogger({ service: SERVICE_NAME, level: config.LOG_LEVEL });
+  const verifyAdminJwt = adminJwtVerifierFromConfig(config);
+  const opened: { name: string; close: () => Promise<void> }[] = [];
+  try {
+    const mongo = await connectMongo(config.MONGO_URL, { logger });
+    opened.unshift({ name: 'mongodb', close: () => mongo.close() });
+    const productsStore = createRecordStore(productModel(mongo.connection));
+    const batchesStore = createRecordStore(batchModel(mongo.connection));
+    const syncLogs = createSyncLogsRepository(mongo.connection);
+    const suppliersProjection = createSuppliersProjectionRepository(mongo.connection);
+    const ddsRepository = createDdsRepository(mongo.connection);
+    const outboxRepository = createOutboxRepository(mongo.connection);
+    await mongo.ensureIndexes();
+
+    const { kafka, producer } = await connectKafka({
+      brokers: config.KAFKA_BROKERS,
+      clientId: SERVICE_NAME,
+      topicPrefix: config.KAFKA_TOPIC_PREFIX,
+      logger,
+      topics: TOPICS_USED,
+    });
+    opened.unshift({ name: 'kafka producer', close: () => producer.disconnect() });
+
+    // One registry for the HTTP metrics and the rate limiter's, both on /metrics.
+    const metrics = createMetricsRegistry({ service: SERVICE_NAME });
+    const auth = createAuth({
+      kafka,
+      producer,
+      logger,
+      metrics,
+      ...authOptionsFromConfig(config, `${SERVICE_NAME}@${hostname()}:${process.pid}`),
+    });
+    await auth.start();
+    opened.unshift({ name: 'auth', close: () => auth.stop() });
+
+    const outbox = createEventOutbox({
+      producer,
+      repository: outboxRepository,
+      logger,
+      publishTimeoutMs: config.PUBLISH_TIMEOUT_MS,
+      relayIntervalMs: config.RELAY_INTERVAL_MS,
+      relayMinAgeMs: config.RELAY_MIN_AGE_MS,
+    });
+    outbox.startRelay();
+    opened.unshift({ name: 'relay', close: () => outbox.stopRelay() });
+
+    const products = createProductsService({
+      products: productsStore,
+      suppliers: suppliersProjection,
+      syncLogs,
+      outbox,
+      logger,
+    });
+    const dds = createDdsService({
+      dds: ddsRepository,
+      batches: batchesStore,
+      products: productsStore,
+      suppliers: suppliersProjection,
+      outbox,
+      logger,
+    });
+    const batches = createBatchesService({
+      batches: batchesStore,
+      products: productsStore,
+      dds,
+      syncLogs,
+      outbox,
+      logger,
+    });
+    const sync = createSyncService({
+      products: productsStore,
+      batches: batchesStore,
+      suppliers: suppliersProjection,
+      syncLogs,
+    });
+
+    const consumer = createDomainEventsConsumer({
+      kafka,
+      logger,
+      suppliers: suppliersProjection,
+      products,
+      syncLogs,
+    });
+    await consumer.start();
+    opened.unshift({ name: 'domain events consumer', close: () => consumer.stop() });
+
+    const app = createApp({
+      logger,
+      auth,
+      verifyAdminJwt,
+      products,
+      batches,
+      dds,
+      sync,
+      readiness: [
+        mongo.readinessCheck,
+        { name: 'auth-projection', check: () => auth.isReady() },
+        { name: 'supplier-projection', check: () => consumer.isReady() },
+      ],
+      metrics,
+      trustProxy: config.TRUST_PROXY,
+    });
+    const server = await startServer({
+      app,
+      port: config.PORT,
+      host: config.HOST,
+      logger,
+      shutdownTimeoutMs: config.SHUTDOWN_TIMEOUT_MS,
+      handleSignals: options.handleSignals ?? false,
+      // HTTP has drained by now. The consumer stops first (its handler publishes through the outbox),
+      // then auth (flushes usage through the producer) and the relay; MongoDB goes last.
+      onShutdown: [
+        { name: 'domain events consumer', run: () => consumer.stop() },
+        { name: 'auth', run: () => auth.stop() },
+        { name: 'relay', run: () => outbox.stopRelay() },
+        { name: 'background publishes', run: () => outbox.drain(2_000) },
+        { name: 'kafka producer', run: () => producer.disconnect() },
+        { name: 'mongodb', run: () => mongo.close() },
+      ],
+    });
+    return { url: server.url, app, events: outbox, stop: () => server.shutdown() };
+  } catch (err) {
+    for (const resource of opened) {
+      await resource.close().catch((closeErr: unknown) => {
+        logger.warn({ err: closeErr, resource: resource.name }, 'could not close after a failed start');
+      });
+    }
+    throw err;
+  }
+}

@@ -1,0 +1,58 @@
+import { Schema } from 'mongoose';
+import type { Connection, Model } from 'mongoose';
+import type { SyncLogStatus } from '../common/bulk-upsert';
+
+/** The entity types of the sync read model. */
+export const ENTITY_TYPES = ['SUPPLIER', 'PRODUCT', 'BATCH'] as const;
+/** One of {@link ENTITY_TYPES}. */
+export type EntityType = (typeof ENTITY_TYPES)[number];
+
+/**
+ * One bulk upsert of any entity type: the read model of `GET /sync-logs`. Logs of this service's own
+ * upserts (products, batches) are inserted by the upsert (their `sync.*` event goes to the outbox);
+ * logs of suppliers-service's upserts come from its `sync.*` events on the `sync` topic.
+ */
+export interface SyncLogDocument {
+  /** `syn_…`, carried as `syncLogId` by the event. */
+  _id: string;
+  orgId: string;
+  integrationId: string | null;
+  entityType: EntityType;
+  status: SyncLogStatus;
+  created: number;
+  updated: number;
+  failed: number;
+  /** Request id of the upsert. */
+  correlationId: string | null;
+  /** The service that took the upsert. */
+  source: string;
+  createdAt: Date;
+}
+
+const syncLogSchema = new Schema<SyncLogDocument>(
+  {
+    _id: { type: String, required: true },
+    orgId: { type: String, required: true },
+    integrationId: { type: String, default: null },
+    entityType: { type: String, required: true, enum: ENTITY_TYPES },
+    status: { type: String, required: true, enum: ['SUCCESS', 'PARTIAL', 'ERROR'] },
+    created: { type: Number, required: true },
+    updated: { type: Number, required: true },
+    failed: { type: Number, required: true },
+    correlationId: { type: String, default: null },
+    source: { type: String, required: true },
+    createdAt: { type: Date, required: true },
+  },
+  { collection: 'sync_logs', versionKey: false, minimize: false },
+);
+
+// GET /sync-logs: one organisation's logs, newest first (createdAt, then _id for a stable order).
+syncLogSchema.index({ orgId: 1, createdAt: -1, _id: -1 });
+
+/** The sync logs model, registered on `connection`. */
+export function syncLogModel(connection: Connection): Model<SyncLogDocument> {
+  return (
+    (connection.models['SyncLog'] as Model<SyncLogDocument> | undefined) ??
+    connection.model<SyncLogDocument>('SyncLog', syncLogSchema)
+  );
+}

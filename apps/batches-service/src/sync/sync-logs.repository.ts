@@ -1,0 +1,58 @@
+import { mongo } from 'mongoose';
+import type { Connection } from 'mongoose';
+import { syncLogModel } from './sync-log.model';
+import type { EntityType, SyncLogDocument } from './sync-log.model';
+
+/** Filter and page of `GET /sync-logs`. */
+export interface SyncLogQuery {
+  page: number;
+  limit: number;
+  since?: Date | undefined;
+  entityType?: EntityType | undefined;
+}
+
+/** Queries on the sync logs collection; every result is a plain object. */
+export interface SyncLogsRepository {
+  insert(log: SyncLogDocument): Promise<void>;
+  /** Inserts a log learnt from another service's event; a log already stored is left as it is. */
+  insertIfAbsent(log: SyncLogDocument): Promise<void>;
+  /** The organisation's logs, newest first. */
+  list(orgId: string, query: SyncLogQuery): Promise<{ items: SyncLogDocument[]; total: number }>;
+}
+
+const DUPLICATE_KEY = 11000;
+
+/** The sync logs repository on `connection`. */
+export function createSyncLogsRepository(connection: Connection): SyncLogsRepository {
+  const SyncLog = syncLogModel(connection);
+  return {
+    async insert(log) {
+      await SyncLog.collection.insertOne(log as never);
+    },
+
+    async insertIfAbsent(log) {
+      try {
+        await SyncLog.collection.insertOne(log as never);
+      } catch (err) {
+        // A redelivered event: the log is already there.
+        if (!(err instanceof mongo.MongoServerError && err.code === DUPLICATE_KEY)) throw err;
+      }
+    },
+
+    async list(orgId, { page, limit, since, entityType }) {
+      const filter: Record<string, unknown> = { orgId };
+      if (since !== undefined) filter['createdAt'] = { $gt: since };
+      if (entityType !== undefined) filter['entityType'] = entityType;
+      const [items, total] = await Promise.all([
+        SyncLog.find(filter)
+          .sort({ createdAt: -1, _id: -1 })
+          .skip((page - 1) * limit)
+          .limit(limit)
+          .lean<SyncLogDocument[]>()
+          .exec(),
+        SyncLog.countDocuments(filter).exec(),
+      ]);
+      return { items, total };
+    },
+  };
+}

@@ -1,0 +1,105 @@
+import type { BatchDocument } from '../batches/batch.model';
+import type { Page } from '../common/list.schemas';
+import type { RecordStore } from '../common/record-store';
+import type { ProductDocument } from '../products/product.model';
+import type { SuppliersProjectionRepository } from '../suppliers-projection/suppliers-projection.repository';
+import type { SyncLogsRepository } from './sync-logs.repository';
+import type { SyncLogView, SyncLogsQuery, SyncRecordView, SyncStatusQuery, SyncTotals } from './sync.schemas';
+
+/** The sync read model: record statuses of every entity type and the log of bulk upserts. */
+export interface SyncService {
+  totals(orgId: string): Promise<SyncTotals>;
+  records(
+    orgId: string,
+    query: SyncStatusQuery & { entityType: 'SUPPLIER' | 'PRODUCT' | 'BATCH' },
+  ): Promise<Page<SyncRecordView>>;
+  logs(orgId: string, query: SyncLogsQuery): Promise<Page<SyncLogView>>;
+}
+
+/** Dependencies of {@link createSyncService}. */
+export interface SyncServiceDeps {
+  products: RecordStore<ProductDocument>;
+  batches: RecordStore<BatchDocument>;
+  suppliers: SuppliersProjectionRepository;
+  syncLogs: SyncLogsRepository;
+}
+
+/**
+ * Suppliers come from the projection of suppliers-service's events, products and batches from this
+ * service's own records, and logs from the sync logs (own upserts written by the upsert itself,
+ * suppliers-service's from its `sync.*` events), so the counts agree with what was pushed.
+ */
+export function createSyncService(deps: SyncServiceDeps): SyncService {
+  return {
+    async totals(orgId) {
+      const [suppliers, products, batches] = await Promise.all([
+        deps.suppliers.count(orgId),
+        deps.products.count(orgId),
+        deps.batches.count(orgId),
+      ]);
+      return { suppliers: { total: suppliers }, products: { total: products }, batches: { total: batches } };
+    },
+
+    async records(orgId, query) {
+      const listQuery = {
+        page: query.page,
+        limit: query.limit,
+        since: query.since,
+        externalIds: query.externalIds,
+      };
+      let items: SyncRecordView[];
+      let total: number;
+      if (query.entityType === 'SUPPLIER') {
+        const page = await deps.suppliers.list(orgId, listQuery);
+        total = page.total;
+        items = page.items.map((doc) => ({
+          externalId: doc.externalId,
+          internalId: doc.internalId,
+          name: doc.name,
+          syncStatus: 'SYNCED',
+          lastSyncedAt: doc.lastSyncedAt.toISOString(),
+        }));
+      } else if (query.entityType === 'PRODUCT') {
+        const page = await deps.products.list(orgId, listQuery);
+        total = page.total;
+        items = page.items.map((doc) => ({
+          externalId: doc.externalId,
+          internalId: doc.internalId,
+          name: doc.name,
+          syncStatus: doc.syncStatus,
+          lastSyncedAt: doc.lastSyncedAt.toISOString(),
+        }));
+      } else {
+        const page = await deps.batches.list(orgId, listQuery);
+        total = page.total;
+        items = page.items.map((doc) => ({
+          externalId: doc.externalId,
+          internalId: doc.internalId,
+          name: doc.batchNumber,
+          syncStatus: doc.syncStatus,
+          lastSyncedAt: doc.lastSyncedAt.toISOString(),
+        }));
+      }
+      return { entities: items, total, page: query.page, limit: query.limit };
+    },
+
+    async logs(orgId, query) {
+      const { items, total } = await deps.syncLogs.list(orgId, query);
+      return {
+        entities: items.map((log) => ({
+          id: log._id,
+          createdAt: log.createdAt.toISOString(),
+          entityType: log.entityType,
+          status: log.status,
+          created: log.created,
+          updated: log.updated,
+          failed: log.failed,
+          integrationId: log.integrationId,
+        })),
+        total,
+        page: query.page,
+        limit: query.limit,
+      };
+    },
+  };
+}
