@@ -2,44 +2,14 @@ import type { z } from 'zod';
 import { validationErrorFromZod } from '@eudr/service-kit';
 import { externalIdSchema } from './record-fields';
 
-/** Most records one bulk upsert may carry (API.md). */
-export const MAX_BATCH_SIZE = 500;
-
-/** The status of one record in a bulk upsert response. */
-export type RecordStatus = 'CREATED' | 'UPDATED' | 'ERROR';
-
-/** One record of a bulk upsert response, in request order. */
-export interface RecordResult {
-  externalId: string;
-  /** `prd_…` / `bat_…`, or `""` when the record failed. */
-  internalId: string;
-  status: RecordStatus;
-}
-
-/** One failed record of a bulk upsert response. */
-export interface RecordError {
-  externalId: string;
-  error: string;
-}
-
-/** The body of a bulk upsert response (always 200 once the request itself is well-formed). */
-export interface BulkUpsertResponse {
-  /** False only when every record failed (nothing was written). */
-  success: boolean;
-  created: number;
-  updated: number;
-  errors: RecordError[];
-  records: RecordResult[];
-}
-
-/** Outcome of a bulk upsert, as sync logs and sync events carry it. */
-export type SyncLogStatus = 'SUCCESS' | 'PARTIAL' | 'ERROR';
-
-/** `SUCCESS` when nothing failed, `PARTIAL` when some records were written, else `ERROR`. */
-export function syncStatusOf(written: number, failed: number): SyncLogStatus {
-  if (failed === 0) return 'SUCCESS';
-  return written > 0 ? 'PARTIAL' : 'ERROR';
-}
+export { MAX_BATCH_SIZE, syncStatusOf } from '@eudr/service-kit';
+export type {
+  BulkUpsertResponse,
+  RecordError,
+  RecordResult,
+  RecordStatus,
+  SyncLogStatus,
+} from '@eudr/service-kit';
 
 /** A record that passed validation, with its position in the request. */
 export interface ValidRecord<T> {

@@ -1,8 +1,8 @@
 import { isCountryCode, pageQueryShape, sinceQueryParameter } from '@eudr/service-kit';
 import { z } from 'zod';
 
-/** Most records one bulk upsert may carry (API.md). */
-export const MAX_BATCH_SIZE = 500;
+export { MAX_BATCH_SIZE } from '@eudr/service-kit';
+export type { BulkUpsertResponse, RecordError, RecordResult, RecordStatus } from '@eudr/service-kit';
 
 /** Length limits of the supplier fields, in characters after trimming. */
 export const FIELD_LIMITS = {
@@ -155,33 +155,6 @@ export const listQuerySchema = z.object({ ...pageQueryShape, since: sinceQueryPa
 
 /** A validated list request. */
 export type ListQuery = z.output<typeof listQuerySchema>;
-
-/** The status of one record in a bulk upsert response. */
-export type RecordStatus = 'CREATED' | 'UPDATED' | 'ERROR';
-
-/** One record of a bulk upsert response, in request order. */
-export interface RecordResult {
-  externalId: string;
-  /** `sup_…`, or `""` when the record failed. */
-  internalId: string;
-  status: RecordStatus;
-}
-
-/** One failed record of a bulk upsert response. */
-export interface RecordError {
-  externalId: string;
-  error: string;
-}
-
-/** The body of a bulk upsert response (always 200 once the request itself is well-formed). */
-export interface BulkUpsertResponse {
-  /** False only when every record failed; see `upsertSuppliers`. */
-  success: boolean;
-  created: number;
-  updated: number;
-  errors: RecordError[];
-  records: RecordResult[];
-}
 
 /** A supplier as the API shows it (and as supplier events carry it): every field, null when not set. */
 export type SupplierEntity = {

@@ -1,8 +1,8 @@
 import { createDomainEvent } from '@eudr/events';
-import { NotFoundError, validationErrorFromZod } from '@eudr/service-kit';
+import { NotFoundError, syncStatusOf, validationErrorFromZod } from '@eudr/service-kit';
 import type { Logger } from '@eudr/service-kit';
 import { ID_PREFIXES, newId } from '../common/ids';
-import type { SyncLogDocument, SyncLogStatus } from '../sync-logs/sync-log.model';
+import type { SyncLogDocument } from '../sync-logs/sync-log.model';
 import type { SyncLogsRepository } from '../sync-logs/sync-logs.repository';
 import { toSupplierEntity } from './supplier-entity';
 import { EVENT_SOURCE } from './supplier-events.publisher';
@@ -102,11 +102,6 @@ function providedChanges(input: SupplierInput): SupplierChanges {
     if (value !== undefined) (changes as Record<string, unknown>)[field] = value;
   }
   return changes;
-}
-
-function syncStatusOf(written: number, failed: number): SyncLogStatus {
-  if (failed === 0) return 'SUCCESS';
-  return written > 0 ? 'PARTIAL' : 'ERROR';
 }
 
 /** Creates the suppliers use cases over their repositories and event publisher. */

@@ -1,11 +1,11 @@
+import type { SyncLogStatus } from '@eudr/service-kit';
 import { Schema } from 'mongoose';
 import type { Connection, Model } from 'mongoose';
 
 /** Type of the event one bulk upsert ends with. */
 export type SyncEventType = 'sync.completed' | 'sync.failed';
 
-/** Outcome of a bulk upsert: every record written, some, or none. */
-export type SyncLogStatus = 'SUCCESS' | 'PARTIAL' | 'ERROR';
+export type { SyncLogStatus };
 
 /** The sync event a bulk upsert owes to Kafka, stored on its sync log by the same insert. */
 export interface PendingSyncEvent {
