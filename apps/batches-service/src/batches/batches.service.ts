@@ -169,13 +169,16 @@ export function createBatchesService(deps: BatchesServiceDeps): BatchesService {
         { created, updated, failed, status: syncStatusOf(created + updated, failed) },
         at,
       );
-      await deps.syncLogs.insert(log);
-      // Every write of this request is done: one outbox document holds all it owes, before the answer
-      // (see events/event-outbox.ts for the crash window between the writes and this insert).
-      await deps.outbox.publish(
-        [batchEventGroup(events), ddsEventGroup(ddsEvents), syncEventGroup(syncEvent)],
-        caller.correlationId,
-      );
+      // Every record write of this request is done: the sync log and one outbox document holding all
+      // it owes are independent, so they are written side by side (one round trip less), both before
+      // the answer (see events/event-outbox.ts for the crash window between the writes and the outbox).
+      await Promise.all([
+        deps.syncLogs.insert(log),
+        deps.outbox.publish(
+          [batchEventGroup(events), ddsEventGroup(ddsEvents), syncEventGroup(syncEvent)],
+          caller.correlationId,
+        ),
+      ]);
       const response: BatchUpsertResponse = {
         success: failed === 0 || created + updated > 0,
         created,
