@@ -93,6 +93,9 @@ export function createRedisCounter(options: RedisCounterOptions): RateLimitCount
     connectTimeout: connectTimeoutMs,
     retryStrategy: (attempt) => Math.min(attempt * 100, 1_000),
     connectionName: 'eudr-rate-limit',
+    // Concurrent requests' counter scripts leave in one socket write per event-loop tick instead of
+    // one each: fewer syscalls on the request path, same single round trip per request.
+    enableAutoPipelining: true,
     // How long disconnect() waits for a socket to close before destroying it; ioredis's 2 s default
     // would hold a stopping process open that long when the connection was already gone.
     disconnectTimeout: 200,
