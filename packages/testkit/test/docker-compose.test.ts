@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse } from 'yaml';
 import { repoRoot } from '../src/paths';
@@ -51,6 +51,11 @@ function composeEnv(app: AppEntry): Record<string, string> {
       }),
     ]),
   );
+}
+
+/** An app's built configuration module (apps/<name>/dist/config.js). */
+function configModule(name: string): string {
+  return path.join(root, 'apps', name, 'dist', 'config.js');
 }
 
 function referencedApps(app: AppEntry): string[] {
@@ -106,6 +111,23 @@ describe('docker-compose.yml', () => {
       const svc = service(name);
       expect(String(svc.environment?.['REDIS_URL'])).toBe('redis://redis:6379');
       expect(svc.depends_on?.['redis']).toEqual({ condition: 'service_healthy' });
+    },
+  );
+
+  // The table's development values must be valid, not only present: each app's own config loader (its
+  // build output; npm test builds first) must accept the environment docker-compose gives it, which is
+  // the table's env plus the compose hostnames, the same values the local stack passes.
+  it.each(apps.filter((app) => existsSync(configModule(app.name))).map((app) => [app.name] as const))(
+    'gives %s an environment its configuration accepts',
+    (name) => {
+      const env = Object.fromEntries(
+        Object.entries(service(name).environment ?? {}).map(([key, value]) => [key, String(value)]),
+      );
+      // docker-compose substitutes ${VAR:-} from the caller's environment; unset here.
+      for (const [key, value] of Object.entries(env)) if (/^\$\{\w+:-\}$/.test(value)) env[key] = '';
+      // eslint-disable-next-line @typescript-eslint/no-require-imports -- the app's build output, by path
+      const { loadConfig } = require(configModule(name)) as { loadConfig: (env: object) => unknown };
+      expect(() => loadConfig(env)).not.toThrow();
     },
   );
 
