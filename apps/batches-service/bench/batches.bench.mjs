@@ -92,6 +92,9 @@ async function main() {
     // ---- 1b. the floor: the driver's bulkWrite of the same documents ----
     mongo = await MongoClient.connect(stack.scope.baseMongoUrl);
     const scratch = mongo.db(`${stack.scope.dbName}_floor`).collection('batches');
+    // The same secondary index as the service's batches collection (the list order), so both sides
+    // pay the same index maintenance per insert.
+    await scratch.createIndex({ orgId: 1, lastSyncedAt: 1, externalId: 1 });
     const now = new Date();
     const document = (round, i) => ({
       _id: `org_bench:F-${round}-${i}`,
