@@ -21,11 +21,11 @@ let receiver: Receiver;
 
 beforeAll(async () => {
   stack = await startWebhooksStack('wh_crash', {
-    WEBHOOK_RETRY_DELAYS_MS: '3000,3000,3000',
+    WEBHOOK_RETRY_DELAYS_MS: '6000,6000,6000',
     WEBHOOK_TIMEOUT_MS: '2000',
     WEBHOOK_LEASE_MS: '4000',
   });
-  // Odd-numbered suppliers fail their first attempt, so they are pending (retry in 3 s) at the kill.
+  // Odd-numbered suppliers fail their first attempt, so they are pending (retry in 6 s) at the kill.
   receiver = await startReceiver({
     responder: (request, index) => {
       const externalId = String(
@@ -53,6 +53,18 @@ describe('webhooks-service killed while deliveries are pending', () => {
       message: 'a first attempt of every delivery',
     });
 
+    // Kill once the even-numbered deliveries (2xx at the first attempt) are recorded: the worker
+    // records settled attempts in batches, so the receiver's answer alone does not mean that yet.
+    const { client: before, db: beforeDb } = await stack.webhooksDb();
+    try {
+      await waitFor(
+        async () =>
+          (await beforeDb.collection('deliveries').countDocuments({ status: 'DELIVERED' })) >= COUNT / 2,
+        { timeoutMs: 5_000, message: 'the first-attempt successes recorded as DELIVERED' },
+      );
+    } finally {
+      await before.close();
+    }
     await stack.webhooks.kill();
     const { client, db } = await stack.webhooksDb();
     let deliveredBefore: string[];
