@@ -115,37 +115,12 @@ cmd_start() {
 }
 
 cmd_stop() {
-  mkdir -p "$DATA_DIR"
-  lock_start ferretdb "$MONGO_PORT" "$DATA_DIR"
-  local pid
-  if pid="$(recorded_pid "$PIDFILE" "--state-dir=$DATA_DIR/state")"; then
-    stop_pid "FerretDB" "$pid" 20
-  elif port_open "$MONGO_PORT"; then
-    log "not stopping the server on $ADDRESS: it was not started from $DATA_DIR"
-  else
-    log "not running ($DATA_DIR)"
-  fi
-  rm -f "$PIDFILE"
+  stop_server ferretdb "FerretDB" "$MONGO_PORT" "$DATA_DIR" "$PIDFILE" "--state-dir=$DATA_DIR/state" 20
 }
 
 cmd_status() {
-  local pid
-  if pid="$(recorded_pid "$PIDFILE" "--state-dir=$DATA_DIR/state")"; then
-    if probe mongo "$ADDRESS" >/dev/null 2>&1; then
-      log "running: pid $pid on $ADDRESS, data in $DATA_DIR"
-      echo "MONGO_URL=$URL"
-      return 0
-    fi
-    log "pid $pid is running but $ADDRESS does not answer (see $LOGFILE)"
-    return 1
-  fi
-  if port_open "$MONGO_PORT" && probe mongo "$ADDRESS" >/dev/null 2>&1; then
-    log "a MongoDB-protocol server answers on $ADDRESS, not started from $DATA_DIR"
-    echo "MONGO_URL=$URL"
-    return 0
-  fi
-  log "not running ($DATA_DIR)"
-  return 3
+  server_status mongo "$MONGO_PORT" "$DATA_DIR" "$PIDFILE" "--state-dir=$DATA_DIR/state" "MONGO_URL=$URL" \
+    "a MongoDB-protocol server" "see $LOGFILE"
 }
 
 case "${1:-}" in

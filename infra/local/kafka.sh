@@ -157,38 +157,13 @@ cmd_start() {
 }
 
 cmd_stop() {
-  mkdir -p "$DATA_DIR"
-  lock_start kafka "$KAFKA_PORT" "$DATA_DIR"
-  local pid
-  if pid="$(recorded_pid "$PIDFILE" "$PROPERTIES")"; then
-    # A controlled shutdown of one broker takes a few seconds; 60 s covers a slow log flush.
-    stop_pid "Kafka" "$pid" 60
-  elif port_open "$KAFKA_PORT"; then
-    log "not stopping the server on $ADDRESS: it was not started from $DATA_DIR"
-  else
-    log "not running ($DATA_DIR)"
-  fi
-  rm -f "$PIDFILE"
+  # A controlled shutdown of one broker takes a few seconds; 60 s covers a slow log flush.
+  stop_server kafka "Kafka" "$KAFKA_PORT" "$DATA_DIR" "$PIDFILE" "$PROPERTIES" 60
 }
 
 cmd_status() {
-  local pid
-  if pid="$(recorded_pid "$PIDFILE" "$PROPERTIES")"; then
-    if probe kafka "$ADDRESS" >/dev/null 2>&1; then
-      log "running: pid $pid on $ADDRESS, data in $DATA_DIR"
-      echo "KAFKA_BROKERS=$ADDRESS"
-      return 0
-    fi
-    log "pid $pid is running but $ADDRESS does not answer (starting, or stuck: see $DATA_DIR/logs/server.log)"
-    return 1
-  fi
-  if port_open "$KAFKA_PORT" && probe kafka "$ADDRESS" >/dev/null 2>&1; then
-    log "a Kafka broker answers on $ADDRESS, not started from $DATA_DIR"
-    echo "KAFKA_BROKERS=$ADDRESS"
-    return 0
-  fi
-  log "not running ($DATA_DIR)"
-  return 3
+  server_status kafka "$KAFKA_PORT" "$DATA_DIR" "$PIDFILE" "$PROPERTIES" "KAFKA_BROKERS=$ADDRESS" "a Kafka broker" \
+    "starting, or stuck: see $DATA_DIR/logs/server.log"
 }
 
 case "${1:-}" in

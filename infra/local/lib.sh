@@ -195,6 +195,48 @@ stop_pid() {
   done
 }
 
+# stop_server KIND NAME PORT DATA_DIR PIDFILE MARKER GRACE: the `stop` of a launcher. Under the start
+# locks, stops the process recorded in PIDFILE (if it is still the one whose command line holds MARKER),
+# giving it GRACE seconds; a server on PORT that this data dir did not start is left alone.
+stop_server() {
+  local kind="$1" name="$2" port="$3" data_dir="$4" pidfile="$5" marker="$6" grace="$7" pid
+  mkdir -p "$data_dir"
+  lock_start "$kind" "$port" "$data_dir"
+  if pid="$(recorded_pid "$pidfile" "$marker")"; then
+    stop_pid "$name" "$pid" "$grace"
+  elif port_open "$port"; then
+    log "not stopping the server on 127.0.0.1:$port: it was not started from $data_dir"
+  else
+    log "not running ($data_dir)"
+  fi
+  rm -f "$pidfile"
+}
+
+# server_status PROBE PORT DATA_DIR PIDFILE MARKER ENV_LINE WHAT STUCK_HINT: the `status` of a launcher.
+# Exit 0 and print ENV_LINE when a server answers PROBE on PORT (started from DATA_DIR, or another one:
+# WHAT names it), 1 when the recorded process runs but does not answer (STUCK_HINT says where to look),
+# 3 when nothing runs.
+server_status() {
+  local kind="$1" port="$2" data_dir="$3" pidfile="$4" marker="$5" env_line="$6" what="$7" hint="$8" pid
+  local address="127.0.0.1:$port"
+  if pid="$(recorded_pid "$pidfile" "$marker")"; then
+    if probe "$kind" "$address" >/dev/null 2>&1; then
+      log "running: pid $pid on $address, data in $data_dir"
+      echo "$env_line"
+      return 0
+    fi
+    log "pid $pid is running but $address does not answer ($hint)"
+    return 1
+  fi
+  if port_open "$port" && probe "$kind" "$address" >/dev/null 2>&1; then
+    log "$what answers on $address, not started from $data_dir"
+    echo "$env_line"
+    return 0
+  fi
+  log "not running ($data_dir)"
+  return 3
+}
+
 # elapsed_since START_NS: seconds since a `date +%s%N` timestamp, with one decimal.
 elapsed_since() {
   local now

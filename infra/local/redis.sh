@@ -81,37 +81,11 @@ cmd_start() {
 }
 
 cmd_stop() {
-  mkdir -p "$DATA_DIR"
-  lock_start redis "$REDIS_PORT" "$DATA_DIR"
-  local pid
-  if pid="$(recorded_pid "$PIDFILE" "$CONFIG")"; then
-    stop_pid "Redis" "$pid" 20
-  elif port_open "$REDIS_PORT"; then
-    log "not stopping the server on $ADDRESS: it was not started from $DATA_DIR"
-  else
-    log "not running ($DATA_DIR)"
-  fi
-  rm -f "$PIDFILE"
+  stop_server redis "Redis" "$REDIS_PORT" "$DATA_DIR" "$PIDFILE" "$CONFIG" 20
 }
 
 cmd_status() {
-  local pid
-  if pid="$(recorded_pid "$PIDFILE" "$CONFIG")"; then
-    if probe redis "$ADDRESS" >/dev/null 2>&1; then
-      log "running: pid $pid on $ADDRESS, files in $DATA_DIR"
-      echo "REDIS_URL=$URL"
-      return 0
-    fi
-    log "pid $pid is running but $ADDRESS does not answer (see $LOGFILE)"
-    return 1
-  fi
-  if port_open "$REDIS_PORT" && probe redis "$ADDRESS" >/dev/null 2>&1; then
-    log "a Redis answers on $ADDRESS, not started from $DATA_DIR"
-    echo "REDIS_URL=$URL"
-    return 0
-  fi
-  log "not running ($DATA_DIR)"
-  return 3
+  server_status redis "$REDIS_PORT" "$DATA_DIR" "$PIDFILE" "$CONFIG" "REDIS_URL=$URL" "a Redis" "see $LOGFILE"
 }
 
 case "${1:-}" in
