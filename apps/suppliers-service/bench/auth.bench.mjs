@@ -17,7 +17,7 @@ import { randomBytes } from 'node:crypto';
 import http from 'node:http';
 import os from 'node:os';
 import { performance } from 'node:perf_hooks';
-import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
+import { percentile, runLoad } from '../../../scripts/bench-load.mjs';
 
 const DURATION_MS = Number(process.env.BENCH_DURATION_MS ?? 10_000);
 const WARMUP_MS = 2_000;
@@ -26,67 +26,6 @@ const REVOCATIONS = Number(process.env.BENCH_REVOCATIONS ?? 200);
 const PROPAGATION_TIMEOUT_MS = 10_000;
 const READ = 'integration:suppliers:read';
 const SUPPLIERS_LIST = '/api/v1/integration/suppliers?limit=1';
-
-/** Load generator (worker thread): `connections` keep-alive loops on one URL for warm-up + duration. */
-async function generateLoad({ url, authorization, connections, warmupMs, durationMs }) {
-  const target = new URL(url);
-  const agent = new http.Agent({ keepAlive: true, maxSockets: connections });
-  const request = () =>
-    new Promise((resolve, reject) => {
-      const started = performance.now();
-      const req = http.request(
-        {
-          host: target.hostname,
-          port: target.port,
-          path: target.pathname,
-          agent,
-          headers: authorization ? { authorization } : {},
-        },
-        (res) => {
-          res.resume();
-          res.on('end', () => resolve({ status: res.statusCode, ms: performance.now() - started }));
-          res.on('error', reject);
-        },
-      );
-      req.on('error', reject);
-      req.end();
-    });
-  const begin = performance.now();
-  const measureFrom = begin + warmupMs;
-  const measureUntil = measureFrom + durationMs;
-  const latencies = [];
-  let failures = 0;
-  const loop = async () => {
-    for (;;) {
-      const sentAt = performance.now();
-      if (sentAt >= measureUntil) return;
-      const { status, ms } = await request();
-      if (sentAt < measureFrom) continue;
-      latencies.push(ms);
-      if (status !== 200) failures += 1;
-    }
-  };
-  await Promise.all(Array.from({ length: connections }, loop));
-  const elapsedMs = performance.now() - measureFrom;
-  agent.destroy();
-  return { latencies, failures, elapsedMs };
-}
-
-function runLoad(options) {
-  return new Promise((resolve, reject) => {
-    const worker = new Worker(new URL(import.meta.url), { workerData: options });
-    worker.once('message', resolve);
-    worker.once('error', reject);
-    worker.once('exit', (code) => {
-      if (code !== 0) reject(new Error(`load worker exited with ${code}`));
-    });
-  });
-}
-
-function percentile(sorted, p) {
-  if (sorted.length === 0) return Number.NaN;
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))];
-}
 
 function summarize(values) {
   const sorted = [...values].sort((x, y) => x - y);
@@ -154,6 +93,10 @@ async function main() {
       // Request logs would be a cost of every variant that has nothing to do with authentication.
       LOG_LEVEL: 'warn',
       SHUTDOWN_TIMEOUT_MS: '5000',
+      // No rate limiting: it would answer this load, and the polling of revoked tokens (failed
+      // authentications, limited per address), with 429s. Its cost is measured by
+      // packages/auth/bench/rate-limit.bench.mjs.
+      REDIS_URL: '',
     };
     const authService = await startAppProcess('auth-service', {
       ...common,
@@ -292,7 +235,10 @@ async function main() {
         warmupMs: WARMUP_MS,
         durationMs: DURATION_MS,
       });
-      if (result.failures > 0) throw new Error(`(${variant.key}) had ${result.failures} non-200 answers`);
+      const failures = Object.entries(result.statuses)
+        .filter(([status]) => status !== '200')
+        .reduce((sum, [, count]) => sum + count, 0);
+      if (failures > 0) throw new Error(`(${variant.key}) had ${failures} non-200 answers`);
       variant.latencies = variant.latencies.concat(result.latencies);
       variant.elapsedMs += result.elapsedMs;
     }
@@ -413,8 +359,4 @@ async function main() {
   if (failed) process.exitCode = 1;
 }
 
-if (!isMainThread) {
-  parentPort.postMessage(await generateLoad(workerData));
-} else {
-  await main();
-}
+await main();

@@ -16,8 +16,7 @@
 // override the defaults.
 import http from 'node:http';
 import os from 'node:os';
-import { performance } from 'node:perf_hooks';
-import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
+import { percentile, runLoad } from '../../../scripts/bench-load.mjs';
 
 const DURATION_MS = Number(process.env.BENCH_DURATION_MS ?? 8_000);
 const WARMUP_MS = 2_000;
@@ -25,67 +24,6 @@ const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 10);
 const READ = 'integration:suppliers:read';
 const SUPPLIERS_LIST = '/api/v1/integration/suppliers?limit=1';
 const TARGET_RATIO = 0.9;
-
-/** Load generator (worker thread): `connections` keep-alive loops on one URL for warm-up + duration. */
-async function generateLoad({ url, authorization, connections, warmupMs, durationMs }) {
-  const target = new URL(url);
-  const agent = new http.Agent({ keepAlive: true, maxSockets: connections });
-  const request = () =>
-    new Promise((resolve, reject) => {
-      const started = performance.now();
-      const req = http.request(
-        {
-          host: target.hostname,
-          port: target.port,
-          path: `${target.pathname}${target.search}`,
-          agent,
-          headers: { authorization },
-        },
-        (res) => {
-          res.resume();
-          res.on('end', () => resolve({ status: res.statusCode, ms: performance.now() - started }));
-          res.on('error', reject);
-        },
-      );
-      req.on('error', reject);
-      req.end();
-    });
-  const begin = performance.now();
-  const measureFrom = begin + warmupMs;
-  const measureUntil = measureFrom + durationMs;
-  const latencies = [];
-  const statuses = {};
-  const loop = async () => {
-    for (;;) {
-      const sentAt = performance.now();
-      if (sentAt >= measureUntil) return;
-      const { status, ms } = await request();
-      if (sentAt < measureFrom) continue;
-      latencies.push(ms);
-      statuses[status] = (statuses[status] ?? 0) + 1;
-    }
-  };
-  await Promise.all(Array.from({ length: connections }, loop));
-  const elapsedMs = performance.now() - measureFrom;
-  agent.destroy();
-  return { latencies, statuses, elapsedMs };
-}
-
-function runLoad(options) {
-  return new Promise((resolve, reject) => {
-    const worker = new Worker(new URL(import.meta.url), { workerData: options });
-    worker.once('message', resolve);
-    worker.once('error', reject);
-    worker.once('exit', (code) => {
-      if (code !== 0) reject(new Error(`load worker exited with ${code}`));
-    });
-  });
-}
-
-function percentile(sorted, p) {
-  if (sorted.length === 0) return Number.NaN;
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))];
-}
 
 const out = (line = '') => process.stdout.write(`${line}\n`);
 const fmt = (v, digits = 2) => (Number.isFinite(v) ? v.toFixed(digits) : 'n/a');
@@ -287,8 +225,4 @@ async function main() {
   if (failed) process.exitCode = 1;
 }
 
-if (!isMainThread) {
-  parentPort.postMessage(await generateLoad(workerData));
-} else {
-  await main();
-}
+await main();
