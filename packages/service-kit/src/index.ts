@@ -78,6 +78,8 @@ export type { StartServerOptions, RunningServer, ShutdownHook } from './server';
 export { connectMongo, duplicateKeyPatternPlugin } from './mongo';
 export type { ConnectMongoOptions, MongoConnection } from './mongo';
 export { chunkedBulkWrite } from './chunked-bulk-write';
+export { createDocumentLock } from './document-lock';
+export type { DocumentLock } from './document-lock';
 export type {
   BulkWriteCounts,
   BulkWriteFailure,

@@ -1,3 +1,4 @@
+import { createDocumentLock } from '@eudr/service-kit';
 import type { Connection } from 'mongoose';
 import { ID_PREFIXES, newId } from '../common/ids';
 import type { Pagination } from '../common/pagination.schemas';
@@ -38,6 +39,9 @@ export interface IntegrationsRepository extends PublishableStore<IntegrationReco
 /** The integrations repository on `connection`. */
 export function createIntegrationsRepository(connection: Connection): IntegrationsRepository {
   const Integration = integrationModel(connection);
+  // Every update of an integration document takes its id (see DocumentLock: FerretDB loses concurrent
+  // updates, and would let two admin changes at the same expected version both win).
+  const lock = createDocumentLock();
   return {
     async create(orgId, input) {
       const created = await Integration.create({
@@ -79,15 +83,17 @@ export function createIntegrationsRepository(connection: Connection): Integratio
 
     update(orgId, id, expectedVersion, changes) {
       // One findAndModify without projection: FerretDB has no transactions and no projections there.
-      return Integration.findOneAndUpdate(
-        { _id: id, orgId, version: expectedVersion },
-        { $set: { ...changes, publishPending: true }, $inc: { version: 1 } },
-        { new: true },
-      )
-        .lean<IntegrationRecord>()
-        .exec();
+      return lock.run(id, () =>
+        Integration.findOneAndUpdate(
+          { _id: id, orgId, version: expectedVersion },
+          { $set: { ...changes, publishPending: true }, $inc: { version: 1 } },
+          { new: true },
+        )
+          .lean<IntegrationRecord>()
+          .exec(),
+      );
     },
 
-    ...createPublishableStore(Integration),
+    ...createPublishableStore(Integration, lock),
   };
 }

@@ -1,4 +1,4 @@
-import { chunkedBulkWrite } from '@eudr/service-kit';
+import { chunkedBulkWrite, createDocumentLock } from '@eudr/service-kit';
 import type { Connection } from 'mongoose';
 import { ID_PREFIXES, newId } from '../common/ids';
 import type { Pagination } from '../common/pagination.schemas';
@@ -51,6 +51,8 @@ export interface TokensRepository extends PublishableStore<TokenRecord> {
 /** The tokens repository on `connection`. */
 export function createTokensRepository(connection: Connection): TokensRepository {
   const Token = tokenModel(connection);
+  // Every update of a token document takes its id (see DocumentLock: FerretDB loses concurrent updates).
+  const lock = createDocumentLock();
   return {
     async create(orgId, input) {
       const created = await Token.create({
@@ -88,14 +90,17 @@ export function createTokensRepository(connection: Connection): TokensRepository
     },
 
     revoke(orgId, integrationId, id, revokedBy, at) {
-      // `revokedAt: null` in the filter makes the revocation happen once, atomically, without a transaction.
-      return Token.findOneAndUpdate(
-        { _id: id, orgId, integrationId, revokedAt: null },
-        { $set: { revokedAt: at, revokedBy, publishPending: true }, $inc: { version: 1 } },
-        { new: true },
-      )
-        .lean<TokenRecord>()
-        .exec();
+      // `revokedAt: null` in the filter makes the revocation happen once, atomically on MongoDB, and
+      // under the lock within this process on FerretDB.
+      return lock.run(id, () =>
+        Token.findOneAndUpdate(
+          { _id: id, orgId, integrationId, revokedAt: null },
+          { $set: { revokedAt: at, revokedBy, publishPending: true }, $inc: { version: 1 } },
+          { new: true },
+        )
+          .lean<TokenRecord>()
+          .exec(),
+      );
     },
 
     findByHash(tokenHash) {
@@ -106,11 +111,13 @@ export function createTokensRepository(connection: Connection): TokensRepository
       if (lastUsed.size === 0) return;
       // Chunked: FerretDB v1 hangs on one update command with about 100 matching statements
       // (docs/architecture.md, FerretDB differences).
-      const result = await chunkedBulkWrite(
-        Token,
-        [...lastUsed].map(([id, at]) => ({
-          updateOne: { filter: { _id: id }, update: { $max: { lastUsedAt: at } }, timestamps: false },
-        })),
+      const result = await lock.run(lastUsed.keys(), () =>
+        chunkedBulkWrite(
+          Token,
+          [...lastUsed].map(([id, at]) => ({
+            updateOne: { filter: { _id: id }, update: { $max: { lastUsedAt: at } }, timestamps: false },
+          })),
+        ),
       );
       // Fail the flush so the usage offsets are not committed and the reports are folded again.
       if (result.writeErrors.length > 0) {
@@ -118,6 +125,6 @@ export function createTokensRepository(connection: Connection): TokensRepository
       }
     },
 
-    ...createPublishableStore(Token),
+    ...createPublishableStore(Token, lock),
   };
 }

@@ -1,6 +1,6 @@
 import { mongo } from 'mongoose';
 import type { Model } from 'mongoose';
-import { chunkedBulkWrite } from '@eudr/service-kit';
+import { chunkedBulkWrite, createDocumentLock } from '@eudr/service-kit';
 import { mapLimited } from './bulk-upsert';
 import { orgKey } from './ids';
 
@@ -90,6 +90,9 @@ function writeErrorsOf(err: unknown): { index: number; code: number | undefined;
 /** The record store over `model`'s collection. Writes go through the driver: documents are complete. */
 export function createRecordStore<D extends RecordDocumentBase>(model: Model<D>): RecordStore<D> {
   const collection = model.collection;
+  // A client's change and the supplier consumer's SYNCED mark can hit one record at the same time; every
+  // update takes the record's `_id` (see DocumentLock: FerretDB loses concurrent updates).
+  const lock = createDocumentLock();
 
   async function findOne(orgId: string, externalId: string): Promise<D | null> {
     return (await collection.findOne({ _id: orgKey(orgId, externalId) } as never)) as D | null;
@@ -137,14 +140,18 @@ export function createRecordStore<D extends RecordDocumentBase>(model: Model<D>)
       if (updates.length === 0) return outcome;
       // updateMany on `_id` (at most one match) in small chunks: see chunkedBulkWrite for FerretDB's
       // hang on update commands with about 100 matching statements.
-      const result = await chunkedBulkWrite(
-        collection as unknown as Parameters<typeof chunkedBulkWrite<mongo.AnyBulkWriteOperation>>[0],
-        updates.map(({ externalId, changes }) => ({
-          updateMany: {
-            filter: { _id: orgKey(orgId, externalId), orgId },
-            update: { $set: changes, $inc: { version: 1 } },
-          },
-        })) as unknown as mongo.AnyBulkWriteOperation[],
+      const result = await lock.run(
+        updates.map(({ externalId }) => orgKey(orgId, externalId)),
+        () =>
+          chunkedBulkWrite(
+            collection as unknown as Parameters<typeof chunkedBulkWrite<mongo.AnyBulkWriteOperation>>[0],
+            updates.map(({ externalId, changes }) => ({
+              updateMany: {
+                filter: { _id: orgKey(orgId, externalId), orgId },
+                update: { $set: changes, $inc: { version: 1 } },
+              },
+            })) as unknown as mongo.AnyBulkWriteOperation[],
+          ),
       );
       for (const failure of result.writeErrors) {
         const key = updates[failure.index]?.externalId;
@@ -154,10 +161,13 @@ export function createRecordStore<D extends RecordDocumentBase>(model: Model<D>)
     },
 
     async updateIfVersion(orgId, externalId, version, changes) {
-      return (await collection.findOneAndUpdate(
-        { _id: orgKey(orgId, externalId), orgId, version } as never,
-        { $set: changes, $inc: { version: 1 } } as never,
-        { returnDocument: 'after' },
+      const id = orgKey(orgId, externalId);
+      return (await lock.run(id, () =>
+        collection.findOneAndUpdate(
+          { _id: id, orgId, version } as never,
+          { $set: changes, $inc: { version: 1 } } as never,
+          { returnDocument: 'after' },
+        ),
       )) as D | null;
     },
 

@@ -1,3 +1,4 @@
+import { createDocumentLock } from '@eudr/service-kit';
 import type { Connection } from 'mongoose';
 import { mapLimited } from '../common/bulk-upsert';
 import { orgKey } from '../common/ids';
@@ -38,6 +39,9 @@ export interface SuppliersProjectionRepository {
 export function createSuppliersProjectionRepository(connection: Connection): SuppliersProjectionRepository {
   const Supplier = supplierProjectionModel(connection).collection;
   const Link = pendingLinkModel(connection).collection;
+  // Two product pushes naming the same unknown supplier, or a push and the supplier's arrival, update
+  // one link document at the same time (see DocumentLock: FerretDB would keep one of the changes).
+  const linkLock = createDocumentLock();
 
   async function findOne(orgId: string, externalId: string) {
     return (await Supplier.findOne({
@@ -88,13 +92,16 @@ export function createSuppliersProjectionRepository(connection: Connection): Sup
 
     async addPendingLinks(orgId, supplierExternalId, productExternalIds) {
       if (productExternalIds.length === 0) return;
-      await Link.updateOne(
-        { _id: orgKey(orgId, supplierExternalId) } as never,
-        {
-          $setOnInsert: { orgId, supplierExternalId },
-          $addToSet: { productExternalIds: { $each: [...productExternalIds] } },
-        } as never,
-        { upsert: true },
+      const id = orgKey(orgId, supplierExternalId);
+      await linkLock.run(id, () =>
+        Link.updateOne(
+          { _id: id } as never,
+          {
+            $setOnInsert: { orgId, supplierExternalId },
+            $addToSet: { productExternalIds: { $each: [...productExternalIds] } },
+          } as never,
+          { upsert: true },
+        ),
       );
     },
 
@@ -107,9 +114,12 @@ export function createSuppliersProjectionRepository(connection: Connection): Sup
 
     async removePendingLinks(orgId, supplierExternalId, productExternalIds) {
       if (productExternalIds.length === 0) return;
-      await Link.updateOne(
-        { _id: orgKey(orgId, supplierExternalId) } as never,
-        { $pullAll: { productExternalIds: [...productExternalIds] } } as never,
+      const id = orgKey(orgId, supplierExternalId);
+      await linkLock.run(id, () =>
+        Link.updateOne(
+          { _id: id } as never,
+          { $pullAll: { productExternalIds: [...productExternalIds] } } as never,
+        ),
       );
     },
   };

@@ -1,3 +1,4 @@
+import { createDocumentLock } from '@eudr/service-kit';
 import { mongo } from 'mongoose';
 import type { Connection } from 'mongoose';
 import { supplierModel } from './supplier.model';
@@ -67,6 +68,11 @@ const DUPLICATE_KEY = 11000;
 /** The suppliers repository on `connection`. */
 export function createSuppliersRepository(connection: Connection): SuppliersRepository {
   const Supplier = supplierModel(connection);
+  // A request's update and the clearing of an earlier request's pending event can hit one supplier at
+  // the same time; both take its `orgId:externalId` (see DocumentLock: FerretDB would write back the
+  // document as it was before the update).
+  const lock = createDocumentLock();
+  const lockKey = (orgId: string, externalId: string): string => `${orgId}:${externalId}`;
 
   return {
     findByExternalIds(orgId, externalIds) {
@@ -105,7 +111,11 @@ export function createSuppliersRepository(connection: Connection): SuppliersRepo
       try {
         // Driver-level rather than mongoose's bulkWrite: the documents are complete already, and the
         // driver reports each failed operation by index without stopping the others (ordered: false).
-        await Supplier.collection.bulkWrite(operations as mongo.AnyBulkWriteOperation[], { ordered: false });
+        await lock.run(
+          updates.map((update) => lockKey(orgId, update.externalId)),
+          () =>
+            Supplier.collection.bulkWrite(operations as mongo.AnyBulkWriteOperation[], { ordered: false }),
+        );
       } catch (err) {
         if (!(err instanceof mongo.MongoBulkWriteError)) throw err;
         const writeErrors = Array.isArray(err.writeErrors) ? err.writeErrors : [err.writeErrors];
@@ -140,14 +150,18 @@ export function createSuppliersRepository(connection: Connection): SuppliersRepo
       if (events.length === 0) return;
       // Event ids are unique, so matching any of them clears exactly the documents still holding their
       // own event from this batch; the externalIds let the unique index find them.
-      await Supplier.updateMany(
-        {
-          orgId,
-          externalId: { $in: events.map((event) => event.externalId) },
-          'pendingEvent.id': { $in: events.map((event) => event.eventId) },
-        },
-        { $set: { pendingEvent: null } },
-      ).exec();
+      await lock.run(
+        events.map((event) => lockKey(orgId, event.externalId)),
+        () =>
+          Supplier.updateMany(
+            {
+              orgId,
+              externalId: { $in: events.map((event) => event.externalId) },
+              'pendingEvent.id': { $in: events.map((event) => event.eventId) },
+            },
+            { $set: { pendingEvent: null } },
+          ).exec(),
+      );
     },
 
     findPendingEvents(olderThan, limit) {

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { createDocumentLock } from '@eudr/service-kit';
 import type { Connection, mongo } from 'mongoose';
 import { failureStrikeModel, subscriptionModel } from './subscription.model';
 import type { FailureStrikeDocument, SubscriptionDocument } from './subscription.model';
@@ -67,6 +68,9 @@ export function createSubscriptionsRepository(connection: Connection): Subscript
   const Subscription = subscriptionModel(connection);
   const strikes = failureStrikeModel(connection)
     .collection as unknown as mongo.Collection<FailureStrikeDocument>;
+  // An admin's PATCH and the worker's failure count can update one subscription at the same time; every
+  // update takes its `_id` (see DocumentLock: FerretDB would keep only one of the changes).
+  const lock = createDocumentLock();
 
   return {
     async insert(doc) {
@@ -95,13 +99,15 @@ export function createSubscriptionsRepository(connection: Connection): Subscript
     },
 
     update(owner, id, changes, now) {
-      return Subscription.findOneAndUpdate(
-        { _id: id, orgId: owner.orgId, integrationId: owner.integrationId },
-        { $set: { ...changes, updatedAt: now } },
-        { new: true },
-      )
-        .lean<SubscriptionDocument>()
-        .exec();
+      return lock.run(id, () =>
+        Subscription.findOneAndUpdate(
+          { _id: id, orgId: owner.orgId, integrationId: owner.integrationId },
+          { $set: { ...changes, updatedAt: now } },
+          { new: true },
+        )
+          .lean<SubscriptionDocument>()
+          .exec(),
+      );
     },
 
     async delete(owner, id) {
@@ -129,10 +135,12 @@ export function createSubscriptionsRepository(connection: Connection): Subscript
         const first = await strikes.findOne({ _id: `${subscription._id}:${subscription.failureEpoch}:1` });
         if (first === null) return;
       }
-      await Subscription.updateOne(
-        { _id: subscription._id },
-        { $set: { consecutiveFailures: 0, failureEpoch: newFailureEpoch() } },
-      ).exec();
+      await lock.run(subscription._id, () =>
+        Subscription.updateOne(
+          { _id: subscription._id },
+          { $set: { consecutiveFailures: 0, failureEpoch: newFailureEpoch() } },
+        ).exec(),
+      );
     },
 
     async recordFailure(subscription, maxFailures, now) {
@@ -149,26 +157,30 @@ export function createSubscriptionsRepository(connection: Connection): Subscript
       if (count === 0) return false;
       if (count < maxFailures) {
         // For display; a racing writer may leave a slightly lower number, never a wrong decision.
-        await Subscription.updateOne(
-          { _id: subscription._id, failureEpoch: subscription.failureEpoch },
-          { $max: { consecutiveFailures: count } },
-        ).exec();
+        await lock.run(subscription._id, () =>
+          Subscription.updateOne(
+            { _id: subscription._id, failureEpoch: subscription.failureEpoch },
+            { $max: { consecutiveFailures: count } },
+          ).exec(),
+        );
         return false;
       }
       // Only the failure that took the last slot gets here, once per run. The run may have ended
       // meanwhile (a 2xx elsewhere, a re-enable): then the epoch differs and nothing is disabled.
-      const disabled = await Subscription.updateOne(
-        { _id: subscription._id, failureEpoch: subscription.failureEpoch },
-        {
-          $set: {
-            active: false,
-            consecutiveFailures: count,
-            disabledAt: now,
-            disabledReason: `disabled after ${maxFailures} consecutive failed delivery attempts`,
-            updatedAt: now,
+      const disabled = await lock.run(subscription._id, () =>
+        Subscription.updateOne(
+          { _id: subscription._id, failureEpoch: subscription.failureEpoch },
+          {
+            $set: {
+              active: false,
+              consecutiveFailures: count,
+              disabledAt: now,
+              disabledReason: `disabled after ${maxFailures} consecutive failed delivery attempts`,
+              updatedAt: now,
+            },
           },
-        },
-      ).exec();
+        ).exec(),
+      );
       return disabled.modifiedCount === 1;
     },
   };
