@@ -1,3 +1,5 @@
+import { createPeriodicTask } from '@eudr/service-kit';
+import type { PeriodicTask } from '@eudr/service-kit';
 import type { Logger } from 'pino';
 import { EventValidationError } from './errors';
 
@@ -26,15 +28,11 @@ export interface RelayRunResult {
   completed: boolean;
 }
 
-/** A periodic republisher; see {@link createRelay}. */
-export interface Relay {
-  /** Runs once at once, then every `intervalMs` after the previous run ends. Idempotent. */
-  start(): void;
-  /** Runs now; while a run is in progress, returns that run instead of starting a second one. */
-  runOnce(): Promise<RelayRunResult>;
-  /** Cancels the next tick and waits for a run in progress to finish. */
-  stop(): Promise<void>;
-}
+/**
+ * A periodic republisher; see {@link createRelay}. `start` runs at once and then every `intervalMs`
+ * after the previous run ends; `runOnce` joins a run in progress; `stop` waits for it.
+ */
+export type Relay = PeriodicTask<RelayRunResult>;
 
 /**
  * Creates the recovery path of "publish without losing anything": periodically finds the items whose
@@ -49,9 +47,6 @@ export interface Relay {
  */
 export function createRelay<T>(options: CreateRelayOptions<T>): Relay {
   const logger = options.logger.child({ component: 'relay', relay: options.name });
-  let current: Promise<RelayRunResult> | null = null;
-  let timer: NodeJS.Timeout | null = null;
-  let started = false;
 
   async function run(): Promise<RelayRunResult> {
     const result: RelayRunResult = { published: 0, invalid: 0, completed: false };
@@ -91,47 +86,6 @@ export function createRelay<T>(options: CreateRelayOptions<T>): Relay {
     return result;
   }
 
-  // Runs never reject (every failure is logged and retried), but a logger that throws must not
-  // become an unhandled rejection that stops the schedule.
-  function runThenSchedule(): void {
-    void runOnce()
-      .catch((err: unknown) => logger.error({ err }, 'relay run failed'))
-      .finally(schedule);
-  }
-
-  function schedule(): void {
-    // One pending tick at most, even if start/stop/start raced with a run in progress.
-    if (!started || timer) return;
-    timer = setTimeout(() => {
-      timer = null;
-      runThenSchedule();
-    }, options.intervalMs);
-    // The relay alone must not keep a process alive that is otherwise shutting down.
-    timer.unref();
-  }
-
-  function runOnce(): Promise<RelayRunResult> {
-    if (current) return current;
-    current = run().finally(() => {
-      current = null;
-    });
-    return current;
-  }
-
-  return {
-    start() {
-      if (started) return;
-      started = true;
-      runThenSchedule();
-    },
-    runOnce,
-    async stop() {
-      started = false;
-      if (timer) {
-        clearTimeout(timer);
-        timer = null;
-      }
-      if (current) await current;
-    },
-  };
+  // Runs never reject: every failure is logged above and retried on the next tick.
+  return createPeriodicTask({ name: options.name, intervalMs: options.intervalMs, logger, run });
 }

@@ -72,6 +72,12 @@ export interface DeliveriesRepository {
   retryLater(id: string, attempt: DeliveryAttempt, nextAttemptAt: Date): Promise<void>;
   /** Gives back claims of attempts not made (shutdown), so that others may take them at once. */
   release(claimKeys: readonly string[]): Promise<void>;
+  /**
+   * Deletes the claims made before `cutoff` (housekeeping). A claim is only ever read in its own lease
+   * period and the next, so a cutoff more than two leases back deletes nothing still in use. Returns
+   * how many were deleted.
+   */
+  deleteClaimsBefore(cutoff: Date): Promise<number>;
   /** Queued deliveries due by `now`, oldest first, leaving out some subscriptions. */
   findDue(now: Date, limit: number, excludeSubscriptions: readonly string[]): Promise<DueDelivery[]>;
   /** Which of these ids are in the history already (one indexed lookup each). */
@@ -205,6 +211,12 @@ export function createDeliveriesRepository(connection: Connection): DeliveriesRe
     async release(claimKeys) {
       // Rare (a shutdown that outlasted its drain time), so a delete per key is fine.
       await Promise.all(claimKeys.map((key) => Claim.deleteOne({ _id: key }).exec()));
+    },
+
+    async deleteClaimsBefore(cutoff) {
+      // One command, one scan on FerretDB (which uses no index but `_id`'s); MongoDB uses `claimedAt`'s.
+      const result = await Claim.deleteMany({ claimedAt: { $lt: cutoff } }).exec();
+      return result.deletedCount;
     },
 
     async findDue(now, limit, excludeSubscriptions) {

@@ -119,7 +119,8 @@ export function deliveryModel(connection: Connection): Model<DeliveryDocument> {
  * conditional update atomically (measured: of 10 concurrent `findOneAndUpdate({_id, active: true},
  * {$set: {active: false}})` about 2 to 3 report a match, and 100 concurrent `$inc` leave about 12), while
  * a unique `_id` insert succeeds exactly once on it as on MongoDB. Claims are only inserted and read by
- * `_id`, so their number never slows anything down; they are never updated.
+ * `_id`, so their number never slows anything down; they are never updated, and housekeeping
+ * deletes them once they are a few leases old (`deliveries/housekeeping.ts`).
  */
 export interface DeliveryClaimDocument {
   _id: string;
@@ -135,6 +136,8 @@ const claimSchema = new Schema<DeliveryClaimDocument>(
   },
   { collection: 'delivery_claims', versionKey: false },
 );
+// Housekeeping deletes the claims older than a few leases.
+claimSchema.index({ claimedAt: 1 });
 
 /** The delivery claims model, registered on `connection`. */
 export function deliveryClaimModel(connection: Connection): Model<DeliveryClaimDocument> {

@@ -51,7 +51,8 @@ subscriptionSchema.index({ orgId: 1, integrationId: 1, createdAt: 1, _id: 1 });
  * One failed attempt in a run of failures: `_id` is `<subscriptionId>:<failureEpoch>:<n>`, n = 1.. the
  * maximum. Each failure takes the lowest free n by a unique insert, so concurrent failures count exactly
  * (an `$inc` is not atomic on FerretDB v1) and exactly one of them reaches the maximum and disables the
- * subscription. At most the maximum per run, never updated.
+ * subscription. At most the maximum per run, never updated; housekeeping deletes the strikes of runs
+ * that have ended (`deliveries/housekeeping.ts`).
  */
 export interface FailureStrikeDocument {
   _id: string;
@@ -62,6 +63,8 @@ const strikeSchema = new Schema<FailureStrikeDocument>(
   { _id: { type: String, required: true }, at: { type: Date, required: true } },
   { collection: 'subscription_failures', versionKey: false },
 );
+// Housekeeping looks for old strikes.
+strikeSchema.index({ at: 1 });
 
 /** The failure strikes model, registered on `connection`. */
 export function failureStrikeModel(connection: Connection): Model<FailureStrikeDocument> {

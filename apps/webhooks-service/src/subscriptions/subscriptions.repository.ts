@@ -61,6 +61,19 @@ export interface SubscriptionsRepository {
    * only to the one caller whose failure disabled it.
    */
   recordFailure(subscription: SubscriptionDocument, maxFailures: number, now: Date): Promise<boolean>;
+  /**
+   * Housekeeping: of the failure strikes made before `olderThan` (at most `limit`), deletes those of
+   * runs that have ended (the subscription has a new failure epoch, or is gone). The current run's
+   * strikes stay, however old, since they still count towards disabling. Returns how many were deleted.
+   */
+  deleteEndedFailureRuns(olderThan: Date, limit: number): Promise<number>;
+}
+
+/** The subscription id and failure epoch of a strike's `_id` (`<subscription>:<epoch>:<n>`). */
+export function parseStrikeId(id: string): { subscriptionId: string; epoch: string } | null {
+  const parts = id.split(':');
+  if (parts.length < 3) return null;
+  return { subscriptionId: parts.slice(0, -2).join(':'), epoch: parts[parts.length - 2] ?? '' };
 }
 
 /** The subscriptions repository on `connection`. */
@@ -182,6 +195,36 @@ export function createSubscriptionsRepository(connection: Connection): Subscript
         ).exec(),
       );
       return disabled.modifiedCount === 1;
+    },
+
+    async deleteEndedFailureRuns(olderThan, limit) {
+      const old = await strikes
+        .find({ at: { $lt: olderThan } }, { projection: { _id: 1 } })
+        .limit(limit)
+        .toArray();
+      // Per subscription, the strike ids by failure epoch.
+      const bySubscription = new Map<string, Map<string, string[]>>();
+      for (const { _id } of old) {
+        const parsed = parseStrikeId(_id);
+        if (parsed === null) continue;
+        const runs = bySubscription.get(parsed.subscriptionId) ?? new Map<string, string[]>();
+        runs.set(parsed.epoch, [...(runs.get(parsed.epoch) ?? []), _id]);
+        bySubscription.set(parsed.subscriptionId, runs);
+      }
+      const ended = (
+        await Promise.all(
+          [...bySubscription].map(async ([subscriptionId, runs]) => {
+            // One exact-`_id` read per subscription: the only lookup FerretDB answers from an index.
+            const subscription = await Subscription.findOne({ _id: subscriptionId })
+              .lean<SubscriptionDocument>()
+              .exec();
+            return [...runs].flatMap(([epoch, ids]) => (subscription?.failureEpoch === epoch ? [] : ids));
+          }),
+        )
+      ).flat();
+      if (ended.length === 0) return 0;
+      const result = await strikes.deleteMany({ _id: { $in: ended } });
+      return result.deletedCount;
     },
   };
 }
