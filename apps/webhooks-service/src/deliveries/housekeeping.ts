@@ -6,7 +6,11 @@ import type { DeliveriesRepository } from './deliveries.repository';
 /** Nothing younger than this is deleted, whatever the clocks of other replicas say. */
 export const HOUSEKEEPING_GRACE_MS = 10 * 60_000;
 
-/** Strikes looked at per run; the rest wait for the next run. */
+/**
+ * Old strikes looked at per run; the rest wait for the next run. Current runs' strikes are looked at
+ * again every run, so this must exceed them: 500 subscriptions failing at the same time at most 10
+ * strikes each.
+ */
 const STRIKES_PER_RUN = 5_000;
 
 /** Options of {@link createHousekeeping}. */

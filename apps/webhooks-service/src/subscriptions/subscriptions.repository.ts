@@ -70,7 +70,7 @@ export interface SubscriptionsRepository {
 }
 
 /** The subscription id and failure epoch of a strike's `_id` (`<subscription>:<epoch>:<n>`). */
-export function parseStrikeId(id: string): { subscriptionId: string; epoch: string } | null {
+function parseStrikeId(id: string): { subscriptionId: string; epoch: string } | null {
   const parts = id.split(':');
   if (parts.length < 3) return null;
   return { subscriptionId: parts.slice(0, -2).join(':'), epoch: parts[parts.length - 2] ?? '' };
