@@ -1,10 +1,9 @@
 import { createApp as createServiceApp } from '@eudr/service-kit';
 import type { CreateAppOptions, Logger, Readiness } from '@eudr/service-kit';
-import type { AdminJwtVerifier } from '@eudr/auth';
+import type { AdminJwtVerifier, RouteAuth } from '@eudr/auth';
 import type { Express } from 'express';
 import { BATCHES_PATH, createBatchesRouter } from './batches/batches.routes';
 import type { BatchesService } from './batches/batches.service';
-import type { RouteAuth } from './common/route-auth';
 import { ADMIN_DDS_PATH, DDS_PATH, createAdminDdsRouter, createDdsRouter } from './dds/dds.routes';
 import type { DdsService } from './dds/dds.service';
 import { PRODUCTS_PATH, createProductsRouter } from './products/products.routes';

@@ -2,7 +2,7 @@ import { createApp as createServiceApp } from '@eudr/service-kit';
 import type { CreateAppOptions, Logger, Readiness } from '@eudr/service-kit';
 import type { Express } from 'express';
 import { SUPPLIERS_PATH, createSuppliersRouter } from './suppliers/suppliers.routes';
-import type { RouteAuth } from './suppliers/suppliers.routes';
+import type { RouteAuth } from '@eudr/auth';
 import type { SuppliersService } from './suppliers/suppliers.service';
 
 /** The name the service reports in logs and metrics. */

@@ -2,7 +2,7 @@ import { createApp as createServiceApp } from '@eudr/service-kit';
 import type { CreateAppOptions, Logger, Readiness } from '@eudr/service-kit';
 import type { Express } from 'express';
 import { WEBHOOKS_PATH, createSubscriptionsRouter } from './subscriptions/subscriptions.routes';
-import type { RouteAuth } from './subscriptions/subscriptions.routes';
+import type { RouteAuth } from '@eudr/auth';
 import type { SubscriptionsService } from './subscriptions/subscriptions.service';
 
 /** The name the service reports in logs and metrics. */

@@ -113,6 +113,9 @@ export interface Auth {
   stop(): Promise<void>;
 }
 
+/** What a resource service's routes need of {@link Auth}: the two middleware (tests may pass stand-ins). */
+export type RouteAuth = Pick<Auth, 'authenticate' | 'requireScopes'>;
+
 /**
  * Wires token authentication for a resource service: the Kafka-fed projection, the introspection
  * fallback over HTTP, the usage recorder and the two middleware. See the package README for the

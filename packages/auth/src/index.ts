@@ -26,7 +26,7 @@ export { createTokenProjection } from './token-projection';
 export type { TokenProjection, CreateTokenProjectionOptions } from './token-projection';
 export type { IntegrationStatus } from './projection-store';
 export { createAuth } from './create-auth';
-export type { Auth, CreateAuthOptions, RateLimitSettings } from './create-auth';
+export type { Auth, CreateAuthOptions, RateLimitSettings, RouteAuth } from './create-auth';
 export {
   DEFAULT_RATE_LIMIT_PER_MINUTE,
   RATE_LIMIT_PER_MINUTE_RANGE,

@@ -3,8 +3,25 @@
  * request size limit and the response shape, identical in every service that takes records in bulk.
  */
 
+import { BatchLimitExceededError } from './errors';
+
 /** Most records one bulk upsert may carry; more is 400 `BATCH_LIMIT_EXCEEDED`. */
 export const MAX_BATCH_SIZE = 500;
+
+/**
+ * Refuses more than {@link MAX_BATCH_SIZE} records under `body[key]` with BATCH_LIMIT_EXCEEDED. Call it
+ * on the raw body before any schema, so that 501 records get that code and not a generic validation
+ * error.
+ */
+export function checkBatchLimit(body: unknown, key: string): void {
+  const records =
+    typeof body === 'object' && body !== null ? (body as Record<string, unknown>)[key] : undefined;
+  if (Array.isArray(records) && records.length > MAX_BATCH_SIZE) {
+    throw new BatchLimitExceededError(
+      `${key}: at most ${MAX_BATCH_SIZE} records per request, got ${records.length}; split them into several requests.`,
+    );
+  }
+}
 
 /** The status of one record in a bulk upsert response. */
 export type RecordStatus = 'CREATED' | 'UPDATED' | 'ERROR';

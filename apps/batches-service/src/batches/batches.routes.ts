@@ -1,9 +1,8 @@
 import { Router } from 'express';
 import { getAuthContext } from '@eudr/auth';
-import { getRequestId, validationErrorFromZod } from '@eudr/service-kit';
+import type { RouteAuth } from '@eudr/auth';
+import { checkBatchLimit, getRequestId, validationErrorFromZod } from '@eudr/service-kit';
 import { listQuerySchema } from '../common/list.schemas';
-import { checkBatchLimit } from '../common/route-auth';
-import type { RouteAuth } from '../common/route-auth';
 import { batchesBodySchema } from './batches.schemas';
 import type { BatchesService } from './batches.service';
 

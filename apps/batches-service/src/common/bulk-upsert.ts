@@ -2,7 +2,7 @@ import type { z } from 'zod';
 import { validationErrorFromZod } from '@eudr/service-kit';
 import { externalIdSchema } from './record-fields';
 
-export { MAX_BATCH_SIZE, syncStatusOf } from '@eudr/service-kit';
+export { syncStatusOf } from '@eudr/service-kit';
 export type {
   BulkUpsertResponse,
   RecordError,

@@ -1,9 +1,8 @@
 import { Router } from 'express';
 import type { RequestHandler } from 'express';
 import { getAdmin, getAuthContext, requireAdmin } from '@eudr/auth';
-import type { AdminJwtVerifier } from '@eudr/auth';
+import type { AdminJwtVerifier, RouteAuth } from '@eudr/auth';
 import { getRequestId, validationErrorFromZod } from '@eudr/service-kit';
-import type { RouteAuth } from '../common/route-auth';
 import { ddsStatusBodySchema } from './dds.schemas';
 import type { DdsService } from './dds.service';
 

@@ -1,7 +1,7 @@
 import { Router } from 'express';
 import { getAuthContext } from '@eudr/auth';
+import type { RouteAuth } from '@eudr/auth';
 import { validationErrorFromZod } from '@eudr/service-kit';
-import type { RouteAuth } from '../common/route-auth';
 import { syncLogsQuerySchema, syncStatusQuerySchema } from './sync.schemas';
 import type { SyncService } from './sync.service';
 

@@ -1,3 +1,4 @@
+import { SCOPE_NAMES } from '@eudr/auth';
 import { call, mintAdminJwt, startStack } from '@eudr/testkit';
 import type { HttpResult, IssuedToken, Stack } from '@eudr/testkit';
 
@@ -15,16 +16,7 @@ export const PATHS = {
 } as const;
 
 /** Every scope the Integration API has except webhooks. */
-export const ALL_SCOPES = [
-  'integration:suppliers:read',
-  'integration:suppliers:write',
-  'integration:products:read',
-  'integration:products:write',
-  'integration:batches:read',
-  'integration:batches:write',
-  'integration:dds:read',
-  'integration:sync:read',
-];
+export const ALL_SCOPES: string[] = SCOPE_NAMES.filter((scope) => scope !== 'integration:webhooks:manage');
 
 /** auth-service, suppliers-service and batches-service as real processes behind a private edge. */
 export async function startBatchesStack(

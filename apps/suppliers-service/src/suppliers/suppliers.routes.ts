@@ -1,16 +1,9 @@
 import { Router } from 'express';
-import type { RequestHandler } from 'express';
 import { getAuthContext } from '@eudr/auth';
-import type { Scope } from '@eudr/auth';
-import { BatchLimitExceededError, getRequestId, validationErrorFromZod } from '@eudr/service-kit';
-import { MAX_BATCH_SIZE, bulkUpsertBodySchema, listQuerySchema } from './suppliers.schemas';
+import type { RouteAuth } from '@eudr/auth';
+import { checkBatchLimit, getRequestId, validationErrorFromZod } from '@eudr/service-kit';
+import { bulkUpsertBodySchema, listQuerySchema } from './suppliers.schemas';
 import type { SuppliersService } from './suppliers.service';
-
-/** The token checks the routes need (the `Auth` of `@eudr/auth`, or a stand-in in tests). */
-export interface RouteAuth {
-  authenticate: RequestHandler;
-  requireScopes(...scopes: Scope[]): RequestHandler;
-}
 
 /** Dependencies of {@link createSuppliersRouter}. */
 export interface SuppliersRouterDeps {
@@ -32,16 +25,8 @@ export function createSuppliersRouter(deps: SuppliersRouterDeps): Router {
   router.use(auth.authenticate);
 
   router.post('/', auth.requireScopes('integration:suppliers:write'), async (req, res) => {
-    // The batch limit is checked on the raw array, before the schema, so that 501 records get
-    // BATCH_LIMIT_EXCEEDED and not a generic validation error.
     const body: unknown = req.body;
-    const records =
-      typeof body === 'object' && body !== null ? (body as { suppliers?: unknown }).suppliers : undefined;
-    if (Array.isArray(records) && records.length > MAX_BATCH_SIZE) {
-      throw new BatchLimitExceededError(
-        `suppliers: at most ${MAX_BATCH_SIZE} records per request, got ${records.length}; split them into several requests.`,
-      );
-    }
+    checkBatchLimit(body, 'suppliers');
     const parsed = bulkUpsertBodySchema.safeParse(body);
     if (!parsed.success) throw validationErrorFromZod(parsed.error);
     const { orgId, integrationId } = getAuthContext(req);

@@ -1,7 +1,6 @@
 import { isCountryCode, pageQueryShape, sinceQueryParameter } from '@eudr/service-kit';
 import { z } from 'zod';
 
-export { MAX_BATCH_SIZE } from '@eudr/service-kit';
 export type { BulkUpsertResponse, RecordError, RecordResult, RecordStatus } from '@eudr/service-kit';
 
 /** Length limits of the supplier fields, in characters after trimming. */

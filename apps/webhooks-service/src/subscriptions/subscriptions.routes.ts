@@ -1,17 +1,11 @@
 import { Router } from 'express';
 import type { RequestHandler } from 'express';
 import { getAuthContext } from '@eudr/auth';
-import type { Scope } from '@eudr/auth';
+import type { RouteAuth, Scope } from '@eudr/auth';
 import { validationErrorFromZod } from '@eudr/service-kit';
 import type { Owner } from './subscriptions.repository';
 import { createSubscriptionSchema, pageQuerySchema, updateSubscriptionSchema } from './subscriptions.schemas';
 import type { SubscriptionsService } from './subscriptions.service';
-
-/** The token checks the routes need (the `Auth` of `@eudr/auth`, or a stand-in in tests). */
-export interface RouteAuth {
-  authenticate: RequestHandler;
-  requireScopes(...scopes: Scope[]): RequestHandler;
-}
 
 /** Dependencies of {@link createSubscriptionsRouter}. */
 export interface SubscriptionsRouterDeps {
