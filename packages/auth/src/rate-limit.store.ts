@@ -1,3 +1,4 @@
+import { withTimeout } from '@eudr/service-kit';
 import type { Logger } from '@eudr/service-kit';
 import { Redis } from 'ioredis';
 import type { WindowCount } from './rate-limit';
@@ -156,12 +157,10 @@ export function createRedisCounter(options: RedisCounterOptions): RateLimitCount
     async stop() {
       stopping = true;
       if (redis.status === 'ready') {
-        let timer: NodeJS.Timeout | undefined;
-        const timedOut = new Promise<void>((resolve) => {
-          timer = setTimeout(resolve, commandTimeoutMs * 5);
-        });
-        await Promise.race([redis.quit().catch(() => undefined), timedOut]);
-        clearTimeout(timer);
+        await withTimeout(
+          redis.quit().catch(() => undefined),
+          commandTimeoutMs * 5,
+        );
       }
       redis.disconnect();
     },

@@ -79,6 +79,7 @@ export { connectMongo, duplicateKeyPatternPlugin } from './mongo';
 export type { ConnectMongoOptions, MongoConnection } from './mongo';
 export { chunkedBulkWrite } from './chunked-bulk-write';
 export { createDocumentLock } from './document-lock';
+export { withTimeout } from './with-timeout';
 export { createPeriodicTask } from './periodic-task';
 export type { PeriodicTask, PeriodicTaskOptions } from './periodic-task';
 export type { DocumentLock } from './document-lock';

@@ -1,3 +1,5 @@
+import { withTimeout } from './with-timeout';
+
 /** Answers whether one dependency is ready; may be async. Throwing counts as not ready. */
 export type ReadinessFn = () => boolean | Promise<boolean>;
 
@@ -40,20 +42,13 @@ export async function runReadinessChecks(checks: readonly ReadinessCheck[]): Pro
   const report: ReadinessReport = { ready: true, checks: {}, errors: {} };
   await Promise.all(
     checks.map(async ({ name, check, timeoutMs = DEFAULT_TIMEOUT_MS }) => {
-      let timer: NodeJS.Timeout | undefined;
-      const timeout = new Promise<'timeout'>((resolve) => {
-        timer = setTimeout(() => resolve('timeout'), timeoutMs);
-        timer.unref();
-      });
       let status: CheckStatus;
       try {
-        const outcome = await Promise.race([Promise.resolve().then(check), timeout]);
+        const outcome = await withTimeout(Promise.resolve().then(check), timeoutMs);
         status = outcome === 'timeout' ? 'timeout' : outcome === true ? 'ok' : 'not_ready';
       } catch (err) {
         status = 'error';
         report.errors[name] = err;
-      } finally {
-        clearTimeout(timer);
       }
       report.checks[name] = status;
       if (status !== 'ok') report.ready = false;

@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import type { Express } from 'express';
 import type { Logger } from 'pino';
 import { markShuttingDown } from './create-app';
+import { withTimeout } from './with-timeout';
 
 /** Something to close on shutdown, after the server has drained: a Kafka client, a Mongo connection. */
 export type ShutdownHook = (() => Promise<void> | void) | { name: string; run: () => Promise<void> | void };
@@ -44,14 +45,6 @@ export interface RunningServer {
 
 function hookName(hook: ShutdownHook, index: number): string {
   return typeof hook === 'function' ? hook.name || `hook ${index + 1}` : hook.name;
-}
-
-function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T | 'timeout'> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<'timeout'>((resolve) => {
-    timer = setTimeout(() => resolve('timeout'), ms);
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
 
 /**

@@ -1,3 +1,4 @@
+import { withTimeout } from '@eudr/service-kit';
 import type { Logger } from '@eudr/service-kit';
 
 /** What a published record carries: its id, state version and publish generation. */
@@ -114,18 +115,13 @@ export function createStatePublisher(options: StatePublisherOptions): StatePubli
       inFlight.add(delivery);
       void delivery.finally(() => inFlight.delete(delivery));
 
-      let timer: NodeJS.Timeout | undefined;
-      const timedOut = new Promise<'timeout'>((resolve) => {
-        timer = setTimeout(() => resolve('timeout'), options.publishTimeoutMs);
-      });
-      const outcome = await Promise.race([
+      const outcome = await withTimeout(
         sent.then(
           () => 'acknowledged' as const,
           () => 'failed' as const,
         ),
-        timedOut,
-      ]);
-      clearTimeout(timer);
+        options.publishTimeoutMs,
+      );
       if (outcome === 'timeout') {
         logger.warn(
           {
@@ -144,12 +140,7 @@ export function createStatePublisher(options: StatePublisherOptions): StatePubli
 
     async drain(timeoutMs) {
       if (inFlight.size === 0) return;
-      let timer: NodeJS.Timeout | undefined;
-      const timedOut = new Promise<void>((resolve) => {
-        timer = setTimeout(resolve, timeoutMs);
-      });
-      await Promise.race([Promise.allSettled([...inFlight]), timedOut]);
-      clearTimeout(timer);
+      await withTimeout(Promise.allSettled([...inFlight]), timeoutMs);
     },
   };
 }

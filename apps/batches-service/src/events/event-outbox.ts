@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { createRelay, domainEventKey } from '@eudr/events';
 import type { DomainEvent, DomainTopic, EventProducer, PublishMessage, Relay } from '@eudr/events';
+import { withTimeout } from '@eudr/service-kit';
 import type { Logger } from '@eudr/service-kit';
 import { chunks } from '../common/bulk-upsert';
 import type { OutboxDocument } from './outbox.model';
@@ -240,18 +241,10 @@ export function createEventOutbox(options: EventOutboxOptions): EventOutbox {
       // fast-path publishes are still unacknowledged (a slow or absent broker), so that a client
       // cannot pile up events in memory faster than the broker takes them.
       if (backlog < MAX_UNACKNOWLEDGED_PUBLISHES) return true;
-      let timer: NodeJS.Timeout | undefined;
-      const timeout = new Promise<false>((resolve) => {
-        timer = setTimeout(() => resolve(false), publishTimeoutMs);
-      });
-      try {
-        const published = await Promise.race([work, timeout]);
-        if (!published)
-          logger.warn({ publishTimeoutMs }, 'answering before the broker acknowledged every event');
-        return published;
-      } finally {
-        clearTimeout(timer);
-      }
+      const published = (await withTimeout(work, publishTimeoutMs)) === true;
+      if (!published)
+        logger.warn({ publishTimeoutMs }, 'answering before the broker acknowledged every event');
+      return published;
     },
 
     startRelay() {
@@ -265,18 +258,11 @@ export function createEventOutbox(options: EventOutboxOptions): EventOutbox {
     },
     async drain(ms) {
       if (inFlight.size === 0) return;
-      let timer: NodeJS.Timeout | undefined;
       // Deletes are added while publishes finish: wait for rounds until nothing is left or time is up.
       const settle = async () => {
         while (inFlight.size > 0) await Promise.allSettled([...inFlight]);
       };
-      await Promise.race([
-        settle(),
-        new Promise<void>((resolve) => {
-          timer = setTimeout(resolve, ms);
-        }),
-      ]);
-      clearTimeout(timer);
+      await withTimeout(settle(), ms);
     },
   };
 }

@@ -1,5 +1,6 @@
 import { TOPICS, createRelay, domainEventKey } from '@eudr/events';
 import type { DomainEventOf, EventProducer, PublishOptions, Relay } from '@eudr/events';
+import { withTimeout } from '@eudr/service-kit';
 import type { Logger } from '@eudr/service-kit';
 import type { SyncLogDocument } from '../sync-logs/sync-log.model';
 import type { SyncLogsRepository } from '../sync-logs/sync-logs.repository';
@@ -220,21 +221,14 @@ export function createSupplierEventsPublisher(
           return false;
         },
       );
-      let timer: NodeJS.Timeout | undefined;
-      const timeout = new Promise<false>((resolve) => {
-        timer = setTimeout(() => resolve(false), publishTimeoutMs);
-      });
-      try {
-        const published = await Promise.race([work, timeout]);
-        if (!published)
-          logger.warn(
-            { orgId: events.orgId, publishTimeoutMs },
-            'answering before the broker acknowledged every event',
-          );
-        return published;
-      } finally {
-        clearTimeout(timer);
+      const published = (await withTimeout(work, publishTimeoutMs)) === true;
+      if (!published) {
+        logger.warn(
+          { orgId: events.orgId, publishTimeoutMs },
+          'answering before the broker acknowledged every event',
+        );
       }
+      return published;
     },
     startRelay() {
       supplierRelay.start();

@@ -1,4 +1,5 @@
 import { performance } from 'node:perf_hooks';
+import { withTimeout } from '@eudr/service-kit';
 import type { Logger } from '@eudr/service-kit';
 import { Histogram } from 'prom-client';
 import type { Registry } from 'prom-client';
@@ -478,15 +479,10 @@ export function createDeliveryWorker(options: CreateDeliveryWorkerOptions): Deli
         retryTimers.clear();
         scheduler.clear();
         known.clear();
-        let timer: NodeJS.Timeout | undefined;
-        const timeout = new Promise<'timeout'>((resolve) => {
-          timer = setTimeout(() => resolve('timeout'), drainMs);
-        });
         const drained = (async () => {
           while (work.size > 0) await Promise.allSettled([...work]);
         })();
-        const outcome = await Promise.race([drained.then(() => 'drained' as const), timeout]);
-        clearTimeout(timer);
+        const outcome = await withTimeout(drained, drainMs);
         await flushSettled();
         if (outcome === 'timeout') {
           const keys = [...heldClaims.values()];
