@@ -1,5 +1,6 @@
-// The HTTP load generator the benchmarks share: `connections` keep-alive loops on one URL, in a worker
-// thread so that the measuring process's own work does not slow the load down.
+// What the benchmarks share: the HTTP load generator (`connections` keep-alive loops on one URL, in a
+// worker thread so that the measuring process's own work does not slow the load down), percentiles,
+// and a loopback HTTP server for in-process apps.
 import http from 'node:http';
 import { performance } from 'node:perf_hooks';
 import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
@@ -71,6 +72,37 @@ export function runLoad(options) {
 export function percentile(sorted, p) {
   if (sorted.length === 0) return Number.NaN;
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))];
+}
+
+/** `{n, p50, p99, max}` of `values` (any order); NaN where empty. */
+export function summarize(values) {
+  const sorted = [...values].sort((a, b) => a - b);
+  return {
+    n: sorted.length,
+    p50: percentile(sorted, 50),
+    p99: percentile(sorted, 99),
+    max: sorted[sorted.length - 1] ?? Number.NaN,
+  };
+}
+
+/** Serves `app` on a free loopback port: `{url, close()}`; close ends keep-alive connections too. */
+export function listen(app) {
+  return new Promise((resolve, reject) => {
+    const server = http.createServer(app);
+    server.keepAliveTimeout = 60_000;
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address();
+      resolve({
+        url: `http://127.0.0.1:${port}`,
+        close: () =>
+          new Promise((done) => {
+            server.closeAllConnections();
+            server.close(() => done());
+          }),
+      });
+    });
+  });
 }
 
 if (!isMainThread && workerData?.benchLoad !== undefined) {

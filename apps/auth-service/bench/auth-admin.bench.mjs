@@ -18,6 +18,7 @@ import { createLogger } from '@eudr/service-kit';
 import { SignJWT } from 'jose';
 import { Kafka, logLevel } from 'kafkajs';
 import mongoose from 'mongoose';
+import { percentile } from '../../../scripts/bench-load.mjs';
 import { loadConfig } from '../dist/config.js';
 import { startAuthService } from '../dist/service.js';
 
@@ -46,11 +47,6 @@ function withDatabase(url, db) {
   const parsed = new URL(url);
   parsed.pathname = `/${db}`;
   return parsed.toString();
-}
-
-function percentile(sorted, p) {
-  if (sorted.length === 0) return NaN;
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
 }
 
 function summary(name, samples) {

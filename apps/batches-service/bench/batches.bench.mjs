@@ -14,17 +14,13 @@
 import { randomBytes } from 'node:crypto';
 import os from 'node:os';
 import { performance } from 'node:perf_hooks';
+import { summarize } from '../../../scripts/bench-load.mjs';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 20);
 const LINKS = Number(process.env.BENCH_LINKS ?? 50);
 const BATCH = 500;
 const out = (line = '') => process.stdout.write(`${line}\n`);
 
-function summarize(values) {
-  const sorted = [...values].sort((a, b) => a - b);
-  const at = (q) => sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)] ?? Number.NaN;
-  return { n: sorted.length, p50: at(0.5), p99: at(0.99), max: sorted[sorted.length - 1] ?? Number.NaN };
-}
 const fmt = (v, digits = 1) => (Number.isFinite(v) ? v.toFixed(digits) : 'n/a');
 
 async function main() {

@@ -14,10 +14,9 @@
 // Run through `npm run bench -- auth.bench` (builds the workspace, sets MONGO_URL and KAFKA_BROKERS).
 // BENCH_DURATION_MS, BENCH_CONNECTIONS and BENCH_REVOCATIONS override the defaults.
 import { randomBytes } from 'node:crypto';
-import http from 'node:http';
 import os from 'node:os';
 import { performance } from 'node:perf_hooks';
-import { percentile, runLoad } from '../../../scripts/bench-load.mjs';
+import { listen, runLoad, summarize } from '../../../scripts/bench-load.mjs';
 
 const DURATION_MS = Number(process.env.BENCH_DURATION_MS ?? 10_000);
 const WARMUP_MS = 2_000;
@@ -27,36 +26,7 @@ const PROPAGATION_TIMEOUT_MS = 10_000;
 const READ = 'integration:suppliers:read';
 const SUPPLIERS_LIST = '/api/v1/integration/suppliers?limit=1';
 
-function summarize(values) {
-  const sorted = [...values].sort((x, y) => x - y);
-  return {
-    n: sorted.length,
-    p50: percentile(sorted, 50),
-    p99: percentile(sorted, 99),
-    max: sorted[sorted.length - 1] ?? Number.NaN,
-  };
-}
-
 const out = (line = '') => process.stdout.write(`${line}\n`);
-
-function listen(app) {
-  return new Promise((resolve, reject) => {
-    const server = http.createServer(app);
-    server.keepAliveTimeout = 60_000;
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
-      resolve({
-        url: `http://127.0.0.1:${port}`,
-        close: () =>
-          new Promise((done) => {
-            server.closeAllConnections();
-            server.close(() => done());
-          }),
-      });
-    });
-  });
-}
 
 async function main() {
   // Imported here so the load worker loads none of this.

@@ -14,6 +14,7 @@ import { randomBytes } from 'node:crypto';
 import http from 'node:http';
 import os from 'node:os';
 import { performance } from 'node:perf_hooks';
+import { percentile } from '../../../scripts/bench-load.mjs';
 
 const LATENCY_EVENTS = Number(process.env.BENCH_LATENCY_EVENTS ?? 200);
 const BURST_EVENTS = Number(process.env.BENCH_BURST_EVENTS ?? 20);
@@ -22,11 +23,6 @@ const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 64);
 const WEBHOOKS_PATH = '/api/v1/integration/webhook-events';
 
 const out = (line = '') => process.stdout.write(`${line}\n`);
-
-function percentile(sorted, p) {
-  if (sorted.length === 0) return Number.NaN;
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))];
-}
 
 /** The worker's phase timings from /metrics: { phase: { sum (s), count } }. */
 async function phaseTimings(baseUrl) {

@@ -14,9 +14,8 @@
 // Run through `npm run bench -- rate-limit` (builds the workspace, sets MONGO_URL and KAFKA_BROKERS;
 // Redis comes from REDIS_URL or infra/local/redis.sh). BENCH_DURATION_MS and BENCH_CONNECTIONS
 // override the defaults.
-import http from 'node:http';
 import os from 'node:os';
-import { percentile, runLoad } from '../../../scripts/bench-load.mjs';
+import { listen, percentile, runLoad } from '../../../scripts/bench-load.mjs';
 
 const DURATION_MS = Number(process.env.BENCH_DURATION_MS ?? 8_000);
 const WARMUP_MS = 2_000;
@@ -27,25 +26,6 @@ const TARGET_RATIO = 0.9;
 
 const out = (line = '') => process.stdout.write(`${line}\n`);
 const fmt = (v, digits = 2) => (Number.isFinite(v) ? v.toFixed(digits) : 'n/a');
-
-function listen(app) {
-  return new Promise((resolve, reject) => {
-    const server = http.createServer(app);
-    server.keepAliveTimeout = 60_000;
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
-      resolve({
-        url: `http://127.0.0.1:${port}`,
-        close: () =>
-          new Promise((done) => {
-            server.closeAllConnections();
-            server.close(() => done());
-          }),
-      });
-    });
-  });
-}
 
 /** Runs the schedule a b b a over `variants` ({key, name, url}) and fills in rps and latencies. */
 async function compare(variants, authorization) {
