@@ -21,7 +21,11 @@ export const DOCS_BUILD_DIR = path.join('packages', 'openapi', 'dist', 'public')
 /** Where the edge image of docker-compose holds the same files (see the Dockerfile's `edge` stage). */
 export const DOCS_IMAGE_DIR = '/usr/share/nginx/eudr-docs';
 
-/** Kept in step with DOCS_CONTENT_SECURITY_POLICY of packages/openapi/src/docs-page.ts. */
+/**
+ * The Content-Security-Policy of the reference page (/docs): everything from the edge itself. Redoc
+ * injects its styles at run time (hence inline styles) and runs its search index in a worker built
+ * from a blob.
+ */
 const DOCS_CSP = [
   "default-src 'self'",
   "script-src 'self'",

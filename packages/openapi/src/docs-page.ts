@@ -6,23 +6,6 @@ export const DOCS_ROUTES = {
 } as const;
 
 /**
- * The Content-Security-Policy of the reference page: everything from the edge itself. Redoc injects its
- * styles at run time (hence inline styles) and runs its search index in a worker built from a blob.
- */
-export const DOCS_CONTENT_SECURITY_POLICY = [
-  "default-src 'self'",
-  "script-src 'self'",
-  "style-src 'self' 'unsafe-inline'",
-  "img-src 'self' data:",
-  "font-src 'self' data:",
-  "worker-src 'self' blob:",
-  "connect-src 'self'",
-  "object-src 'none'",
-  "base-uri 'none'",
-  "frame-ancestors 'none'",
-].join('; ');
-
-/**
  * The reference page: Redoc's standalone bundle, served by the edge next to the page, renders the
  * document from `/openapi.json`. The `<redoc>` element starts it, so the page needs no inline script
  * and nothing from another origin.

@@ -1,3 +1,3 @@
 export { OPENAPI_SOURCE_PATH, DOCS_OUTPUT_DIR, loadOpenApiDocument } from './openapi-document';
 export type { OpenApiDocument } from './openapi-document';
-export { DOCS_ROUTES, DOCS_CONTENT_SECURITY_POLICY, renderDocsPage } from './docs-page';
+export { DOCS_ROUTES, renderDocsPage } from './docs-page';
