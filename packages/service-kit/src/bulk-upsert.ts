@@ -3,7 +3,8 @@
  * request size limit and the response shape, identical in every service that takes records in bulk.
  */
 
-import { BatchLimitExceededError } from './errors';
+import type { z } from 'zod';
+import { BatchLimitExceededError, validationErrorFromZod } from './errors';
 
 /** Most records one bulk upsert may carry; more is 400 `BATCH_LIMIT_EXCEEDED`. */
 export const MAX_BATCH_SIZE = 500;
@@ -57,4 +58,83 @@ export type SyncLogStatus = 'SUCCESS' | 'PARTIAL' | 'ERROR';
 export function syncStatusOf(written: number, failed: number): SyncLogStatus {
   if (failed === 0) return 'SUCCESS';
   return written > 0 ? 'PARTIAL' : 'ERROR';
+}
+
+/** A record that passed validation, with its position in the request. */
+export interface ValidRecord<T> {
+  index: number;
+  input: T;
+}
+
+/** The records of a request split into the valid ones and the per-record errors, by index. */
+export interface ValidatedRecords<T> {
+  valid: ValidRecord<T>[];
+  errors: Map<number, string>;
+}
+
+/** Longest externalId echoed back for a record whose externalId is itself invalid. */
+const MAX_ECHOED_ID = 200;
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** The externalId to report for a record, as well as it can be read. */
+export function reportedExternalId(raw: unknown): string {
+  if (!isPlainObject(raw)) return '';
+  const value = raw['externalId'];
+  if (typeof value === 'string') return value.trim().slice(0, MAX_ECHOED_ID);
+  if (typeof value === 'number' && Number.isFinite(value)) return String(value);
+  return '';
+}
+
+/**
+ * Validates each record on its own against `schema`: a bad record never fails its neighbours. The
+ * first record with a given externalId (valid by `externalIdSchema`) claims it; later ones are errors
+ * whatever their other fields, so the outcome never depends on which of two conflicting records the
+ * database would have applied last.
+ */
+export function validateRecords<S extends z.ZodType>(
+  records: readonly unknown[],
+  schema: S,
+  externalIdSchema: z.ZodType<string>,
+): ValidatedRecords<z.output<S>> {
+  const errors = new Map<number, string>();
+  const valid: ValidRecord<z.output<S>>[] = [];
+  const claimedAt = new Map<string, number>();
+  records.forEach((raw, index) => {
+    if (!isPlainObject(raw)) {
+      errors.set(index, 'record: must be a JSON object');
+      return;
+    }
+    const id = externalIdSchema.safeParse(raw['externalId']);
+    if (id.success) {
+      const first = claimedAt.get(id.data);
+      if (first !== undefined) {
+        errors.set(
+          index,
+          `externalId: duplicate of record ${first} in this request (records are numbered from 0)`,
+        );
+        return;
+      }
+      claimedAt.set(id.data, index);
+    }
+    const parsed = schema.safeParse(raw);
+    if (!parsed.success) {
+      errors.set(
+        index,
+        validationErrorFromZod(parsed.error, { rootLabel: 'record', maxIssuesInMessage: 5 }).message,
+      );
+      return;
+    }
+    valid.push({ index, input: parsed.data });
+  });
+  return { valid, errors };
+}
+
+/** Splits a list into chunks of at most `size` items. */
+export function chunks<T>(items: readonly T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
 }

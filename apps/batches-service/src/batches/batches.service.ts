@@ -1,10 +1,10 @@
-import { NotFoundError } from '@eudr/service-kit';
+import { NotFoundError, validateRecords } from '@eudr/service-kit';
 import type { Logger } from '@eudr/service-kit';
-import { reportedExternalId, syncStatusOf, validateRecords } from '../common/bulk-upsert';
+import { reportedExternalId, syncStatusOf } from '../common/bulk-upsert';
 import type { BulkUpsertResponse, RecordError, RecordResult, ValidRecord } from '../common/bulk-upsert';
 import { ID_PREFIXES, newId, orgKey } from '../common/ids';
 import type { ListQuery, Page } from '../common/list.schemas';
-import { FIELD_LIMITS } from '../common/record-fields';
+import { FIELD_LIMITS, externalIdSchema } from '../common/record-fields';
 import type { RecordStore } from '../common/record-store';
 import { STORE_FAILED, upsertRecords } from '../common/record-upsert';
 import type { WriteContext } from '../common/record-upsert';
@@ -80,7 +80,11 @@ export function createBatchesService(deps: BatchesServiceDeps): BatchesService {
      */
     async upsertBatches(caller, records, options) {
       const at = now();
-      const { valid: validated, errors: invalid } = validateRecords(records, batchInputSchema);
+      const { valid: validated, errors: invalid } = validateRecords(
+        records,
+        batchInputSchema,
+        externalIdSchema,
+      );
       const products = await deps.products.findMany(
         caller.orgId,
         validated.map((record) => record.input.productExternalId),

@@ -1,11 +1,14 @@
+import { validateRecords } from '@eudr/service-kit';
 import { productInputSchema } from '../products/products.schemas';
-import { syncStatusOf, validateRecords } from './bulk-upsert';
+import { syncStatusOf } from './bulk-upsert';
+import { externalIdSchema } from './record-fields';
 
 describe('validateRecords', () => {
   it('lets the first record claim an externalId and reports later duplicates by index', () => {
     const { valid, errors } = validateRecords(
       [{ externalId: 'A', name: 'one' }, { externalId: 'A', name: 'two' }, 'nope', { externalId: 'B' }],
       productInputSchema,
+      externalIdSchema,
     );
     expect(valid.map((r) => [r.index, r.input.name])).toEqual([[0, 'one']]);
     expect([...errors.entries()]).toEqual([

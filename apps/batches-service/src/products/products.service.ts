@@ -1,10 +1,10 @@
-import { NotFoundError } from '@eudr/service-kit';
+import { NotFoundError, validateRecords } from '@eudr/service-kit';
 import type { Logger } from '@eudr/service-kit';
-import { reportedExternalId, syncStatusOf, validateRecords } from '../common/bulk-upsert';
+import { reportedExternalId, syncStatusOf } from '../common/bulk-upsert';
 import type { BulkUpsertResponse, RecordError, RecordResult } from '../common/bulk-upsert';
 import { ID_PREFIXES, newId, orgKey } from '../common/ids';
 import type { ListQuery, Page } from '../common/list.schemas';
-import { FIELD_LIMITS } from '../common/record-fields';
+import { FIELD_LIMITS, externalIdSchema } from '../common/record-fields';
 import type { RecordStore } from '../common/record-store';
 import { STORE_FAILED, upsertRecords } from '../common/record-upsert';
 import type { WriteContext } from '../common/record-upsert';
@@ -114,7 +114,7 @@ export function createProductsService(deps: ProductsServiceDeps): ProductsServic
      */
     async upsertProducts(caller, records) {
       const at = now();
-      const { valid, errors: invalid } = validateRecords(records, productInputSchema);
+      const { valid, errors: invalid } = validateRecords(records, productInputSchema, externalIdSchema);
       const named = valid.flatMap((record) =>
         typeof record.input.supplierExternalId === 'string' ? [record.input.supplierExternalId] : [],
       );

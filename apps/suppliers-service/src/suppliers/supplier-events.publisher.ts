@@ -1,6 +1,6 @@
 import { TOPICS, createRelay, domainEventKey } from '@eudr/events';
 import type { DomainEventOf, EventProducer, PublishOptions, Relay } from '@eudr/events';
-import { withTimeout } from '@eudr/service-kit';
+import { chunks, withTimeout } from '@eudr/service-kit';
 import type { Logger } from '@eudr/service-kit';
 import type { SyncLogDocument } from '../sync-logs/sync-log.model';
 import type { SyncLogsRepository } from '../sync-logs/sync-logs.repository';
@@ -83,12 +83,6 @@ export interface SupplierEventsPublisher {
 const PUBLISH_CHUNK = 100;
 /** Most pending items one relay run takes; the rest wait for the next run. */
 const RELAY_PAGE = 500;
-
-function chunks<T>(items: readonly T[], size: number): T[][] {
-  const out: T[][] = [];
-  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
-  return out;
-}
 
 /** The event a supplier's pending mark stands for, rebuilt from the stored document. */
 export function supplierEventFromDocument(doc: SupplierDocument): SupplierEvent | null {

@@ -1,6 +1,6 @@
 import { createDomainEvent } from '@eudr/events';
-import { NotFoundError, syncStatusOf, validationErrorFromZod } from '@eudr/service-kit';
-import type { Logger } from '@eudr/service-kit';
+import { NotFoundError, reportedExternalId, syncStatusOf, validateRecords } from '@eudr/service-kit';
+import type { Logger, ValidRecord as ValidRecordOf } from '@eudr/service-kit';
 import { ID_PREFIXES, newId } from '../common/ids';
 import type { SyncLogDocument } from '../sync-logs/sync-log.model';
 import type { SyncLogsRepository } from '../sync-logs/sync-logs.repository';
@@ -55,11 +55,8 @@ export interface SuppliersServiceDeps {
   now?: () => Date;
 }
 
-/** A record that passed validation, with its position in the request. */
-interface ValidRecord {
-  index: number;
-  input: SupplierInput;
-}
+/** A supplier record that passed validation, with its position in the request. */
+type ValidRecord = ValidRecordOf<SupplierInput>;
 
 /** What the write of one valid record came to. */
 type Outcome =
@@ -76,23 +73,7 @@ interface PlannedWrite {
   event: SupplierEvent;
 }
 
-const RECORD_LABEL = 'record';
-/** Longest externalId echoed back for a record whose externalId is itself invalid. */
-const MAX_ECHOED_ID = 200;
 const STORE_FAILED = 'could not be stored; send the record again';
-
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-/** The externalId to report for a record, as well as it can be read. */
-function reportedExternalId(raw: unknown): string {
-  if (!isPlainObject(raw)) return '';
-  const value = raw['externalId'];
-  if (typeof value === 'string') return value.trim().slice(0, MAX_ECHOED_ID);
-  if (typeof value === 'number' && Number.isFinite(value)) return String(value);
-  return '';
-}
 
 /** The fields of `input` that the request sets; absent optional fields are left out (unchanged). */
 function providedChanges(input: SupplierInput): SupplierChanges {
@@ -250,37 +231,8 @@ export function createSuppliersService(deps: SuppliersServiceDeps): SuppliersSer
     async upsertSuppliers(caller, records) {
       const at = now();
       const outcomes = new Map<number, Outcome>();
-      const claimedAt = new Map<string, number>();
-      const valid: ValidRecord[] = [];
-
-      records.forEach((raw, index) => {
-        if (!isPlainObject(raw)) {
-          outcomes.set(index, { status: 'ERROR', error: 'record: must be a JSON object' });
-          return;
-        }
-        const id = externalIdSchema.safeParse(raw['externalId']);
-        if (id.success) {
-          const first = claimedAt.get(id.data);
-          if (first !== undefined) {
-            outcomes.set(index, {
-              status: 'ERROR',
-              error: `externalId: duplicate of record ${first} in this request (records are numbered from 0)`,
-            });
-            return;
-          }
-          claimedAt.set(id.data, index);
-        }
-        const parsed = supplierInputSchema.safeParse(raw);
-        if (!parsed.success) {
-          outcomes.set(index, {
-            status: 'ERROR',
-            error: validationErrorFromZod(parsed.error, { rootLabel: RECORD_LABEL, maxIssuesInMessage: 5 })
-              .message,
-          });
-          return;
-        }
-        valid.push({ index, input: parsed.data });
-      });
+      const { valid, errors: invalid } = validateRecords(records, supplierInputSchema, externalIdSchema);
+      for (const [index, error] of invalid) outcomes.set(index, { status: 'ERROR', error });
 
       if (valid.length > 0) {
         const existing = await deps.suppliers.findByExternalIds(
