@@ -87,6 +87,30 @@ function writeErrorsOf(err: unknown): { index: number; code: number | undefined;
   return (Array.isArray(raw) ? raw : [raw]) as { index: number; code: number | undefined; errmsg?: string }[];
 }
 
+/**
+ * One organisation's documents of `collection` (keyed `org:externalId`, with `lastSyncedAt`), ordered
+ * by lastSyncedAt then externalId: the list of the record stores and of the supplier projection.
+ */
+export async function listRecords<D>(
+  collection: Model<D>['collection'],
+  orgId: string,
+  { page, limit, since, externalIds }: RecordListQuery,
+): Promise<RecordPage<D>> {
+  const filter: Record<string, unknown> = { orgId };
+  if (since !== undefined) filter['lastSyncedAt'] = { $gt: since };
+  if (externalIds !== undefined) filter['_id'] = { $in: externalIds.map((id) => orgKey(orgId, id)) };
+  const [items, total] = await Promise.all([
+    collection
+      .find(filter as never)
+      .sort({ lastSyncedAt: 1, externalId: 1 })
+      .skip((page - 1) * limit)
+      .limit(limit)
+      .toArray(),
+    collection.countDocuments(filter as never),
+  ]);
+  return { items: items as unknown as D[], total };
+}
+
 /** The record store over `model`'s collection. Writes go through the driver: documents are complete. */
 export function createRecordStore<D extends RecordDocumentBase>(model: Model<D>): RecordStore<D> {
   const collection = model.collection;
@@ -171,21 +195,7 @@ export function createRecordStore<D extends RecordDocumentBase>(model: Model<D>)
       )) as D | null;
     },
 
-    async list(orgId, { page, limit, since, externalIds }) {
-      const filter: Record<string, unknown> = { orgId };
-      if (since !== undefined) filter['lastSyncedAt'] = { $gt: since };
-      if (externalIds !== undefined) filter['_id'] = { $in: externalIds.map((id) => orgKey(orgId, id)) };
-      const [items, total] = await Promise.all([
-        collection
-          .find(filter as never)
-          .sort({ lastSyncedAt: 1, externalId: 1 })
-          .skip((page - 1) * limit)
-          .limit(limit)
-          .toArray(),
-        collection.countDocuments(filter as never),
-      ]);
-      return { items: items as unknown as D[], total };
-    },
+    list: (orgId, query) => listRecords<D>(collection, orgId, query),
 
     count(orgId) {
       return collection.countDocuments({ orgId } as never);

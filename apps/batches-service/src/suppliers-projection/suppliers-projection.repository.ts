@@ -2,6 +2,7 @@ import { createDocumentLock } from '@eudr/service-kit';
 import type { Connection } from 'mongoose';
 import { mapLimited } from '../common/bulk-upsert';
 import { orgKey } from '../common/ids';
+import { listRecords } from '../common/record-store';
 import type { RecordListQuery } from '../common/record-store';
 import { pendingLinkModel, supplierProjectionModel } from './supplier-projection.model';
 import type { SupplierProjectionDocument } from './supplier-projection.model';
@@ -71,20 +72,7 @@ export function createSuppliersProjectionRepository(connection: Connection): Sup
       await Supplier.deleteOne({ _id: orgKey(orgId, externalId) } as never);
     },
 
-    async list(orgId, { page, limit, since, externalIds }) {
-      const filter: Record<string, unknown> = { orgId };
-      if (since !== undefined) filter['lastSyncedAt'] = { $gt: since };
-      if (externalIds !== undefined) filter['_id'] = { $in: externalIds.map((id) => orgKey(orgId, id)) };
-      const [items, total] = await Promise.all([
-        Supplier.find(filter as never)
-          .sort({ lastSyncedAt: 1, externalId: 1 })
-          .skip((page - 1) * limit)
-          .limit(limit)
-          .toArray(),
-        Supplier.countDocuments(filter as never),
-      ]);
-      return { items: items as unknown as SupplierProjectionDocument[], total };
-    },
+    list: (orgId, query) => listRecords<SupplierProjectionDocument>(Supplier, orgId, query),
 
     count(orgId) {
       return Supplier.countDocuments({ orgId } as never);
