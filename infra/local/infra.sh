@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Kafka, FerretDB and Redis together, for tests and the local stack.
+# Kafka, the MongoDB-protocol server and Redis together, for tests and the local stack.
 #
 #   bash infra/local/infra.sh up|down|status
 #
@@ -7,8 +7,8 @@
 #   MONGO_URL=mongodb://127.0.0.1:<port>
 #   KAFKA_BROKERS=127.0.0.1:<port>
 #   REDIS_URL=redis://127.0.0.1:<port>
-# All progress goes to stderr. Ports and data dirs come from the variables of kafka.sh, ferretdb.sh and
-# redis.sh (KAFKA_PORT, KAFKA_CONTROLLER_PORT, KAFKA_DATA_DIR, MONGO_PORT, FERRETDB_DATA_DIR, REDIS_PORT,
+# All progress goes to stderr. Ports and data dirs come from the variables of kafka.sh, mongo.sh and
+# redis.sh (KAFKA_PORT, KAFKA_CONTROLLER_PORT, KAFKA_DATA_DIR, MONGO_PORT, MONGO_DATA_DIR, REDIS_PORT,
 # REDIS_DATA_DIR).
 LOG_TAG=infra
 # shellcheck source=infra/local/lib.sh
@@ -16,8 +16,8 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 HERE="$EUDR_REPO_ROOT/infra/local"
 
-# Runs `<launcher> <action>` for all servers at once (a first start builds FerretDB while Maven fetches
-# the Kafka jars) and prints their stdout: FerretDB's, Kafka's, then Redis's. Fails when any fails.
+# Runs `<launcher> <action>` for all servers at once (a first start resolves both servers' jars side by
+# side) and prints their stdout: the MongoDB server's, Kafka's, then Redis's. Fails when any fails.
 # `status` returns 0 when all run, 3 when none does, 1 otherwise.
 all_servers() {
   local action="$1" out name rc running=0 stopped=0 failed=()
@@ -25,11 +25,11 @@ all_servers() {
   out="$(mktemp -d)"
   # shellcheck disable=SC2064 # expand now: the folder is this call's
   trap "rm -rf '$out'" EXIT
-  for name in ferretdb kafka redis; do
+  for name in mongo kafka redis; do
     bash "$HERE/$name.sh" "$action" >"$out/$name" &
     pids[$name]=$!
   done
-  for name in ferretdb kafka redis; do
+  for name in mongo kafka redis; do
     rc=0
     wait "${pids[$name]}" || rc=$?
     case "$rc" in
@@ -38,7 +38,7 @@ all_servers() {
     esac
     [ "$rc" -eq 0 ] || failed+=("$name")
   done
-  cat "$out/ferretdb" "$out/kafka" "$out/redis"
+  cat "$out/mongo" "$out/kafka" "$out/redis"
   if [ "$action" = status ]; then
     [ "$running" -eq 3 ] && return 0
     [ "$stopped" -eq 3 ] && return 3
@@ -51,7 +51,7 @@ case "${1:-}" in
   up)
     started="$(date +%s%N)"
     all_servers start
-    log "Kafka, FerretDB and Redis ready in $(elapsed_since "$started")s"
+    log "Kafka, the MongoDB-protocol server and Redis ready in $(elapsed_since "$started")s"
     ;;
   down) all_servers stop ;;
   status) all_servers status ;;

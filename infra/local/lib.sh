@@ -1,5 +1,5 @@
 # shellcheck shell=bash disable=SC2034 # the variables are used by the scripts that source this file
-# Shared helpers for the local launchers (kafka.sh, ferretdb.sh, edge.sh, infra.sh). Sourced, not run.
+# Shared helpers for the local launchers (kafka.sh, mongo.sh, edge.sh, infra.sh). Sourced, not run.
 #
 # Conventions every launcher follows:
 # - progress and errors go to stderr; stdout carries only machine-readable KEY=value lines;

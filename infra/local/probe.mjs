@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Readiness probe for the local launchers: a server is ready when a real request succeeds, not when its
-// port accepts connections (Kafka and FerretDB open their ports before they can serve).
+// port accepts connections (Kafka and the MongoDB-protocol server open their ports before they can serve).
 //
 //   node infra/local/probe.mjs kafka 127.0.0.1:9092 [--timeout-ms N] [--pid P]
 //   node infra/local/probe.mjs mongo 127.0.0.1:27017 [--timeout-ms N] [--pid P]
@@ -86,9 +86,7 @@ async function probeMongo(address) {
     const admin = client.db('admin');
     await admin.command({ ping: 1 });
     const info = await admin.command({ buildInfo: 1 });
-    return info.ferretdbVersion
-      ? `FerretDB ${info.ferretdbVersion} (MongoDB ${info.version} protocol)`
-      : `MongoDB ${info.version}`;
+    return `MongoDB ${info.version} protocol`;
   } finally {
     await client.close().catch(() => {});
   }

@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync, mkdirSync } from 'node:fs';
+import { mkdtempSync, rmSync, mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { repoRoot } from './paths';
@@ -17,6 +17,8 @@ export interface PrivateServer {
   /** Stops the process; the data folder is kept so `start()` resumes with the same data. */
   stop(): Promise<void>;
   start(): Promise<void>;
+  /** Kills the process with SIGKILL (no chance to flush anything) and resolves once it is gone. */
+  kill(): Promise<void>;
   /** Stops it and deletes its data folder. */
   destroy(): Promise<void>;
 }
@@ -41,16 +43,43 @@ async function runLauncher(script: string, action: string, env: NodeJS.ProcessEn
   }
 }
 
+/** True while the process exists and is not a zombie waiting to be reaped. */
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+  } catch {
+    return false;
+  }
+  try {
+    return !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+  } catch {
+    return true;
+  }
+}
+
+async function killRecorded(pidFile: string): Promise<void> {
+  const pid = Number(readFileSync(pidFile, 'utf8').trim());
+  if (!Number.isInteger(pid) || pid <= 0) throw new Error(`no process id in ${pidFile}`);
+  process.kill(pid, 'SIGKILL');
+  const deadline = Date.now() + 10_000;
+  while (isAlive(pid)) {
+    if (Date.now() > deadline) throw new Error(`process ${pid} still alive 10 s after SIGKILL`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
 function privateServer(
   script: string,
   env: NodeJS.ProcessEnv,
   dataDir: string,
   fields: Pick<PrivateServer, 'brokers' | 'url' | 'port'>,
 ): PrivateServer {
+  const pidFile = path.join(dataDir, `${script.replace(/\.sh$/, '')}.pid`);
   return {
     ...fields,
     start: () => runLauncher(script, 'start', env),
     stop: () => runLauncher(script, 'stop', env),
+    kill: () => killRecorded(pidFile),
     async destroy() {
       await runLauncher(script, 'stop', env);
       rmSync(dataDir, { recursive: true, force: true });
@@ -79,13 +108,16 @@ export async function startPrivateKafka(): Promise<PrivateServer> {
   return server;
 }
 
-/** Starts a private MongoDB-protocol server (FerretDB, SQLite handler) on a spare loopback port. */
+/**
+ * Starts a private MongoDB-protocol server (the local launcher: mongo-java-server, H2 file) on a spare
+ * loopback port. Always local, like {@link startPrivateKafka}: the port must survive a restart.
+ */
 export async function startPrivateMongo(): Promise<PrivateServer> {
   const port = await freePort();
-  const dataDir = scratchDir('ferretdb');
-  const env = { MONGO_PORT: String(port), FERRETDB_DATA_DIR: dataDir };
+  const dataDir = scratchDir('mongo');
+  const env = { MONGO_PORT: String(port), MONGO_DATA_DIR: dataDir };
   const url = `mongodb://127.0.0.1:${port}/`;
-  const server = privateServer('ferretdb.sh', env, dataDir, { brokers: [], url, port });
+  const server = privateServer('mongo.sh', env, dataDir, { brokers: [], url, port });
   await server.start();
   return server;
 }

@@ -1,0 +1,95 @@
+import { MongoClient } from 'mongodb';
+import { startPrivateMongo } from '../src';
+import type { PrivateServer } from '../src';
+
+// The local MongoDB-protocol server (infra/local/mongo.sh: mongo-java-server, H2 file) is held to the
+// MongoDB behaviour the services rely on. Where it differs, docs/local-servers.md says so and names
+// the test here that shows it.
+describe('the local MongoDB-protocol server', () => {
+  let server: PrivateServer;
+  let client: MongoClient;
+
+  beforeAll(async () => {
+    server = await startPrivateMongo();
+    client = await MongoClient.connect(server.url, { directConnection: true });
+  }, 300_000);
+
+  afterAll(async () => {
+    await client?.close();
+    await server?.destroy();
+  }, 60_000);
+
+  it('gives exactly one winner to 10 concurrent conditional findOneAndUpdate of one document', async () => {
+    const docs = client.db('atomic').collection<{ _id: string; state: string; round: number }>('claims');
+    for (let round = 0; round < 5; round++) {
+      await docs.insertOne({ _id: `d${round}`, state: 'open', round });
+      const results = await Promise.all(
+        Array.from({ length: 10 }, () =>
+          docs.findOneAndUpdate({ _id: `d${round}`, state: 'open' }, { $set: { state: 'taken' } }),
+        ),
+      );
+      expect(results.filter((r) => r !== null)).toHaveLength(1);
+    }
+  });
+
+  it('counts 100 concurrent $inc of one field to 100', async () => {
+    const counters = client.db('atomic').collection<{ _id: string; n: number }>('counters');
+    await counters.insertOne({ _id: 'c', n: 0 });
+    await Promise.all(Array.from({ length: 100 }, () => counters.updateOne({ _id: 'c' }, { $inc: { n: 1 } })));
+    expect((await counters.findOne({ _id: 'c' }))?.n).toBe(100);
+  });
+
+  it('reports only the inserted documents in insertedCount when some are duplicates', async () => {
+    const things = client.db('atomic').collection<{ _id: string }>('things');
+    await things.insertOne({ _id: 'a' });
+    const error = await things
+      .insertMany([{ _id: 'a' }, { _id: 'b' }, { _id: 'c' }], { ordered: false })
+      .catch((e: unknown) => e as { insertedCount?: number; result?: { insertedCount: number } });
+    expect(error).toMatchObject({ code: 11000 });
+    expect((error as { insertedCount: number }).insertedCount).toBe(2);
+    expect(await things.countDocuments()).toBe(3);
+  });
+
+  it('runs one update command with 200 matched upserts', async () => {
+    const rows = client.db('atomic').collection<{ _id: string; v: number }>('rows');
+    const ops = Array.from({ length: 200 }, (_, i) => ({
+      updateOne: { filter: { _id: `r${i}` }, update: { $set: { v: 1 } }, upsert: true },
+    }));
+    await rows.bulkWrite(ops);
+    const again = await rows.bulkWrite(ops.map((op) => ({ updateOne: { ...op.updateOne, update: { $set: { v: 2 } } } })));
+    expect(again.matchedCount).toBe(200);
+  });
+
+  it('keeps every acknowledged write when the server is killed with SIGKILL during a stream of writes', async () => {
+    const writers = 4;
+    const acknowledged: string[] = [];
+    let stop = false;
+    const stream = async (writer: number) => {
+      const writes = client.db('durable').collection<{ _id: string }>('writes');
+      for (let i = 0; !stop; i++) {
+        const _id = `w${writer}-${i}`;
+        try {
+          await writes.insertOne({ _id });
+          acknowledged.push(_id);
+        } catch {
+          return; // the server is gone: nothing after this was acknowledged
+        }
+      }
+    };
+    const streams = Array.from({ length: writers }, (_, w) => stream(w));
+    while (acknowledged.length < 400) await new Promise((resolve) => setTimeout(resolve, 10));
+    await server.kill();
+    stop = true;
+    await Promise.all(streams);
+    await client.close(true);
+
+    await server.start();
+    client = await MongoClient.connect(server.url, { directConnection: true });
+    const stored = new Set(
+      (await client.db('durable').collection<{ _id: string }>('writes').find().toArray()).map((d) => d._id),
+    );
+    const lost = acknowledged.filter((id) => !stored.has(id));
+    expect({ acknowledged: acknowledged.length, lost }).toEqual({ acknowledged: acknowledged.length, lost: [] });
+    expect(acknowledged.length).toBeGreaterThanOrEqual(400);
+  }, 120_000);
+});
