@@ -21,10 +21,6 @@ EUDR_READY_TIMEOUT_S="${EUDR_READY_TIMEOUT_S:-120}"
 EUDR_LOCK_TIMEOUT_S="${EUDR_LOCK_TIMEOUT_S:-900}"
 LOG_TAG="${LOG_TAG:-infra}"
 
-# Debian installs Go from go.dev tarballs under /usr/local/go, which is not on PATH by default.
-if ! command -v go >/dev/null 2>&1 && [ -x /usr/local/go/bin/go ]; then
-  PATH="$PATH:/usr/local/go/bin"
-fi
 
 log() { printf '[%s] %s\n' "$LOG_TAG" "$*" >&2; }
 
