@@ -75,7 +75,7 @@ export { createApp, markShuttingDown, isShuttingDown } from './create-app';
 export type { CreateAppOptions } from './create-app';
 export { startServer } from './server';
 export type { StartServerOptions, RunningServer, ShutdownHook } from './server';
-export { connectMongo, duplicateKeyPatternPlugin } from './mongo';
+export { connectMongo } from './mongo';
 export type { ConnectMongoOptions, MongoConnection } from './mongo';
 export { chunkedBulkWrite } from './chunked-bulk-write';
 export { createDocumentLock } from './document-lock';
