@@ -7,37 +7,54 @@ import type { IntegrationsRepository } from '../src/integrations/integrations.re
 import { createTokensRepository } from '../src/tokens/tokens.repository';
 import type { TokensRepository } from '../src/tokens/tokens.repository';
 
-// Concurrent writes of the same token or integration document, as they happen in a running service: a
-// revocation racing the mark of the token's creation as published and the usage fold, or two admin
-// changes of one integration. On FerretDB (read, change, write back) these lose updates unless the
-// repository serializes them; on MongoDB they are atomic anyway.
+// Concurrent writes of the same token or integration document, as two replicas of auth-service make
+// them: a revocation racing the publication mark of the token's creation and the usage fold, republish
+// requests racing a mark, several revocations, several admin changes at one expected version. Each
+// replica has its own connection and repositories, so nothing in one process can serialize the writes:
+// only each write being one atomic update keeps every change.
 jest.setTimeout(60_000);
 
 const ORG = 'org_concurrent';
 const ROUNDS = 30;
 
+interface Replica {
+  mongo: MongoConnection;
+  tokens: TokensRepository;
+  integrations: IntegrationsRepository;
+}
+
 let scope: TestScope | undefined;
-let mongo: MongoConnection | undefined;
-let tokens: TokensRepository;
-let integrations: IntegrationsRepository;
+const replicas: Replica[] = [];
+
+/** The replica taking the n-th write of a race: the two take turns. */
+function replica(n: number): Replica {
+  const chosen = replicas[n % replicas.length];
+  if (chosen === undefined) throw new Error('replicas not connected');
+  return chosen;
+}
 
 beforeAll(async () => {
   scope = await createTestScope('auth-concurrent');
-  mongo = await connectMongo(scope.mongoUrl, {
-    logger: createLogger({ service: 'auth-service-test', level: 'silent' }),
-  });
-  await mongo.ensureIndexes();
-  tokens = createTokensRepository(mongo.connection);
-  integrations = createIntegrationsRepository(mongo.connection);
+  for (let n = 0; n < 2; n += 1) {
+    const mongo = await connectMongo(scope.mongoUrl, {
+      logger: createLogger({ service: `auth-service-${n}`, level: 'silent' }),
+    });
+    replicas.push({
+      mongo,
+      tokens: createTokensRepository(mongo.connection),
+      integrations: createIntegrationsRepository(mongo.connection),
+    });
+  }
+  await replica(0).mongo.ensureIndexes();
 });
 
 afterAll(async () => {
-  await mongo?.close();
+  for (const { mongo } of replicas) await mongo.close();
   await scope?.cleanup();
 });
 
 async function newIntegration() {
-  return integrations.create(ORG, {
+  return replica(0).integrations.create(ORG, {
     name: 'ERP',
     description: '',
     createdBy: 'admin_1',
@@ -46,7 +63,7 @@ async function newIntegration() {
 }
 
 function newToken(integrationId: string, n: number) {
-  return tokens.create(ORG, {
+  return replica(n).tokens.create(ORG, {
     integrationId,
     name: `token ${n}`,
     tokenHash: `${n}`.padStart(64, '0'),
@@ -58,25 +75,28 @@ function newToken(integrationId: string, n: number) {
   });
 }
 
-describe('concurrent writes of one document', () => {
+describe('concurrent writes of one document from two replicas', () => {
   it('keeps every revocation, usage fold and publication mark that race on the same token', async () => {
     const integration = await newIntegration();
     const created = await Promise.all(Array.from({ length: ROUNDS }, (_, n) => newToken(integration._id, n)));
+    const usedBefore = new Date('2026-11-01T09:00:00.000Z');
     const usedAt = new Date('2026-11-01T10:00:00.000Z');
     const revokedAt = new Date('2026-11-01T11:00:00.000Z');
 
     await Promise.all(
-      created.map((token) =>
+      created.map((token, n) =>
         Promise.all([
-          tokens.markPublished(token._id, 1, 0),
-          tokens.revoke(ORG, integration._id, token._id, 'admin_2', revokedAt),
-          tokens.foldLastUsed(new Map([[token._id, usedAt]])),
+          replica(n).tokens.markPublished(token._id, 1, 0),
+          replica(n + 1).tokens.revoke(ORG, integration._id, token._id, 'admin_2', revokedAt),
+          replica(n).tokens.foldLastUsed(new Map([[token._id, usedAt]])),
+          // An older use folded by the other replica, possibly later: it must not win.
+          replica(n + 1).tokens.foldLastUsed(new Map([[token._id, usedBefore]])),
         ]),
       ),
     );
 
     for (const token of created) {
-      const stored = await tokens.findById(ORG, integration._id, token._id);
+      const stored = await replica(0).tokens.findById(ORG, integration._id, token._id);
       expect(stored).toMatchObject({
         revokedAt,
         revokedBy: 'admin_2',
@@ -88,28 +108,50 @@ describe('concurrent writes of one document', () => {
     }
   });
 
+  it('keeps every republish request that races the publication mark of the same version', async () => {
+    const integration = await newIntegration();
+    const created = await Promise.all(
+      Array.from({ length: ROUNDS }, (_, n) => newToken(integration._id, n + 100)),
+    );
+
+    await Promise.all(
+      created.map((token, n) =>
+        Promise.all([
+          replica(n).tokens.markPublished(token._id, 1, 0),
+          replica(n + 1).tokens.requestRepublish(token._id),
+          replica(n).tokens.requestRepublish(token._id),
+        ]),
+      ),
+    );
+
+    for (const token of created) {
+      const stored = await replica(0).tokens.findForPublication(token._id);
+      expect(stored).toMatchObject({ version: 1, publishGeneration: 2, publishPending: true });
+    }
+  });
+
   it('revokes a token once when revocations race', async () => {
     const integration = await newIntegration();
     const token = await newToken(integration._id, ROUNDS + 1);
     const outcomes = await Promise.all(
       Array.from({ length: 10 }, (_, n) =>
-        tokens.revoke(ORG, integration._id, token._id, `admin_${n}`, new Date()),
+        replica(n).tokens.revoke(ORG, integration._id, token._id, `admin_${n}`, new Date()),
       ),
     );
     expect(outcomes.filter((outcome) => outcome !== null)).toHaveLength(1);
-    expect((await tokens.findById(ORG, integration._id, token._id))?.version).toBe(2);
+    expect((await replica(0).tokens.findById(ORG, integration._id, token._id))?.version).toBe(2);
   });
 
   it('lets exactly one of several changes at the same expected version of an integration win', async () => {
     const integration = await newIntegration();
     const outcomes = await Promise.all(
       Array.from({ length: 10 }, (_, n) =>
-        integrations.update(ORG, integration._id, 1, { name: `renamed ${n}` }),
+        replica(n).integrations.update(ORG, integration._id, 1, { name: `renamed ${n}` }),
       ),
     );
     const winners = outcomes.filter((outcome) => outcome !== null);
     expect(winners).toHaveLength(1);
-    const stored = await integrations.findById(ORG, integration._id);
+    const stored = await replica(1).integrations.findById(ORG, integration._id);
     expect(stored).toMatchObject({ version: 2, name: winners[0]?.name, publishPending: true });
   });
 });

@@ -53,10 +53,15 @@ const integrationSchema = new Schema<IntegrationRecord>(
   { ...baseSchemaOptions('integrations'), toJSON: toJSONOptions },
 );
 
-// GET /integrations: an organisation's integrations, newest first; _id breaks ties so pages are stable.
+// Every other query (get, admin change, introspection, publication marks) is by _id.
+// GET /integrations: {orgId} newest first (and its count); _id breaks ties so pages are stable.
 integrationSchema.index({ orgId: 1, createdAt: -1, _id: -1 });
-// The relay: integrations whose latest state the broker has not acknowledged yet.
-integrationSchema.index({ publishPending: 1 });
+// The relay: {publishPending: true, updatedAt <= t} oldest first. Partial, so it holds only the few
+// integrations not yet acknowledged.
+integrationSchema.index(
+  { updatedAt: 1 },
+  { name: 'pending_publication', partialFilterExpression: { publishPending: true } },
+);
 
 /** The integrations model, registered on `connection`. */
 export function integrationModel(connection: Connection): Model<IntegrationRecord> {

@@ -1,4 +1,3 @@
-import { createDocumentLock } from '@eudr/service-kit';
 import type { Connection } from 'mongoose';
 import { ID_PREFIXES, newId } from '../common/ids';
 import type { Pagination } from '../common/pagination.schemas';
@@ -39,9 +38,6 @@ export interface IntegrationsRepository extends PublishableStore<IntegrationReco
 /** The integrations repository on `connection`. */
 export function createIntegrationsRepository(connection: Connection): IntegrationsRepository {
   const Integration = integrationModel(connection);
-  // Every update of an integration document takes its id (see DocumentLock: FerretDB loses concurrent
-  // updates, and would let two admin changes at the same expected version both win).
-  const lock = createDocumentLock();
   return {
     async create(orgId, input) {
       const created = await Integration.create({
@@ -60,12 +56,8 @@ export function createIntegrationsRepository(connection: Connection): Integratio
       return created.toObject<IntegrationRecord>();
     },
 
-    async findById(orgId, id) {
-      // Looked up by _id alone and the organisation checked here: FerretDB (local stack and tests)
-      // serves only a filter that is exactly {_id} from its primary key and scans the collection for
-      // anything else; on MongoDB both forms use the _id index.
-      const found = await Integration.findOne({ _id: id }).lean<IntegrationRecord>().exec();
-      return found !== null && found.orgId === orgId ? found : null;
+    findById(orgId, id) {
+      return Integration.findOne({ _id: id, orgId }).lean<IntegrationRecord>().exec();
     },
 
     async list(orgId, { page, limit }) {
@@ -82,18 +74,16 @@ export function createIntegrationsRepository(connection: Connection): Integratio
     },
 
     update(orgId, id, expectedVersion, changes) {
-      // One findAndModify without projection: FerretDB has no transactions and no projections there.
-      return lock.run(id, () =>
-        Integration.findOneAndUpdate(
-          { _id: id, orgId, version: expectedVersion },
-          { $set: { ...changes, publishPending: true }, $inc: { version: 1 } },
-          { new: true },
-        )
-          .lean<IntegrationRecord>()
-          .exec(),
-      );
+      // One conditional update: of several changes at the same expected version exactly one matches.
+      return Integration.findOneAndUpdate(
+        { _id: id, orgId, version: expectedVersion },
+        { $set: { ...changes, publishPending: true }, $inc: { version: 1 } },
+        { returnDocument: 'after' },
+      )
+        .lean<IntegrationRecord>()
+        .exec();
     },
 
-    ...createPublishableStore(Integration, lock),
+    ...createPublishableStore(Integration),
   };
 }

@@ -1,57 +1,60 @@
-import type { DocumentLock } from '@eudr/service-kit';
-import type { FilterQuery, Model, UpdateQuery } from 'mongoose';
+import type { Model } from 'mongoose';
 import type { PublishableRecord, PublishableStore } from './state-publisher';
+
+/** The publication bookkeeping every published record stores next to its state. */
+interface PublicationFields extends PublishableRecord {
+  publishedVersion: number;
+  publishPending: boolean;
+  updatedAt: Date;
+}
 
 /**
  * The publication queries of one collection of published state (tokens, integrations): the same four
  * queries for every kind, so they live here once. Not tenant-scoped: only the publisher and the relay
- * use them. Its writes take `lock` on the record's id, the lock the repository's own writes of the same
- * records take, so a mark never writes back a record read before a concurrent change.
+ * use them. Each write is one conditional update, so publishers in any number of replicas can race the
+ * admin API's writes without undoing them.
  */
-export function createPublishableStore<R extends PublishableRecord>(
-  model: Model<R>,
-  lock: DocumentLock,
-): PublishableStore<R> {
+export function createPublishableStore<R extends PublicationFields>(model: Model<R>): PublishableStore<R> {
+  // The queries touch only the bookkeeping fields, which every R has; mongoose cannot type a filter
+  // over a generic record, so the model is viewed through those fields once, here.
+  const records = model as unknown as Model<PublicationFields>;
   return {
     findForPublication(id) {
-      return model
-        .findOne({ _id: id } as FilterQuery<R>)
-        .lean<R>()
-        .exec();
+      return records.findOne({ _id: id }).lean<R>().exec();
     },
 
     findPendingPublication(olderThan, limit) {
-      return model
-        .find({ publishPending: true, updatedAt: { $lte: olderThan } } as FilterQuery<R>)
+      return records
+        .find({ publishPending: true, updatedAt: { $lte: olderThan } })
         .sort({ updatedAt: 1 })
         .limit(limit)
         .lean<R[]>()
         .exec();
     },
 
-    markPublished(id, version, generation) {
-      return lock.run(id, async () => {
-        const result = await model
-          .updateOne(
-            { _id: id, version, publishGeneration: generation } as FilterQuery<R>,
-            { $set: { publishedVersion: version, publishPending: false } } as UpdateQuery<R>,
-            { timestamps: false },
-          )
-          .exec();
-        return result.matchedCount > 0;
-      });
+    async markPublished(id, version, generation) {
+      // Matches only while the record is still at the acknowledged version and generation, so the mark
+      // of an older version can never clear the flag of a newer change (a revocation, an admin change)
+      // written in between; the usage fold touches neither field and never stops a mark.
+      const result = await records
+        .updateOne(
+          { _id: id, version, publishGeneration: generation },
+          { $set: { publishedVersion: version, publishPending: false } },
+          { timestamps: false },
+        )
+        .exec();
+      return result.matchedCount > 0;
     },
 
-    requestRepublish(id) {
-      return lock.run(id, async () => {
-        await model
-          .updateOne(
-            { _id: id } as FilterQuery<R>,
-            { $set: { publishPending: true }, $inc: { publishGeneration: 1 } } as UpdateQuery<R>,
-            { timestamps: false },
-          )
-          .exec();
-      });
+    async requestRepublish(id) {
+      // `$inc`: every request makes a new generation, however many publishers ask at once.
+      await records
+        .updateOne(
+          { _id: id },
+          { $set: { publishPending: true }, $inc: { publishGeneration: 1 } },
+          { timestamps: false },
+        )
+        .exec();
     },
   };
 }

@@ -60,12 +60,17 @@ const tokenSchema = new Schema<TokenRecord>(
   { ...baseSchemaOptions('tokens'), toJSON: toJSONOptions },
 );
 
-// POST /internal/introspect looks tokens up by hash; unique, because one hash must name one token.
+// Every other query (get, revoke, publication marks, the usage fold) is by _id.
+// POST /internal/introspect: the token with a hash; unique, because one hash must name one token.
 tokenSchema.index({ tokenHash: 1 }, { unique: true });
-// GET /integrations/:id/tokens: one integration's tokens, newest first; _id keeps pages stable.
+// GET /integrations/:id/tokens: {orgId, integrationId} newest first (and its count); _id keeps pages stable.
 tokenSchema.index({ orgId: 1, integrationId: 1, createdAt: -1, _id: -1 });
-// The relay: tokens whose latest state the broker has not acknowledged yet.
-tokenSchema.index({ publishPending: 1 });
+// The relay: {publishPending: true, updatedAt <= t} oldest first. Partial, so it holds only the few
+// tokens not yet acknowledged instead of every token.
+tokenSchema.index(
+  { updatedAt: 1 },
+  { name: 'pending_publication', partialFilterExpression: { publishPending: true } },
+);
 
 /** The tokens model, registered on `connection`. */
 export function tokenModel(connection: Connection): Model<TokenRecord> {

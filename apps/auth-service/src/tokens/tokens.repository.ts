@@ -1,4 +1,3 @@
-import { chunkedBulkWrite, createDocumentLock } from '@eudr/service-kit';
 import type { Connection } from 'mongoose';
 import { ID_PREFIXES, newId } from '../common/ids';
 import type { Pagination } from '../common/pagination.schemas';
@@ -51,8 +50,6 @@ export interface TokensRepository extends PublishableStore<TokenRecord> {
 /** The tokens repository on `connection`. */
 export function createTokensRepository(connection: Connection): TokensRepository {
   const Token = tokenModel(connection);
-  // Every update of a token document takes its id (see DocumentLock: FerretDB loses concurrent updates).
-  const lock = createDocumentLock();
   return {
     async create(orgId, input) {
       const created = await Token.create({
@@ -70,10 +67,8 @@ export function createTokensRepository(connection: Connection): TokensRepository
       return created.toObject<TokenRecord>();
     },
 
-    async findById(orgId, integrationId, id) {
-      // By _id alone, organisation and integration checked here: see IntegrationsRepository.findById.
-      const found = await Token.findOne({ _id: id }).lean<TokenRecord>().exec();
-      return found !== null && found.orgId === orgId && found.integrationId === integrationId ? found : null;
+    findById(orgId, integrationId, id) {
+      return Token.findOne({ _id: id, orgId, integrationId }).lean<TokenRecord>().exec();
     },
 
     async list(orgId, integrationId, { page, limit }) {
@@ -90,17 +85,15 @@ export function createTokensRepository(connection: Connection): TokensRepository
     },
 
     revoke(orgId, integrationId, id, revokedBy, at) {
-      // `revokedAt: null` in the filter makes the revocation happen once, atomically on MongoDB, and
-      // under the lock within this process on FerretDB.
-      return lock.run(id, () =>
-        Token.findOneAndUpdate(
-          { _id: id, orgId, integrationId, revokedAt: null },
-          { $set: { revokedAt: at, revokedBy, publishPending: true }, $inc: { version: 1 } },
-          { new: true },
-        )
-          .lean<TokenRecord>()
-          .exec(),
-      );
+      // One conditional update: `revokedAt: null` gives concurrent revocations exactly one winner, and
+      // `$inc` makes the new version whatever else was written since the caller's last read.
+      return Token.findOneAndUpdate(
+        { _id: id, orgId, integrationId, revokedAt: null },
+        { $set: { revokedAt: at, revokedBy, publishPending: true }, $inc: { version: 1 } },
+        { returnDocument: 'after' },
+      )
+        .lean<TokenRecord>()
+        .exec();
     },
 
     findByHash(tokenHash) {
@@ -109,22 +102,17 @@ export function createTokensRepository(connection: Connection): TokensRepository
 
     async foldLastUsed(lastUsed) {
       if (lastUsed.size === 0) return;
-      // Chunked: FerretDB v1 hangs on one update command with about 100 matching statements
-      // (docs/architecture.md, FerretDB differences).
-      const result = await lock.run(lastUsed.keys(), () =>
-        chunkedBulkWrite(
-          Token,
-          [...lastUsed].map(([id, at]) => ({
-            updateOne: { filter: { _id: id }, update: { $max: { lastUsedAt: at } }, timestamps: false },
-          })),
-        ),
+      // `$max` never moves `lastUsedAt` back, whatever order replicas fold in. Without timestamps: a use
+      // is not a change of the published state and must not delay the relay's pick-up (its grace period).
+      // A failure throws, so the usage offsets are not committed and the reports are folded again.
+      await Token.bulkWrite(
+        [...lastUsed].map(([id, at]) => ({
+          updateOne: { filter: { _id: id }, update: { $max: { lastUsedAt: at } }, timestamps: false },
+        })),
+        { ordered: false },
       );
-      // Fail the flush so the usage offsets are not committed and the reports are folded again.
-      if (result.writeErrors.length > 0) {
-        throw new Error(`lastUsedAt fold failed for ${result.writeErrors.length} token(s)`);
-      }
     },
 
-    ...createPublishableStore(Token, lock),
+    ...createPublishableStore(Token),
   };
 }
