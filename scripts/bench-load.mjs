@@ -1,20 +1,21 @@
-// What the benchmarks share: the HTTP load generator (`connections` keep-alive loops on one URL, in a
-// worker thread so that the measuring process's own work does not slow the load down), percentiles,
-// and a loopback HTTP server for in-process apps.
+// What the benchmarks share: the load generator (`connections` concurrent loops of HTTP GETs or of
+// MongoDB driver reads, in a worker thread so that the measuring process's own work does not slow the
+// load down), percentiles, a loopback HTTP server for in-process apps, the stack a benchmark measures
+// through the edge, and the lines every benchmark prints about the machine.
 import http from 'node:http';
+import os from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
 
-/**
- * `connections` keep-alive loops of GET `url` for `warmupMs`, then `durationMs` measured. Returns the
- * latencies (ms) and status counts of the measured requests and the measured time.
- */
-async function generateLoad({ url, authorization, connections, warmupMs, durationMs }) {
-  const target = new URL(url);
+/** A request maker for `connections` HTTP GET loops, cycling through `urls`. */
+function httpRequests({ urls, authorization, connections }) {
   const agent = new http.Agent({ keepAlive: true, maxSockets: connections });
+  const targets = urls.map((url) => new URL(url));
+  let next = 0;
   const request = () =>
     new Promise((resolve, reject) => {
-      const started = performance.now();
+      const target = targets[next];
+      next = (next + 1) % targets.length;
       const req = http.request(
         {
           host: target.hostname,
@@ -25,13 +26,49 @@ async function generateLoad({ url, authorization, connections, warmupMs, duratio
         },
         (res) => {
           res.resume();
-          res.on('end', () => resolve({ status: res.statusCode, ms: performance.now() - started }));
+          res.on('end', () => resolve(res.statusCode));
           res.on('error', reject);
         },
       );
       req.on('error', reject);
       req.end();
     });
+  return { request, close: async () => agent.destroy() };
+}
+
+/**
+ * A request maker for `connections` loops of one driver read, cycling through `filters`: `findOne`, or
+ * `find` with `sort` and `limit` (and `countDocuments` of the same filter beside it when `count`).
+ * Status `found` or `empty`, so that a bench can check it reads what the service reads.
+ */
+async function mongoRequests({ mongo, connections }) {
+  const { MongoClient } = await import('mongodb');
+  const client = await MongoClient.connect(mongo.url, { maxPoolSize: connections });
+  const collection = client.db(mongo.db).collection(mongo.collection);
+  let next = 0;
+  const request = async () => {
+    const filter = mongo.filters[next];
+    next = (next + 1) % mongo.filters.length;
+    if (mongo.op === 'findOne') return (await collection.findOne(filter)) === null ? 'empty' : 'found';
+    const [items] = await Promise.all([
+      collection.find(filter).sort(mongo.sort).limit(mongo.limit).toArray(),
+      mongo.count ? collection.countDocuments(filter) : undefined,
+    ]);
+    return items.length === 0 ? 'empty' : 'found';
+  };
+  return { request, close: () => client.close() };
+}
+
+/**
+ * `connections` loops of one request after another for `warmupMs`, then `durationMs` measured. Returns
+ * the latencies (ms) and status counts of the measured requests and the measured time.
+ */
+async function generateLoad(options) {
+  const { connections, warmupMs, durationMs } = options;
+  const maker =
+    options.mongo !== undefined
+      ? await mongoRequests(options)
+      : httpRequests({ ...options, urls: options.urls ?? [options.url] });
   const begin = performance.now();
   const measureFrom = begin + warmupMs;
   const measureUntil = measureFrom + durationMs;
@@ -41,31 +78,42 @@ async function generateLoad({ url, authorization, connections, warmupMs, duratio
     for (;;) {
       const sentAt = performance.now();
       if (sentAt >= measureUntil) return;
-      const { status, ms } = await request();
+      const status = await maker.request();
       if (sentAt < measureFrom) continue;
-      latencies.push(ms);
+      latencies.push(performance.now() - sentAt);
       statuses[status] = (statuses[status] ?? 0) + 1;
     }
   };
   await Promise.all(Array.from({ length: connections }, loop));
   const elapsedMs = performance.now() - measureFrom;
-  agent.destroy();
+  await maker.close();
   return { latencies, statuses, elapsedMs };
 }
 
 /**
- * Runs {@link generateLoad} in a worker thread:
- * `{url, authorization?, connections, warmupMs, durationMs}` → `{latencies, statuses, elapsedMs}`.
+ * Runs {@link generateLoad} in a worker thread and summarizes it. Options: `connections`, `warmupMs`,
+ * `durationMs`, and either HTTP GETs (`url` or `urls`, `authorization?`) or driver reads
+ * (`mongo: {url, db, collection, op: 'findOne' | 'find', filters, sort?, limit?, count?}`).
+ * Returns `{latencies, statuses, elapsedMs, rps, p50, p99}`.
  */
 export function runLoad(options) {
   return new Promise((resolve, reject) => {
     const worker = new Worker(new URL(import.meta.url), { workerData: { benchLoad: options } });
-    worker.once('message', resolve);
+    worker.once('message', (result) => {
+      const { p50, p99 } = summarize(result.latencies);
+      resolve({ ...result, rps: result.latencies.length / (result.elapsedMs / 1000), p50, p99 });
+    });
     worker.once('error', reject);
     worker.once('exit', (code) => {
       if (code !== 0) reject(new Error(`load worker exited with ${code}`));
     });
   });
+}
+
+/** Throws unless every status of a {@link runLoad} result is one of `expected`. */
+export function expectStatuses(name, result, expected) {
+  const bad = Object.keys(result.statuses).filter((status) => !expected.includes(status));
+  if (bad.length > 0) throw new Error(`${name} answered ${JSON.stringify(result.statuses)}`);
 }
 
 /** The p-th percentile (0..100) of ascending `sorted` values; NaN when empty. */
@@ -83,6 +131,99 @@ export function summarize(values) {
     p99: percentile(sorted, 99),
     max: sorted[sorted.length - 1] ?? Number.NaN,
   };
+}
+
+/** A number with `digits` decimals, `n/a` when not finite. */
+export function fmt(value, digits = 1) {
+  return Number.isFinite(value) ? value.toFixed(digits) : 'n/a';
+}
+
+/** `met (>= 0.5)` or `MISSED (target >= 0.5)`; `atLeast` false means the target is an upper bound. */
+export function verdict(value, target, { atLeast = true, unit = '' } = {}) {
+  const bound = `${atLeast ? '>=' : '<='} ${target}${unit}`;
+  const met = Number.isFinite(value) && (atLeast ? value >= target : value <= target);
+  return met ? `met (${bound})` : `MISSED (target ${bound})`;
+}
+
+/** Rows of cells as aligned columns, indented: the columns in `left` left-aligned, the rest right-aligned. */
+export function table(header, rows, { left = [0], indent = '   ' } = {}) {
+  const cells = [header, ...rows].map((row) => row.map(String));
+  const widths = header.map((_, i) => Math.max(...cells.map((row) => row[i]?.length ?? 0)));
+  const line = (row) =>
+    row.map((cell, i) => (left.includes(i) ? cell.padEnd(widths[i]) : cell.padStart(widths[i]))).join('  ');
+  return cells.map((row) => `${indent}${line(row)}`.trimEnd()).join('\n');
+}
+
+/** One line on where the figures come from: cores, node, load average, the MongoDB server's version. */
+export async function describeMachine(mongoUrl) {
+  let server = 'unknown';
+  if (mongoUrl) {
+    const { MongoClient } = await import('mongodb');
+    const client = await MongoClient.connect(mongoUrl);
+    try {
+      const info = await client.db('admin').command({ buildInfo: 1 });
+      server = `version ${info.version}${info.gitVersion ? ` (${info.gitVersion})` : ''}`;
+    } finally {
+      await client.close();
+    }
+  }
+  return (
+    `machine: ${os.cpus().length} cores (${os.cpus()[0]?.model ?? 'unknown'}), node ${process.version}, ` +
+    `load average ${os
+      .loadavg()
+      .map((v) => v.toFixed(2))
+      .join(' / ')} at start; MongoDB server ${server}; other work may share the machine, so absolute ` +
+    'figures vary between runs, the ratios measured back to back are what counts'
+  );
+}
+
+/**
+ * The measured time and the warm-up of one load run, in ms: BENCH_DURATION_S (or BENCH_DURATION_MS) and
+ * BENCH_WARMUP_S, else the given defaults in seconds.
+ */
+export function loadTimes(durationS, warmupS = 2) {
+  const env = process.env;
+  const durationMs =
+    env.BENCH_DURATION_S !== undefined
+      ? Number(env.BENCH_DURATION_S) * 1000
+      : Number(env.BENCH_DURATION_MS ?? durationS * 1000);
+  return { durationMs, warmupMs: Number(env.BENCH_WARMUP_S ?? warmupS) * 1000 };
+}
+
+/** A comma-separated list of numbers from the environment variable `name`, else `fallback`. */
+export function envNumbers(name, fallback) {
+  const value = process.env[name];
+  return value === undefined || value === '' ? fallback : value.split(',').map(Number);
+}
+
+/** Replicas of every service of {@link startBenchStack} behind the edge: BENCH_REPLICAS, default 2. */
+export const BENCH_REPLICAS = Number(process.env.BENCH_REPLICAS ?? 2);
+
+/**
+ * testkit's startStack (auth-service and `apps` as real processes behind a private nginx edge) with
+ * BENCH_REPLICAS replicas of every service, balanced by the edge. Returns the stack and
+ * `replicasOf(name)`, the processes of one service behind the edge. A testkit without the `replicas`
+ * option runs one of each (said on stderr); fewer replicas than asked for otherwise is an error.
+ */
+export async function startBenchStack(label, apps, options = {}) {
+  const { startStack } = await import('../packages/testkit/dist/index.js');
+  const stack = await startStack(label, { ...options, apps, replicas: BENCH_REPLICAS });
+  const replicasOf = (name) =>
+    stack.replicas?.[name] ?? [name === 'auth-service' ? stack.auth : stack.apps[name]];
+  if (stack.replicas === undefined && BENCH_REPLICAS > 1) {
+    process.stderr.write(`startStack has no replicas option here: measuring one replica per service\n`);
+  } else {
+    const short = ['auth-service', ...Object.keys(apps)].find(
+      (name) => replicasOf(name).length !== BENCH_REPLICAS,
+    );
+    if (short !== undefined) {
+      await stack.close();
+      throw new Error(
+        `startStack ran ${replicasOf(short).length} replica(s) of ${short}, not ${BENCH_REPLICAS}`,
+      );
+    }
+  }
+  return { stack, replicasOf };
 }
 
 /** Serves `app` on a free loopback port: `{url, close()}`; close ends keep-alive connections too. */
