@@ -6,8 +6,11 @@ import { startAppProcess } from './app-process';
 import type { AppExit, AppProcess } from './app-process';
 import { startEdge } from './edge';
 import type { PrivateEdge } from './edge';
+import { call } from './http';
+import type { HttpResult } from './http';
 import { createTestScope, withDatabase } from './scope';
 import type { TestScope } from './scope';
+import { waitFor } from './wait-for';
 
 /** A token made through the admin API. */
 export interface IssuedToken {
@@ -32,21 +35,29 @@ export interface StackOptions {
    * one (keys prefixed per stack, so stacks never share a budget); `null` turns rate limiting off.
    */
   redisUrl?: string | null;
+  /**
+   * Replicas per app, every one behind the edge (round robin): a number for every app of the stack
+   * (auth-service included), or counts by app name; default 1.
+   */
+  replicas?: number | Record<string, number>;
 }
 
 /**
- * auth-service and the named resource services as real processes, each on its own database, all on
- * one topic prefix, with a private edge in front that routes every app to its first replica. The
- * admin JWT secret and the internal service key are fresh per stack.
+ * auth-service and the named resource services as real processes (one or more replicas each), each app
+ * on its own database, all on one topic prefix, with a private edge in front that balances every app
+ * over its replicas. The admin JWT secret and the internal service key are fresh per stack.
  */
 export interface Stack {
   scope: TestScope;
   kafkaBrokers: string[];
   /** The Redis of the stack's rate limiter (`''` when rate limiting is off). */
   redisUrl: string;
+  /** The first replica of auth-service (the one resource services ask for introspection). */
   auth: AppProcess;
-  /** The first replica of each resource service, by name (the one behind the edge). */
+  /** The first replica of each resource service, by name. */
   apps: Record<string, AppProcess>;
+  /** Every replica behind the edge of each app (auth-service included), by name, first one first. */
+  replicas: Record<string, AppProcess[]>;
   edge: PrivateEdge;
   adminSecret: string;
   /** Starts another replica of `name` on the same database and topics (not behind the edge). */
@@ -127,13 +138,29 @@ export async function startStack(label: string, options: StackOptions): Promise<
     return app;
   }
 
+  const replicas: Record<string, AppProcess[]> = {};
+  /** Starts the replicas of `name` at once (each is pushed to `processes` as it is ready). */
+  async function startReplicas(name: string): Promise<AppProcess[]> {
+    const count = typeof options.replicas === 'number' ? options.replicas : (options.replicas?.[name] ?? 1);
+    // allSettled: a failed start must not leave a sibling still starting, unseen by stopAll.
+    const started = await Promise.allSettled(Array.from({ length: count }, () => startReplica(name)));
+    const failed = started.find((result) => result.status === 'rejected');
+    if (failed !== undefined) throw failed.reason;
+    replicas[name] = started.flatMap((result) => (result.status === 'fulfilled' ? [result.value] : []));
+    return replicas[name];
+  }
+  function first(name: string, all: AppProcess[]): AppProcess {
+    if (all[0] === undefined) throw new Error(`no replica of ${name} was asked for`);
+    return all[0];
+  }
+
   try {
     envs.set('auth-service', {
       ...common,
       MONGO_URL: withDatabase(scope.baseMongoUrl, databaseOf(scope, 'auth-service')),
       ...options.authEnv,
     });
-    const auth = await startReplica('auth-service');
+    const auth = first('auth-service', await startReplicas('auth-service'));
     const apps: Record<string, AppProcess> = {};
     for (const [name, env] of Object.entries(options.apps)) {
       envs.set(name, {
@@ -142,10 +169,10 @@ export async function startStack(label: string, options: StackOptions): Promise<
         AUTH_SERVICE_URL: auth.url,
         ...env,
       });
-      apps[name] = await startReplica(name);
+      apps[name] = first(name, await startReplicas(name));
     }
-    const routesTo: Record<string, number> = { 'auth-service': auth.port };
-    for (const [name, app] of Object.entries(apps)) routesTo[name] = app.port;
+    const routesTo: Record<string, number[]> = {};
+    for (const [name, all] of Object.entries(replicas)) routesTo[name] = all.map((app) => app.port);
     edge = await startEdge({ routesTo });
     const edgeUrl = edge.url;
     let counter = 0;
@@ -156,6 +183,7 @@ export async function startStack(label: string, options: StackOptions): Promise<
       redisUrl,
       auth,
       apps,
+      replicas,
       edge,
       adminSecret,
       startReplica,
@@ -192,4 +220,52 @@ export async function startStack(label: string, options: StackOptions): Promise<
     await stopAll().catch(() => undefined);
     throw error;
   }
+}
+
+/** A base URL a revocation is watched on: one replica called directly, or the edge. */
+export interface RevocationTarget {
+  name: string;
+  url: string;
+}
+
+/** The first answer of one target that was not 200 after the revoke, and how long after it came. */
+export interface RevocationSeen {
+  name: string;
+  result: HttpResult;
+  /** From the revoke's answer to this one being read. */
+  ms: number;
+}
+
+/**
+ * Issues a token with `scopes`, waits until every target accepts it on `path` (200), revokes it
+ * through the admin API and then polls all targets at once, back to back, until each answers
+ * something other than 200; throws when one still accepts the token after `timeoutMs`.
+ */
+export async function watchRevocation(
+  stack: Stack,
+  admin: AdminClient,
+  options: { path: string; scopes: string[]; targets: RevocationTarget[]; timeoutMs: number },
+): Promise<RevocationSeen[]> {
+  const { path, targets, timeoutMs } = options;
+  const issued = await stack.issueToken(admin, options.scopes);
+  for (const target of targets) {
+    await waitFor(async () => (await call(target.url, path, { token: issued.token })).status === 200, {
+      timeoutMs: 10_000,
+      message: `${target.name} to accept the new token`,
+    });
+  }
+  await admin.revokeToken(issued.integrationId, issued.tokenId);
+  const revokedAt = Date.now();
+  return Promise.all(
+    targets.map(async ({ name, url }) => {
+      const result = await waitFor(
+        async () => {
+          const answer = await call(url, path, { token: issued.token });
+          return answer.status === 200 ? null : answer;
+        },
+        { timeoutMs, intervalMs: 0, message: `${name} to refuse the revoked token` },
+      );
+      return { name, result, ms: result.at - revokedAt };
+    }),
+  );
 }
