@@ -2,8 +2,9 @@ import { createApp as createServiceApp } from '@eudr/service-kit';
 import type { CreateAppOptions, Logger, Readiness } from '@eudr/service-kit';
 import type { Express } from 'express';
 import { SUPPLIERS_PATH, createSuppliersRouter } from './suppliers/suppliers.routes';
-import type { RouteAuth } from '@eudr/auth';
+import type { Auth, RouteAuth } from '@eudr/auth';
 import type { SuppliersService } from './suppliers/suppliers.service';
+import { TOKEN_INFO_PATH, createTokenInfoRouter } from './token-info/token-info.routes';
 
 /** The name the service reports in logs and metrics. */
 export const SERVICE_NAME = 'suppliers-service';
@@ -11,7 +12,7 @@ export const SERVICE_NAME = 'suppliers-service';
 /** What the app needs; `main.ts` (through `startSuppliersService`) builds it. */
 export interface AppDeps {
   logger: Logger;
-  auth: RouteAuth;
+  auth: RouteAuth & Pick<Auth, 'projection'>;
   suppliers: SuppliersService;
   /** The `/readyz` checks. */
   readiness?: Readiness;
@@ -34,6 +35,7 @@ export function createApp(deps: AppDeps): Express {
     ...(deps.trustProxy === undefined ? {} : { trustProxy: deps.trustProxy }),
     routes: (app) => {
       app.use(SUPPLIERS_PATH, createSuppliersRouter({ auth: deps.auth, suppliers: deps.suppliers }));
+      app.use(TOKEN_INFO_PATH, createTokenInfoRouter({ auth: deps.auth, projection: deps.auth.projection }));
     },
   });
 }
