@@ -86,7 +86,7 @@ export function createTokensRepository(connection: Connection): TokensRepository
 
     revoke(orgId, integrationId, id, revokedBy, at) {
       // One conditional update: `revokedAt: null` gives concurrent revocations exactly one winner, and
-      // `$inc` makes the new version whatever else was written since the caller's last read.
+      // `$inc` builds the new version on the stored one, never on a value read earlier.
       return Token.findOneAndUpdate(
         { _id: id, orgId, integrationId, revokedAt: null },
         { $set: { revokedAt: at, revokedBy, publishPending: true }, $inc: { version: 1 } },
