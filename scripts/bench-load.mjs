@@ -7,8 +7,8 @@ import os from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
 
-/** A request maker for `connections` HTTP GET loops, cycling through `urls`. */
-function httpRequests({ urls, authorization, connections }) {
+/** A request maker for `connections` HTTP loops (GET, or `method` with a JSON `body`), cycling through `urls`. */
+function httpRequests({ urls, authorization, connections, method = 'GET', body }) {
   const agent = new http.Agent({ keepAlive: true, maxSockets: connections });
   const targets = urls.map((url) => new URL(url));
   let next = 0;
@@ -21,8 +21,14 @@ function httpRequests({ urls, authorization, connections }) {
           host: target.hostname,
           port: target.port,
           path: `${target.pathname}${target.search}`,
+          method,
           agent,
-          headers: authorization ? { authorization } : {},
+          headers: {
+            ...(authorization ? { authorization } : {}),
+            ...(body === undefined
+              ? {}
+              : { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) }),
+          },
         },
         (res) => {
           res.resume();
@@ -31,7 +37,7 @@ function httpRequests({ urls, authorization, connections }) {
         },
       );
       req.on('error', reject);
-      req.end();
+      req.end(body);
     });
   return { request, close: async () => agent.destroy() };
 }
@@ -92,7 +98,8 @@ async function generateLoad(options) {
 
 /**
  * Runs {@link generateLoad} in a worker thread and summarizes it. Options: `connections`, `warmupMs`,
- * `durationMs`, and either HTTP GETs (`url` or `urls`, `authorization?`) or driver reads
+ * `durationMs`, and either HTTP requests (`url` or `urls`, `authorization?`, `method?`, `body?`: a
+ * string sent as JSON) or driver reads
  * (`mongo: {url, db, collection, op: 'findOne' | 'find', filters, sort?, limit?, count?}`).
  * Returns `{latencies, statuses, elapsedMs, rps, p50, p99}`.
  */
