@@ -69,7 +69,7 @@ async function mongoRequests({ mongo, connections }) {
  * `connections` loops of one request after another for `warmupMs`, then `durationMs` measured. Returns
  * the latencies (ms) and status counts of the measured requests and the measured time.
  */
-async function generateLoad(options) {
+async function generateLoad(options, control = { stopAt: Number.POSITIVE_INFINITY }) {
   const { connections, warmupMs, durationMs } = options;
   const maker =
     options.mongo !== undefined
@@ -83,7 +83,7 @@ async function generateLoad(options) {
   const loop = async () => {
     for (;;) {
       const sentAt = performance.now();
-      if (sentAt >= measureUntil) return;
+      if (sentAt >= measureUntil || sentAt >= control.stopAt) return;
       const status = await maker.request();
       if (sentAt < measureFrom) continue;
       latencies.push(performance.now() - sentAt);
@@ -98,23 +98,25 @@ async function generateLoad(options) {
 
 /**
  * Runs {@link generateLoad} in a worker thread and summarizes it. Options: `connections`, `warmupMs`,
- * `durationMs`, and either HTTP requests (`url` or `urls`, `authorization?`, `method?`, `body?`: a
- * string sent as JSON) or driver reads
- * (`mongo: {url, db, collection, op: 'findOne' | 'find', filters, sort?, limit?, count?}`).
- * Returns `{latencies, statuses, elapsedMs, rps, p50, p99}`.
+ * `durationMs` (may be Infinity), and either HTTP requests (`url` or `urls`, `authorization?`,
+ * `method?`, `body?`: a string sent as JSON) or driver reads
+ * (`mongo: {url, db?, collection, op: 'findOne' | 'find', filters, sort?, limit?, count?}`).
+ * Resolves to `{latencies, statuses, elapsedMs, rps, p50, p99}`; its `stop()` ends the load early.
  */
 export function runLoad(options) {
-  return new Promise((resolve, reject) => {
-    const worker = new Worker(new URL(import.meta.url), { workerData: { benchLoad: options } });
-    worker.once('message', (result) => {
-      const { p50, p99 } = summarize(result.latencies);
-      resolve({ ...result, rps: result.latencies.length / (result.elapsedMs / 1000), p50, p99 });
+  let worker;
+  const result = new Promise((resolve, reject) => {
+    worker = new Worker(new URL(import.meta.url), { workerData: { benchLoad: options } });
+    worker.once('message', (load) => {
+      const { p50, p99 } = summarize(load.latencies);
+      resolve({ ...load, rps: load.latencies.length / (load.elapsedMs / 1000), p50, p99 });
     });
     worker.once('error', reject);
     worker.once('exit', (code) => {
       if (code !== 0) reject(new Error(`load worker exited with ${code}`));
     });
   });
+  return Object.assign(result, { stop: () => worker.postMessage('stop') });
 }
 
 /** Throws unless every status of a {@link runLoad} result is one of `expected`. */
@@ -254,5 +256,11 @@ export function listen(app) {
 }
 
 if (!isMainThread && workerData?.benchLoad !== undefined) {
-  parentPort.postMessage(await generateLoad(workerData.benchLoad));
+  const control = { stopAt: Number.POSITIVE_INFINITY };
+  parentPort.on('message', (message) => {
+    if (message === 'stop') control.stopAt = performance.now();
+  });
+  const load = await generateLoad(workerData.benchLoad, control);
+  parentPort.postMessage(load);
+  parentPort.close();
 }

@@ -12,13 +12,11 @@
 // Target: b/a >= 0.90 (at most 10% fewer requests per second).
 //
 // Run through `npm run bench -- rate-limit` (builds the workspace, sets MONGO_URL and KAFKA_BROKERS;
-// Redis comes from REDIS_URL or infra/local/redis.sh). BENCH_DURATION_MS and BENCH_CONNECTIONS
-// override the defaults.
-import os from 'node:os';
-import { listen, percentile, runLoad } from '../../../scripts/bench-load.mjs';
+// Redis comes from REDIS_URL or infra/local/redis.sh). BENCH_DURATION_S (or BENCH_DURATION_MS),
+// BENCH_WARMUP_S and BENCH_CONNECTIONS override the defaults.
+import { describeMachine, listen, loadTimes, percentile, runLoad } from '../../../scripts/bench-load.mjs';
 
-const DURATION_MS = Number(process.env.BENCH_DURATION_MS ?? 8_000);
-const WARMUP_MS = 2_000;
+const { durationMs: DURATION_MS, warmupMs: WARMUP_MS } = loadTimes(8);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 10);
 const READ = 'integration:suppliers:read';
 const SUPPLIERS_LIST = '/api/v1/integration/suppliers?limit=1';
@@ -102,16 +100,9 @@ async function main() {
     const unlimited = await call(withoutLimiter.url, SUPPLIERS_LIST, { token });
     if (unlimited.headers.get('x-ratelimit-limit') !== null) throw new Error('replica (a) limits');
 
+    out(await describeMachine(stack.scope.baseMongoUrl));
     out(
-      `machine: ${os.cpus().length} cores (${os.cpus()[0]?.model ?? 'unknown'}), node ${process.version}, ` +
-        `load average ${os
-          .loadavg()
-          .map((v) => v.toFixed(2))
-          .join(' / ')} at start; other work may be running ` +
-        'on it, so absolute figures vary between runs; the ratios measured back to back are what counts',
-    );
-    out(
-      `redis: ${stack.redisUrl}; MongoDB protocol server: FerretDB; ${CONNECTIONS} connections, ` +
+      `redis: ${stack.redisUrl}; ${CONNECTIONS} connections, ` +
         `${DURATION_MS / 1000} s per run after ${WARMUP_MS / 1000} s of warm-up, order a b b a (two runs pooled each)`,
     );
     out();
