@@ -228,44 +228,59 @@ export interface RevocationTarget {
   url: string;
 }
 
-/** The first answer of one target that was not 200 after the revoke, and how long after it came. */
+/** The first answer of one target that was not 200 after a revoke, and how long after it came. */
 export interface RevocationSeen {
   name: string;
+  /** 0 for the first token revoked, 1 for the next, … */
+  round: number;
   result: HttpResult;
   /** From the revoke's answer to this one being read. */
   ms: number;
 }
 
 /**
- * Issues a token with `scopes`, waits until every target accepts it on `path` (200), revokes it
- * through the admin API and then polls all targets at once, back to back, until each answers
- * something other than 200; throws when one still accepts the token after `timeoutMs`.
+ * `rounds` times (default 1): issues a token with `scopes`, waits until every target accepts it on
+ * `path` (200), revokes it through the admin API and then polls all targets at once, back to back,
+ * until each answers something other than 200; throws when one still accepts the token after
+ * `timeoutMs`.
  */
 export async function watchRevocation(
   stack: Stack,
   admin: AdminClient,
-  options: { path: string; scopes: string[]; targets: RevocationTarget[]; timeoutMs: number },
+  options: {
+    path: string;
+    scopes: string[];
+    targets: RevocationTarget[];
+    timeoutMs: number;
+    rounds?: number;
+  },
 ): Promise<RevocationSeen[]> {
   const { path, targets, timeoutMs } = options;
-  const issued = await stack.issueToken(admin, options.scopes);
-  for (const target of targets) {
-    await waitFor(async () => (await call(target.url, path, { token: issued.token })).status === 200, {
-      timeoutMs: 10_000,
-      message: `${target.name} to accept the new token`,
-    });
+  const seen: RevocationSeen[] = [];
+  for (let round = 0; round < (options.rounds ?? 1); round += 1) {
+    const issued = await stack.issueToken(admin, options.scopes);
+    for (const target of targets) {
+      await waitFor(async () => (await call(target.url, path, { token: issued.token })).status === 200, {
+        timeoutMs: 10_000,
+        message: `${target.name} to accept the new token`,
+      });
+    }
+    await admin.revokeToken(issued.integrationId, issued.tokenId);
+    const revokedAt = Date.now();
+    const answers = await Promise.all(
+      targets.map(({ name, url }) =>
+        waitFor(
+          async () => {
+            const answer = await call(url, path, { token: issued.token });
+            return answer.status === 200 ? null : answer;
+          },
+          { timeoutMs, intervalMs: 0, message: `${name} to refuse the revoked token` },
+        ),
+      ),
+    );
+    answers.forEach((result, i) =>
+      seen.push({ name: targets[i]?.name ?? '', round, result, ms: result.at - revokedAt }),
+    );
   }
-  await admin.revokeToken(issued.integrationId, issued.tokenId);
-  const revokedAt = Date.now();
-  return Promise.all(
-    targets.map(async ({ name, url }) => {
-      const result = await waitFor(
-        async () => {
-          const answer = await call(url, path, { token: issued.token });
-          return answer.status === 200 ? null : answer;
-        },
-        { timeoutMs, intervalMs: 0, message: `${name} to refuse the revoked token` },
-      );
-      return { name, result, ms: result.at - revokedAt };
-    }),
-  );
+  return seen;
 }
