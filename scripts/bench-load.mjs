@@ -171,7 +171,10 @@ export async function describeMachine(mongoUrl) {
     const client = await MongoClient.connect(mongoUrl);
     try {
       const info = await client.db('admin').command({ buildInfo: 1 });
-      server = `version ${info.version}${info.gitVersion ? ` (${info.gitVersion})` : ''}`;
+      // MongoDB's own builds name their commit; the local server only claims a version.
+      server = info.gitVersion
+        ? `MongoDB ${info.version} (${info.gitVersion.slice(0, 10)})`
+        : `claiming version ${info.version}, not a MongoDB build (no gitVersion)`;
     } finally {
       await client.close();
     }
@@ -181,7 +184,9 @@ export async function describeMachine(mongoUrl) {
     `load average ${os
       .loadavg()
       .map((v) => v.toFixed(2))
-      .join(' / ')} at start; MongoDB server ${server}; other work may share the machine, so absolute ` +
+      .join(
+        ' / ',
+      )} at start; MongoDB protocol server: ${server}; other work may share the machine, so absolute ` +
     'figures vary between runs, the ratios measured back to back are what counts'
   );
 }
