@@ -44,9 +44,7 @@ const encryptionKey = z
  *   crashed mid-attempt leaves it to others after this long. Must exceed the timeout,
  * - `WEBHOOK_POLL_INTERVAL_MS` (default 1000): how often due deliveries are looked up in MongoDB (new
  *   deliveries of this replica's consumer and its own retries do not wait for it),
- * - `WEBHOOK_DRAIN_MS` (default 8000): on shutdown, how long in-flight attempts may finish,
- * - `WEBHOOK_HOUSEKEEPING_INTERVAL_MS` (default 600000): how often stale delivery claims and the failure
- *   counts of ended runs are deleted (see `deliveries/housekeeping.ts`).
+ * - `WEBHOOK_DRAIN_MS` (default 8000): on shutdown, how long in-flight attempts may finish.
  */
 export const configSchema = baseConfigSchema
   .extend({
@@ -66,7 +64,6 @@ export const configSchema = baseConfigSchema
     WEBHOOK_LEASE_MS: envInteger({ min: 1_000, max: 3_600_000, fallback: 60_000 }),
     WEBHOOK_POLL_INTERVAL_MS: envInteger({ min: 10, max: 600_000, fallback: 1_000 }),
     WEBHOOK_DRAIN_MS: envInteger({ min: 0, max: 600_000, fallback: 8_000 }),
-    WEBHOOK_HOUSEKEEPING_INTERVAL_MS: envInteger({ min: 1_000, max: 86_400_000, fallback: 600_000 }),
   })
   .refine((config) => config.WEBHOOK_LEASE_MS > config.WEBHOOK_TIMEOUT_MS, {
     path: ['WEBHOOK_LEASE_MS'],

@@ -10,7 +10,6 @@ import { createDomainEventsConsumer } from './consumers/domain-events.consumer';
 import { createDeliveriesRepository } from './deliveries/deliveries.repository';
 import { createDeliveryWorker } from './deliveries/delivery-worker';
 import type { DeliveryWorker } from './deliveries/delivery-worker';
-import { HOUSEKEEPING_GRACE_MS, createHousekeeping } from './deliveries/housekeeping';
 import { createWebhookSender } from './deliveries/webhook-sender';
 import { createSecretBox } from './subscriptions/secret-box';
 import { createSubscriptionsRepository } from './subscriptions/subscriptions.repository';
@@ -144,16 +143,6 @@ export async function startWebhooksService(
 
     worker.start();
     opened.unshift({ name: 'delivery worker', close: () => worker.stop(config.WEBHOOK_DRAIN_MS) });
-    const housekeeping = createHousekeeping({
-      deliveries: deliveriesRepository,
-      subscriptions: subscriptionsRepository,
-      logger,
-      leaseMs: config.WEBHOOK_LEASE_MS,
-      graceMs: HOUSEKEEPING_GRACE_MS,
-      intervalMs: config.WEBHOOK_HOUSEKEEPING_INTERVAL_MS,
-    });
-    housekeeping.start();
-    opened.unshift({ name: 'housekeeping', close: () => housekeeping.stop() });
     await consumer.start();
     opened.unshift({ name: 'domain events consumer', close: () => consumer.disconnect() });
 
@@ -170,7 +159,6 @@ export async function startWebhooksService(
       onShutdown: [
         { name: 'domain events consumer', run: () => consumer.disconnect() },
         { name: 'delivery worker', run: () => worker.stop(config.WEBHOOK_DRAIN_MS) },
-        { name: 'housekeeping', run: () => housekeeping.stop() },
         { name: 'webhook sender', run: () => sender.close() },
         { name: 'auth', run: () => auth.stop() },
         { name: 'kafka producer', run: () => producer.disconnect() },

@@ -57,6 +57,8 @@ export function planDeliveries(input: PlanDeliveriesInput): DeliveryDocument[] {
         status: inactive ? 'SKIPPED' : 'PENDING',
         attempts: [],
         nextAttemptAt: inactive ? null : input.now,
+        leaseOwner: null,
+        leaseUntil: null,
         reason: inactive ? 'the integration was inactive when the event occurred' : null,
         subscriptionDisabled: false,
         createdAt: input.now,
@@ -76,8 +78,8 @@ export interface DomainEventsConsumerDeps {
   /** Resolves once the token projection has caught up, so integration statuses are current. */
   whenAuthReady: () => Promise<void>;
   /**
-   * Called with the PENDING deliveries this call stored (not those queued already), as stored, to
-   * attempt them at once without reading them back.
+   * Called with the PENDING deliveries this call inserted (not those stored already), to attempt them
+   * at once rather than at the next poll.
    */
   onStored: (deliveries: DeliveryDocument[]) => void;
   logger: Logger;
@@ -90,12 +92,9 @@ export interface DomainEventsConsumerDeps {
  * offset moves on: the batch handler returns only once they are written, and the events consumer
  * resolves (and later commits) offsets only after the handler returns.
  *
- * A crash in between redelivers the batch. Two things make that harmless: delivery ids derive from
- * (event id, subscription id), so queueing a delivery that is still queued is a no-op (duplicate keys
- * are ignored); and a per-partition planned offset, written after the deliveries, makes a redelivered
- * message below it a no-op, so a delivery that was settled (and left the queue) is not queued again.
- * Should a delivery still be settled (by another replica's poll) and queued again in the moment before
- * the planned offset is written, the claim finds it in the history and only removes it.
+ * A crash in between redelivers the batch, which is harmless: delivery ids derive from (event id,
+ * subscription id) and settled deliveries stay stored, so storing them again inserts nothing and hands
+ * nothing to the worker, whatever has happened to them since.
  */
 export function createDomainEventsConsumer(deps: DomainEventsConsumerDeps): EventConsumer {
   const clock = deps.clock ?? Date.now;
@@ -103,14 +102,7 @@ export function createDomainEventsConsumer(deps: DomainEventsConsumerDeps): Even
 
   async function handle(messages: AnyConsumedMessage<DomainTopic>[]): Promise<void> {
     await deps.whenAuthReady();
-    const first = messages[0];
-    if (first === undefined) return;
-    const offsetKey = `${first.topic}:${first.partition}`;
-    const plannedUpTo = await deps.deliveries.findPlannedOffset(offsetKey);
-    const fresh =
-      plannedUpTo === null ? messages : messages.filter((message) => Number(message.offset) >= plannedUpTo);
-    const last = messages[messages.length - 1] as AnyConsumedMessage<DomainTopic>;
-    const events = fresh.map((message) => message.value as DomainEvent);
+    const events = messages.map((message) => message.value as DomainEvent);
     const subscriptionsByOwner = new Map<string, SubscriptionDocument[]>();
     for (const event of events) {
       const key = ownerKey(event.orgId, event.integrationId);
@@ -121,20 +113,16 @@ export function createDomainEventsConsumer(deps: DomainEventsConsumerDeps): Even
         );
       }
     }
-    const now = new Date(clock());
     const planned = planDeliveries({
       events,
       subscriptionsByOwner,
       integrationStatus: deps.integrationStatus,
-      now,
+      now: new Date(clock()),
     });
-    const skipped = planned.filter((doc) => doc.status === 'SKIPPED');
-    if (skipped.length > 0) await deps.deliveries.record(skipped);
-    const queued = await deps.deliveries.enqueue(planned.filter((doc) => doc.status === 'PENDING'));
-    if (events.length > 0) await deps.deliveries.savePlannedOffset(offsetKey, Number(last.offset) + 1, now);
-    const due = planned.filter((doc) => queued.has(doc._id) && doc.status === 'PENDING');
+    const inserted = await deps.deliveries.insert(planned);
+    const due = planned.filter((doc) => inserted.has(doc._id) && doc.status === 'PENDING');
     if (planned.length > 0)
-      log.debug({ events: events.length, queued: due.length, skipped: skipped.length }, 'deliveries stored');
+      log.debug({ events: events.length, inserted: inserted.size, due: due.length }, 'deliveries stored');
     deps.onStored(due);
   }
 

@@ -13,9 +13,13 @@ export interface SubscriptionDocument {
   active: boolean;
   /** The secret, AES-256-GCM encrypted (see `secret-box.ts`); never returned by the API. */
   sealedSecret: string;
-  /** Failed attempts since the last 2xx (as last counted); reaching the maximum disables the subscription. */
+  /** Failed attempts since the last 2xx; reaching the maximum disables the subscription. */
   consecutiveFailures: number;
-  /** Names the current run of failures; a 2xx or a re-enable starts a new one (see `recordFailure`). */
+  /**
+   * Names the period since the subscription was last (re-)enabled. An attempt's outcome counts only in
+   * the period it started in (see `recordFailure`, `recordSuccess`), so a slow attempt from before a
+   * re-enable cannot change the new count.
+   */
   failureEpoch: string;
   disabledAt: Date | null;
   disabledReason: string | null;
@@ -42,37 +46,10 @@ const subscriptionSchema = new Schema<SubscriptionDocument>(
   { collection: 'subscriptions', versionKey: false, minimize: false },
 );
 
-// The consumer's matching (one integration's subscriptions per event batch) and GET /webhook-events,
-// ordered by createdAt then _id. FerretDB v1 scans instead; the collection holds a few rows per
-// integration, so the scan is cheap there.
+// GET /webhook-events (one integration's subscriptions by createdAt then _id, and their count) and the
+// consumer's matching: the active subscriptions of an organisation and integration, or of the whole
+// organisation for events without one (the `orgId` prefix).
 subscriptionSchema.index({ orgId: 1, integrationId: 1, createdAt: 1, _id: 1 });
-
-/**
- * One failed attempt in a run of failures: `_id` is `<subscriptionId>:<failureEpoch>:<n>`, n = 1.. the
- * maximum. Each failure takes the lowest free n by a unique insert, so concurrent failures count exactly
- * (an `$inc` is not atomic on FerretDB v1) and exactly one of them reaches the maximum and disables the
- * subscription. At most the maximum per run, never updated; housekeeping deletes the strikes of runs
- * that have ended (`deliveries/housekeeping.ts`).
- */
-export interface FailureStrikeDocument {
-  _id: string;
-  at: Date;
-}
-
-const strikeSchema = new Schema<FailureStrikeDocument>(
-  { _id: { type: String, required: true }, at: { type: Date, required: true } },
-  { collection: 'subscription_failures', versionKey: false },
-);
-// Housekeeping looks for old strikes.
-strikeSchema.index({ at: 1 });
-
-/** The failure strikes model, registered on `connection`. */
-export function failureStrikeModel(connection: Connection): Model<FailureStrikeDocument> {
-  return (
-    (connection.models['FailureStrike'] as Model<FailureStrikeDocument> | undefined) ??
-    connection.model<FailureStrikeDocument>('FailureStrike', strikeSchema)
-  );
-}
 
 /** The subscriptions model, registered on `connection`. */
 export function subscriptionModel(connection: Connection): Model<SubscriptionDocument> {

@@ -1,12 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import { createDocumentLock } from '@eudr/service-kit';
-import type { Connection, mongo } from 'mongoose';
-import { failureStrikeModel, subscriptionModel } from './subscription.model';
-import type { FailureStrikeDocument, SubscriptionDocument } from './subscription.model';
+import type { Connection } from 'mongoose';
+import { subscriptionModel } from './subscription.model';
+import type { SubscriptionDocument } from './subscription.model';
 
-const DUPLICATE_KEY = 11000;
-
-/** A fresh name for a run of failures. */
+/** A fresh name for the period a (re-)enable starts. */
 export function newFailureEpoch(): string {
   return randomBytes(8).toString('hex');
 }
@@ -51,44 +48,26 @@ export interface SubscriptionsRepository {
   /** For the delivery worker, which acts for every organisation: one subscription by id. */
   findById(id: string): Promise<SubscriptionDocument | null>;
   /**
-   * A 2xx arrived: if the current run has failures, the count starts again from 0 (a new failure
-   * epoch). No write when there is no failure to forget.
+   * A 2xx arrived: the failure count starts again from 0, if the subscription is still active in the
+   * period the attempt started in (`failureEpoch`, as read before the attempt).
    */
   recordSuccess(subscription: SubscriptionDocument): Promise<void>;
   /**
-   * An attempt failed: counts it in the subscription's current run (`failureEpoch`, as read before
-   * the attempt) and, when the count reaches `maxFailures`, disables the subscription. Returns true
-   * only to the one caller whose failure disabled it.
+   * An attempt failed: counts it, if the subscription is still active in the period the attempt started
+   * in, and disables the subscription once the count reaches `maxFailures`. Returns true only to the one
+   * caller whose failure disabled it.
    */
   recordFailure(subscription: SubscriptionDocument, maxFailures: number, now: Date): Promise<boolean>;
-  /**
-   * Housekeeping: of the failure strikes made before `olderThan` (at most `limit`), deletes those of
-   * runs that have ended (the subscription has a new failure epoch, or is gone). The current run's
-   * strikes stay, however old, since they still count towards disabling. Returns how many were deleted.
-   */
-  deleteEndedFailureRuns(olderThan: Date, limit: number): Promise<number>;
-}
-
-/** The subscription id and failure epoch of a strike's `_id` (`<subscription>:<epoch>:<n>`). */
-function parseStrikeId(id: string): { subscriptionId: string; epoch: string } | null {
-  const parts = id.split(':');
-  if (parts.length < 3) return null;
-  return { subscriptionId: parts.slice(0, -2).join(':'), epoch: parts[parts.length - 2] ?? '' };
 }
 
 /** The subscriptions repository on `connection`. */
 export function createSubscriptionsRepository(connection: Connection): SubscriptionsRepository {
   const Subscription = subscriptionModel(connection);
-  const strikes = failureStrikeModel(connection)
-    .collection as unknown as mongo.Collection<FailureStrikeDocument>;
-  // An admin's PATCH and the worker's failure count can update one subscription at the same time; every
-  // update takes its `_id` (see DocumentLock: FerretDB would keep only one of the changes).
-  const lock = createDocumentLock();
+  const collection = connection.collection<SubscriptionDocument>(Subscription.collection.collectionName);
 
   return {
     async insert(doc) {
-      // The driver's collection, typed with string ids (mongoose types it for ObjectId ids).
-      await (Subscription.collection as unknown as mongo.Collection<SubscriptionDocument>).insertOne(doc);
+      await collection.insertOne(doc);
     },
 
     findOwned(owner, id) {
@@ -112,15 +91,15 @@ export function createSubscriptionsRepository(connection: Connection): Subscript
     },
 
     update(owner, id, changes, now) {
-      return lock.run(id, () =>
-        Subscription.findOneAndUpdate(
-          { _id: id, orgId: owner.orgId, integrationId: owner.integrationId },
-          { $set: { ...changes, updatedAt: now } },
-          { new: true },
-        )
-          .lean<SubscriptionDocument>()
-          .exec(),
-      );
+      // `$set` of the changed fields only: the worker's `$inc` of the failure count on the same document
+      // is kept, whichever comes first.
+      return Subscription.findOneAndUpdate(
+        { _id: id, orgId: owner.orgId, integrationId: owner.integrationId },
+        { $set: { ...changes, updatedAt: now } },
+        { new: true },
+      )
+        .lean<SubscriptionDocument>()
+        .exec();
     },
 
     async delete(owner, id) {
@@ -142,89 +121,39 @@ export function createSubscriptionsRepository(connection: Connection): Subscript
       return Subscription.findOne({ _id: id }).lean<SubscriptionDocument>().exec();
     },
 
-    async recordSuccess(subscription) {
-      if (subscription.consecutiveFailures === 0) {
-        // The shown count may lag a racing failure; the run's first strike is the truth.
-        const first = await strikes.findOne({ _id: `${subscription._id}:${subscription.failureEpoch}:1` });
-        if (first === null) return;
-      }
-      await lock.run(subscription._id, () =>
-        Subscription.updateOne(
-          { _id: subscription._id },
-          { $set: { consecutiveFailures: 0, failureEpoch: newFailureEpoch() } },
-        ).exec(),
-      );
+    async recordSuccess({ _id, failureEpoch }) {
+      // Not while disabled: a success that ends after the tenth failure must leave the count the
+      // disable reports. No write when there is nothing to reset.
+      await Subscription.updateOne(
+        { _id, failureEpoch, active: true, consecutiveFailures: { $gt: 0 } },
+        { $set: { consecutiveFailures: 0 } },
+      ).exec();
     },
 
-    async recordFailure(subscription, maxFailures, now) {
-      let count = 0;
-      for (let n = 1; n <= maxFailures && count === 0; n += 1) {
-        try {
-          await strikes.insertOne({ _id: `${subscription._id}:${subscription.failureEpoch}:${n}`, at: now });
-          count = n;
-        } catch (err) {
-          if ((err as { code?: unknown }).code !== DUPLICATE_KEY) throw err;
-        }
-      }
-      // Every slot taken: the run reached the maximum before (by a failure racing a re-enable).
-      if (count === 0) return false;
-      if (count < maxFailures) {
-        // For display; a racing writer may leave a slightly lower number, never a wrong decision.
-        await lock.run(subscription._id, () =>
-          Subscription.updateOne(
-            { _id: subscription._id, failureEpoch: subscription.failureEpoch },
-            { $max: { consecutiveFailures: count } },
-          ).exec(),
-        );
-        return false;
-      }
-      // Only the failure that took the last slot gets here, once per run. The run may have ended
-      // meanwhile (a 2xx elsewhere, a re-enable): then the epoch differs and nothing is disabled.
-      const disabled = await lock.run(subscription._id, () =>
-        Subscription.updateOne(
-          { _id: subscription._id, failureEpoch: subscription.failureEpoch },
-          {
-            $set: {
-              active: false,
-              consecutiveFailures: count,
-              disabledAt: now,
-              disabledReason: `disabled after ${maxFailures} consecutive failed delivery attempts`,
-              updatedAt: now,
-            },
+    async recordFailure({ _id, failureEpoch }, maxFailures, now) {
+      const period = { _id, failureEpoch, active: true };
+      const counted = await Subscription.findOneAndUpdate(
+        period,
+        { $inc: { consecutiveFailures: 1 } },
+        { new: true, projection: { consecutiveFailures: 1 } },
+      )
+        .lean<Pick<SubscriptionDocument, 'consecutiveFailures'>>()
+        .exec();
+      if (counted === null || counted.consecutiveFailures < maxFailures) return false;
+      // Conditional on the count still being at the maximum: a 2xx that reset it in between wins.
+      // Several failures past the maximum may get here; `active: true` lets one of them disable.
+      const disabled = await Subscription.updateOne(
+        { ...period, consecutiveFailures: { $gte: maxFailures } },
+        {
+          $set: {
+            active: false,
+            disabledAt: now,
+            disabledReason: `disabled after ${maxFailures} consecutive failed delivery attempts`,
+            updatedAt: now,
           },
-        ).exec(),
-      );
+        },
+      ).exec();
       return disabled.modifiedCount === 1;
-    },
-
-    async deleteEndedFailureRuns(olderThan, limit) {
-      const old = await strikes
-        .find({ at: { $lt: olderThan } }, { projection: { _id: 1 } })
-        .limit(limit)
-        .toArray();
-      // Per subscription, the strike ids by failure epoch.
-      const bySubscription = new Map<string, Map<string, string[]>>();
-      for (const { _id } of old) {
-        const parsed = parseStrikeId(_id);
-        if (parsed === null) continue;
-        const runs = bySubscription.get(parsed.subscriptionId) ?? new Map<string, string[]>();
-        runs.set(parsed.epoch, [...(runs.get(parsed.epoch) ?? []), _id]);
-        bySubscription.set(parsed.subscriptionId, runs);
-      }
-      const ended = (
-        await Promise.all(
-          [...bySubscription].map(async ([subscriptionId, runs]) => {
-            // One exact-`_id` read per subscription: the only lookup FerretDB answers from an index.
-            const subscription = await Subscription.findOne({ _id: subscriptionId })
-              .lean<SubscriptionDocument>()
-              .exec();
-            return [...runs].flatMap(([epoch, ids]) => (subscription?.failureEpoch === epoch ? [] : ids));
-          }),
-        )
-      ).flat();
-      if (ended.length === 0) return 0;
-      const result = await strikes.deleteMany({ _id: { $in: ended } });
-      return result.deletedCount;
     },
   };
 }

@@ -212,7 +212,7 @@ export function createSubscriptionsService(deps: SubscriptionsServiceDeps): Subs
         }),
       });
       const done = new Date(clock());
-      await deliveries.record([
+      await deliveries.insert([
         {
           _id: deliveryId,
           subscriptionId: subscription._id,
@@ -233,6 +233,8 @@ export function createSubscriptionsService(deps: SubscriptionsServiceDeps): Subs
             },
           ],
           nextAttemptAt: null,
+          leaseOwner: null,
+          leaseUntil: null,
           reason: outcome.ok ? null : 'test deliveries are not retried',
           subscriptionDisabled: false,
           createdAt: now,

@@ -26,9 +26,12 @@ export interface Receiver {
   close(): Promise<void>;
 }
 
-/** Starts a receiver (answering 200 unless told otherwise), on `port` when given. */
+/**
+ * Starts a receiver (answering 200 unless told otherwise), on `port` when given, each answer after
+ * `delayMs` (default at once; a request is recorded when its body has arrived).
+ */
 export async function startReceiver(
-  options: { port?: number; responder?: Responder } = {},
+  options: { port?: number; responder?: Responder; delayMs?: number } = {},
 ): Promise<Receiver> {
   let responder: Responder = options.responder ?? (() => 200);
   const requests: ReceivedRequest[] = [];
@@ -43,7 +46,9 @@ export async function startReceiver(
       seen.set(key, index + 1);
       const status = responder(received, index);
       requests.push({ ...received, status });
-      res.writeHead(status, { 'content-type': 'text/plain' }).end('ok');
+      const answer = () => res.writeHead(status, { 'content-type': 'text/plain' }).end('ok');
+      if (options.delayMs === undefined) answer();
+      else setTimeout(answer, options.delayMs);
     });
   });
   await new Promise<void>((resolve, reject) => {
