@@ -46,7 +46,9 @@ async function copyIndexes(source, target) {
     });
   }
   if (!indexes.some(sameKey)) await target.createIndex({ orgId: 1, externalId: 1 }, { unique: true });
-  return (await target.listIndexes().toArray()).map((index) => JSON.stringify(index.key)).join(', ');
+  return (await target.listIndexes().toArray())
+    .map((index) => `${JSON.stringify(index.key)}${index.unique ? ' unique' : ''}`)
+    .join(', ');
 }
 
 async function main() {
