@@ -9,11 +9,9 @@ import type { SubscriptionsRepository } from '../subscriptions/subscriptions.rep
 import type { DeliveriesRepository } from './deliveries.repository';
 import type { DeliveryDocument } from './delivery.model';
 import { createAttemptRunner } from './delivery-attempt';
-import type { DeliveryPhase, Timed } from './delivery-attempt';
+import type { Timed } from './delivery-attempt';
 import { createDeliveryScheduler } from './delivery-scheduler';
 import type { WebhookSender } from './webhook-sender';
-
-export type { DeliveryPhase } from './delivery-attempt';
 
 /** Options of {@link createDeliveryWorker}. */
 export interface CreateDeliveryWorkerOptions {
@@ -94,7 +92,7 @@ export function createDeliveryWorker(options: CreateDeliveryWorkerOptions): Deli
           buckets: PHASE_BUCKETS,
           registers: [options.metrics],
         });
-  const timed: Timed = async (phase: DeliveryPhase, run) => {
+  const timed: Timed = async (phase, run) => {
     const started = performance.now();
     try {
       return await run();
