@@ -5,21 +5,10 @@ import { connectMongo, createLogger, createMetricsRegistry, startServer } from '
 import type { Logger } from '@eudr/service-kit';
 import type { Express } from 'express';
 import { SERVICE_NAME, createApp } from './app';
-import { batchModel } from './batches/batch.model';
-import { createBatchesService } from './batches/batches.service';
-import { createRecordStore } from './common/record-store';
 import type { BatchesServiceConfig } from './config';
-import { createDdsRepository } from './dds/dds.repository';
-import { createDdsService } from './dds/dds.service';
-import { createEventOutbox } from './events/event-outbox';
 import type { EventOutbox } from './events/event-outbox';
-import { createOutboxRepository } from './events/outbox.repository';
-import { productModel } from './products/product.model';
-import { createProductsService } from './products/products.service';
 import { createDomainEventsConsumer } from './suppliers-projection/domain-events.consumer';
-import { createSuppliersProjectionRepository } from './suppliers-projection/suppliers-projection.repository';
-import { createSyncLogsRepository } from './sync/sync-logs.repository';
-import { createSyncService } from './sync/sync.service';
+import { createStores, createUseCases } from './use-cases';
 
 /** Options of {@link startBatchesService} that are not configuration. */
 export interface StartBatchesServiceOptions {
@@ -71,12 +60,7 @@ export async function startBatchesService(
   try {
     const mongo = await connectMongo(config.MONGO_URL, { logger });
     opened.unshift({ name: 'mongodb', close: () => mongo.close() });
-    const productsStore = createRecordStore(productModel(mongo.connection));
-    const batchesStore = createRecordStore(batchModel(mongo.connection));
-    const syncLogs = createSyncLogsRepository(mongo.connection);
-    const suppliersProjection = createSuppliersProjectionRepository(mongo.connection);
-    const ddsRepository = createDdsRepository(mongo.connection);
-    const outboxRepository = createOutboxRepository(mongo.connection);
+    const stores = createStores(mongo.connection);
     await mongo.ensureIndexes();
 
     const { kafka, producer } = await connectKafka({
@@ -100,9 +84,8 @@ export async function startBatchesService(
     await auth.start();
     opened.unshift({ name: 'auth', close: () => auth.stop() });
 
-    const outbox = createEventOutbox({
+    const { outbox, products, batches, dds, sync } = createUseCases(stores, {
       producer,
-      repository: outboxRepository,
       logger,
       publishTimeoutMs: config.PUBLISH_TIMEOUT_MS,
       relayIntervalMs: config.RELAY_INTERVAL_MS,
@@ -111,42 +94,12 @@ export async function startBatchesService(
     outbox.startRelay();
     opened.unshift({ name: 'relay', close: () => outbox.stopRelay() });
 
-    const products = createProductsService({
-      products: productsStore,
-      suppliers: suppliersProjection,
-      syncLogs,
-      outbox,
-      logger,
-    });
-    const dds = createDdsService({
-      dds: ddsRepository,
-      batches: batchesStore,
-      products: productsStore,
-      suppliers: suppliersProjection,
-      outbox,
-      logger,
-    });
-    const batches = createBatchesService({
-      batches: batchesStore,
-      products: productsStore,
-      dds,
-      syncLogs,
-      outbox,
-      logger,
-    });
-    const sync = createSyncService({
-      products: productsStore,
-      batches: batchesStore,
-      suppliers: suppliersProjection,
-      syncLogs,
-    });
-
     const consumer = createDomainEventsConsumer({
       kafka,
       logger,
-      suppliers: suppliersProjection,
+      suppliers: stores.suppliers,
       products,
-      syncLogs,
+      syncLogs: stores.syncLogs,
     });
     await consumer.start();
     opened.unshift({ name: 'domain events consumer', close: () => consumer.stop() });

@@ -7,7 +7,8 @@ import { ALL_SCOPES, PATHS } from './e2e/batches-stack';
 jest.setTimeout(240_000);
 
 interface StoredOutbox {
-  _id: string;
+  _id: mongo.ObjectId;
+  writing: boolean;
   /** Each event is stored as its envelope's JSON text. */
   groups: { topic: string; events: string[] }[];
 }
@@ -98,9 +99,13 @@ describe('the outbox with the broker down', () => {
     const owed = new Map(
       groups.map((group) => [group.topic, new Set(group.events.map((event) => event.id))]),
     );
-    // The records themselves carry no event marks any more.
+    // Its events are stored (no longer `writing`), and every batch and DDS it wrote carries the
+    // document's id: what a relay would read back had the process died before storing the events.
+    expect(stored[0]?.writing).toBe(false);
     const db = (mongoClient as mongo.MongoClient).db();
-    expect(await db.collection('batches').countDocuments({ pendingEvent: { $exists: true } })).toBe(0);
+    const writeId = stored[0]?._id;
+    expect(await db.collection('batches').countDocuments({ writeId })).toBe(20);
+    expect(await db.collection('dds').countDocuments({ writeId })).toBe(20);
 
     await kafka.start();
     const prefix = s.scope.topicPrefix;

@@ -13,7 +13,7 @@ export type BatchEvent = DomainEventOf<'batch.created'> | DomainEventOf<'batch.u
 export function toBatchEntity(doc: BatchDocument): BatchEntity {
   return {
     externalId: doc.externalId,
-    internalId: doc.internalId,
+    internalId: doc._id,
     name: doc.batchNumber,
     productExternalId: doc.productExternalId,
     batchNumber: doc.batchNumber,

@@ -3,7 +3,7 @@ import type { Connection, Model } from 'mongoose';
 import type { RecordDocumentBase } from '../common/record-store';
 import type { BatchFields } from './batches.schemas';
 
-/** A batch as stored. `_id` is `orgId:externalId`; `internalId` is the public `bat_…`. */
+/** A batch as stored; `_id` is its public id `bat_…`. */
 export type BatchDocument = RecordDocumentBase & BatchFields;
 
 const optionalString = { type: String, default: null };
@@ -12,7 +12,6 @@ const optionalString = { type: String, default: null };
 const batchSchema = new Schema<BatchDocument>(
   {
     _id: { type: String, required: true },
-    internalId: { type: String, required: true },
     orgId: { type: String, required: true },
     externalId: { type: String, required: true },
     productExternalId: { type: String, required: true },
@@ -25,14 +24,19 @@ const batchSchema = new Schema<BatchDocument>(
     syncStatus: { type: String, required: true, enum: ['SYNCED', 'PENDING'] },
     lastSyncedAt: { type: Date, required: true },
     version: { type: Number, required: true },
+    writeId: { type: Schema.Types.ObjectId, required: true },
     createdAt: { type: Date, required: true },
     updatedAt: { type: Date, required: true },
   },
   { collection: 'batches', versionKey: false, minimize: false },
 );
 
+// GET /batches/:externalId, GET /dds/:batchExternalId and the upsert's match: one batch by its caller's id.
+batchSchema.index({ orgId: 1, externalId: 1 }, { unique: true });
 // GET /batches and the sync status: ordered by lastSyncedAt then externalId, `since` on lastSyncedAt.
 batchSchema.index({ orgId: 1, lastSyncedAt: 1, externalId: 1 });
+// The relay's recovery of a write that died before storing its events: the batches it changed.
+batchSchema.index({ writeId: 1 });
 
 /** The batches model, registered on `connection`. */
 export function batchModel(connection: Connection): Model<BatchDocument> {

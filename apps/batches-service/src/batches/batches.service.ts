@@ -2,7 +2,7 @@ import { NotFoundError, validateRecords } from '@eudr/service-kit';
 import type { Logger } from '@eudr/service-kit';
 import { reportedExternalId, syncStatusOf } from '../common/bulk-upsert';
 import type { BulkUpsertResponse, RecordError, RecordResult, ValidRecord } from '../common/bulk-upsert';
-import { ID_PREFIXES, newId, orgKey } from '../common/ids';
+import { ID_PREFIXES, newId } from '../common/ids';
 import type { ListQuery, Page } from '../common/list.schemas';
 import { FIELD_LIMITS, externalIdSchema } from '../common/record-fields';
 import type { RecordStore } from '../common/record-store';
@@ -53,6 +53,11 @@ export const SKIP_NOT_CREATED = 'the batch already existed; a DDS is created onl
 export const skipNoHsCode = (productExternalId: string) =>
   `product "${productExternalId}" has no hsCode; set it and create the DDS from a new batch`;
 
+/** What a new batch stores for each optional field the request left out. */
+const BATCH_DEFAULTS: Partial<BatchDocument> = Object.fromEntries(
+  OPTIONAL_BATCH_FIELDS.map((field) => [field, null]),
+);
+
 function providedFields(input: BatchInput): Partial<BatchFields> {
   const fields: Partial<BatchFields> = {
     productExternalId: input.productExternalId,
@@ -85,10 +90,13 @@ export function createBatchesService(deps: BatchesServiceDeps): BatchesService {
         batchInputSchema,
         externalIdSchema,
       );
-      const products = await deps.products.findMany(
-        caller.orgId,
-        validated.map((record) => record.input.productExternalId),
-      );
+      const [write, products] = await Promise.all([
+        deps.outbox.begin(caller.correlationId),
+        deps.products.findMany(
+          caller.orgId,
+          validated.map((record) => record.input.productExternalId),
+        ),
+      ]);
       const productById = new Map(products.map((product) => [product.externalId, product]));
       const valid: ValidRecord<BatchInput>[] = [];
       for (const record of validated) {
@@ -106,31 +114,15 @@ export function createBatchesService(deps: BatchesServiceDeps): BatchesService {
         {
           store: deps.batches,
           logger,
-          buildInsert: ({ input }) => ({
-            _id: orgKey(caller.orgId, input.externalId),
-            internalId: newId(ID_PREFIXES.batch),
-            orgId: caller.orgId,
-            externalId: input.externalId,
-            productExternalId: input.productExternalId,
-            batchNumber: input.batchNumber,
-            quantity: null,
-            unit: null,
-            receivedDate: null,
-            expiryDate: null,
-            ...providedFields(input),
-            integrationId: caller.integrationId,
-            syncStatus: 'SYNCED',
-            lastSyncedAt: at,
-            version: 1,
-            createdAt: at,
-            updatedAt: at,
-          }),
-          buildChanges: ({ input }) => ({ ...providedFields(input), syncStatus: 'SYNCED' }),
+          newId: () => newId(ID_PREFIXES.batch),
+          fieldsOf: ({ input }) => ({ ...providedFields(input), syncStatus: 'SYNCED' }),
+          defaults: BATCH_DEFAULTS,
           eventOf: (type, document) => batchEvent(type, caller, document, at),
         },
         caller,
         valid,
         at,
+        write.id,
       );
 
       const results: RecordResult[] = [];
@@ -152,7 +144,7 @@ export function createBatchesService(deps: BatchesServiceDeps): BatchesService {
         const doc = outcome.document;
         if (outcome.status === 'CREATED') created += 1;
         else updated += 1;
-        results.push({ externalId: doc.externalId, internalId: doc.internalId, status: outcome.status });
+        results.push({ externalId: doc.externalId, internalId: doc._id, status: outcome.status });
         events.push(outcome.event);
         if (!options.autoCreateDDS) return;
         const product = productById.get(doc.productExternalId);
@@ -165,23 +157,20 @@ export function createBatchesService(deps: BatchesServiceDeps): BatchesService {
         }
       });
 
-      const { drafts, events: ddsEvents } = await deps.dds.createDrafts(caller, draftsFor, at);
+      const { drafts, events: ddsEvents } = await deps.dds.createDrafts(caller, draftsFor, at, write.id);
       const failed = errors.length;
       const { log, event: syncEvent } = buildSyncLog(
         caller,
         'BATCH',
         { created, updated, failed, status: syncStatusOf(created + updated, failed) },
         at,
+        write.id,
       );
-      // Every record write of this request is done: the sync log and one outbox document holding all
-      // it owes are independent, so they are written side by side (one round trip less), both before
-      // the answer (see events/event-outbox.ts for the crash window between the writes and the outbox).
+      // Every record write of this request is done: the sync log and the events it owes are
+      // independent, so they are written side by side (one round trip less), both before the answer.
       await Promise.all([
         deps.syncLogs.insert(log),
-        deps.outbox.publish(
-          [batchEventGroup(events), ddsEventGroup(ddsEvents), syncEventGroup(syncEvent)],
-          caller.correlationId,
-        ),
+        write.commit([batchEventGroup(events), ddsEventGroup(ddsEvents), syncEventGroup(syncEvent)]),
       ]);
       const response: BatchUpsertResponse = {
         success: failed === 0 || created + updated > 0,

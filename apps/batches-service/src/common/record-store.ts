@@ -1,16 +1,12 @@
 import { mongo } from 'mongoose';
 import type { Model } from 'mongoose';
-import { chunkedBulkWrite, createDocumentLock } from '@eudr/service-kit';
-import { mapLimited } from './bulk-upsert';
-import { orgKey } from './ids';
 
 /** What products and batches store besides their own fields. */
 export interface RecordDocumentBase {
-  /** `orgId:externalId` (see `orgKey`): every lookup by externalId is an exact `_id` match. */
+  /** The public id (`prd_…`, `bat_…`), shown as `internalId`. */
   _id: string;
-  /** The public internal id (`prd_…`, `bat_…`). */
-  internalId: string;
   orgId: string;
+  /** The caller's id, unique within the organisation. */
   externalId: string;
   /** The integration that wrote the current state. */
   integrationId: string;
@@ -18,23 +14,23 @@ export interface RecordDocumentBase {
   lastSyncedAt: Date;
   /** Incremented by every write; starts at 1. */
   version: number;
+  /** The outbox document of the write that changed the record last (see `events/event-outbox.ts`). */
+  writeId: mongo.ObjectId;
   createdAt: Date;
   updatedAt: Date;
 }
 
-/** An update of an existing record of the organisation. */
-export interface RecordUpdate<D> {
+/** One record of a bulk upsert. */
+export interface RecordUpsert<D> {
   externalId: string;
-  changes: Partial<D>;
+  /** Fields set whether the record is new or not. */
+  set: Partial<D>;
+  /** Fields set only when the record is new (none of them in `set`). */
+  setOnInsert: Partial<D>;
 }
 
-/** What a write did, by externalId. Records in neither set were written. */
-export interface WriteOutcome {
-  /** Inserts that found a record with the same externalId: update those instead. */
-  alreadyExists: Set<string>;
-  /** Writes the database refused for another reason, with the reason for the log. */
-  failed: Map<string, string>;
-}
+/** What the upsert of one record did. */
+export type UpsertResult = { status: 'CREATED' | 'UPDATED' } | { status: 'ERROR'; reason: string };
 
 /** A page of records and the total matching the filter. */
 export interface RecordPage<D> {
@@ -51,154 +47,110 @@ export interface RecordListQuery {
   externalIds?: readonly string[] | undefined;
 }
 
-/** Queries on a collection of records keyed by `orgId:externalId`; every query scoped to `orgId`. */
+/** Queries on a collection of records unique by `(orgId, externalId)`; every query scoped to `orgId`. */
 export interface RecordStore<D extends RecordDocumentBase> {
+  findOne(orgId: string, externalId: string): Promise<D | null>;
   /** The organisation's records with these externalIds (unknown ones are simply absent). */
   findMany(orgId: string, externalIds: readonly string[]): Promise<D[]>;
-  findOne(orgId: string, externalId: string): Promise<D | null>;
-  /** Inserts in one unordered command; an existing `_id` is reported in `alreadyExists`. */
-  insert(orgId: string, documents: readonly D[]): Promise<WriteOutcome>;
-  /** Updates by `_id`, each setting `changes` and incrementing `version`. */
-  update(orgId: string, updates: readonly RecordUpdate<D>[]): Promise<WriteOutcome>;
   /**
-   * Sets `changes` on one record if it is still at `version`; returns the record
-   * as written, or null when it changed meanwhile (or does not exist).
+   * Creates or updates each record, matched on `(orgId, externalId)`, incrementing `version`, in one
+   * unordered command; results in the order given.
    */
-  updateIfVersion(orgId: string, externalId: string, version: number, changes: Partial<D>): Promise<D | null>;
+  upsert(orgId: string, records: readonly RecordUpsert<D>[]): Promise<UpsertResult[]>;
   /** Records ordered by lastSyncedAt then externalId. */
   list(orgId: string, query: RecordListQuery): Promise<RecordPage<D>>;
   count(orgId: string): Promise<number>;
+  /** The records that `writeId` changed last (the relay's recovery of a write that died). */
+  findByWrite(writeId: mongo.ObjectId): Promise<D[]>;
+}
+
+/** The fields every listed collection has. */
+interface Listed {
+  orgId: string;
+  externalId: string;
+  lastSyncedAt: Date;
 }
 
 /**
- * Up to this many externalIds are read with one exact `_id` query each (about 1 ms apiece on FerretDB
- * v1, whatever the collection's size); more are read with one `$in` query, which FerretDB answers with
- * a scan of the whole collection (about 50 ms per 1,000 stored documents). The crossing point depends
- * on the collection's size; 40 point queries cost about as much as scanning 1,000 documents.
+ * One organisation's documents of `collection`, ordered by lastSyncedAt then externalId (unique within
+ * the organisation, so pages are stable): the list of the record stores and of the supplier projection.
  */
-const POINT_LOOKUP_MAX = 40;
-/** Point lookups in flight at once: more only queue inside the server's SQLite pool. */
-const POINT_LOOKUP_CONCURRENCY = 4;
-const DUPLICATE_KEY = 11000;
-
-function writeErrorsOf(err: unknown): { index: number; code: number | undefined; errmsg?: string }[] {
-  if (!(err instanceof mongo.MongoBulkWriteError)) throw err;
-  const raw: unknown = err.writeErrors;
-  return (Array.isArray(raw) ? raw : [raw]) as { index: number; code: number | undefined; errmsg?: string }[];
-}
-
-/**
- * One organisation's documents of `collection` (keyed `org:externalId`, with `lastSyncedAt`), ordered
- * by lastSyncedAt then externalId: the list of the record stores and of the supplier projection.
- */
-export async function listRecords<D>(
-  collection: Model<D>['collection'],
+export async function listRecords<D extends Listed>(
+  collection: mongo.Collection<D>,
   orgId: string,
   { page, limit, since, externalIds }: RecordListQuery,
 ): Promise<RecordPage<D>> {
-  const filter: Record<string, unknown> = { orgId };
-  if (since !== undefined) filter['lastSyncedAt'] = { $gt: since };
-  if (externalIds !== undefined) filter['_id'] = { $in: externalIds.map((id) => orgKey(orgId, id)) };
+  const filter: mongo.Filter<Listed> = { orgId };
+  if (since !== undefined) filter.lastSyncedAt = { $gt: since };
+  if (externalIds !== undefined) filter.externalId = { $in: [...externalIds] };
+  const records = collection as unknown as mongo.Collection<Listed>;
   const [items, total] = await Promise.all([
-    collection
-      .find(filter as never)
+    records
+      .find(filter)
       .sort({ lastSyncedAt: 1, externalId: 1 })
       .skip((page - 1) * limit)
       .limit(limit)
       .toArray(),
-    collection.countDocuments(filter as never),
+    records.countDocuments(filter),
   ]);
   return { items: items as unknown as D[], total };
 }
 
-/** The record store over `model`'s collection. Writes go through the driver: documents are complete. */
+/** The record store over `model`'s collection. Queries go through the driver: documents are complete. */
 export function createRecordStore<D extends RecordDocumentBase>(model: Model<D>): RecordStore<D> {
-  const collection = model.collection;
-  // A client's change and the supplier consumer's SYNCED mark can hit one record at the same time; every
-  // update takes the record's `_id` (see DocumentLock: FerretDB loses concurrent updates).
-  const lock = createDocumentLock();
-
-  async function findOne(orgId: string, externalId: string): Promise<D | null> {
-    return (await collection.findOne({ _id: orgKey(orgId, externalId) } as never)) as D | null;
-  }
+  const collection = model.db.collection<D>(model.collection.collectionName);
+  // Queries touch only the common fields, which the driver cannot type over a generic D: the
+  // collection is viewed through them once, here.
+  const records = collection as unknown as mongo.Collection<RecordDocumentBase>;
 
   return {
+    async findOne(orgId, externalId) {
+      return (await records.findOne({ orgId, externalId })) as D | null;
+    },
+
     async findMany(orgId, externalIds) {
-      const unique = [...new Set(externalIds)];
-      if (unique.length === 0) return [];
-      if (unique.length <= POINT_LOOKUP_MAX) {
-        const found = await mapLimited(unique, POINT_LOOKUP_CONCURRENCY, (id) => findOne(orgId, id));
-        return found.filter((doc): doc is NonNullable<typeof doc> => doc !== null);
-      }
-      return (await collection
-        .find({ _id: { $in: unique.map((id) => orgKey(orgId, id)) } } as never)
-        .toArray()) as unknown as D[];
+      if (externalIds.length === 0) return [];
+      return (await records.find({ orgId, externalId: { $in: [...new Set(externalIds)] } }).toArray()) as D[];
     },
 
-    findOne,
-
-    async insert(orgId, documents) {
-      const outcome: WriteOutcome = { alreadyExists: new Set(), failed: new Map() };
-      if (documents.length === 0) return outcome;
-      for (const doc of documents) {
-        if (doc.orgId !== orgId || doc._id !== orgKey(orgId, doc.externalId)) {
-          throw new Error('an insert belongs to another organisation');
-        }
-      }
+    async upsert(orgId, upserts) {
+      if (upserts.length === 0) return [];
+      // A concurrent upsert of the same new record (another request, another replica) makes the unique
+      // index refuse one of the two inserts; MongoDB retries that upsert as an update by itself, since
+      // the filter is exactly the unique key.
+      const operations = upserts.map(({ externalId, set, setOnInsert }) => ({
+        updateOne: {
+          filter: { orgId, externalId },
+          update: { $set: set, $setOnInsert: setOnInsert, $inc: { version: 1 } },
+          upsert: true,
+        },
+      })) as unknown as mongo.AnyBulkWriteOperation<RecordDocumentBase>[];
+      let result: mongo.BulkWriteResult;
+      let writeErrors: mongo.WriteError[] = [];
       try {
-        // Inserts never hit FerretDB's large-update hang, so one command carries all of them.
-        await collection.insertMany(documents as never[], { ordered: false });
+        result = await records.bulkWrite(operations, { ordered: false });
       } catch (err) {
-        for (const writeError of writeErrorsOf(err)) {
-          const key = documents[writeError.index]?.externalId;
-          if (key === undefined) continue;
-          if (writeError.code === DUPLICATE_KEY) outcome.alreadyExists.add(key);
-          else outcome.failed.set(key, writeError.errmsg ?? `write error ${writeError.code}`);
-        }
+        if (!(err instanceof mongo.MongoBulkWriteError)) throw err;
+        result = err.result;
+        writeErrors = [err.writeErrors].flat();
       }
-      return outcome;
+      const failed = new Map(writeErrors.map((e) => [e.index, e.errmsg ?? `write error ${e.code}`]));
+      const created = new Set(Object.keys(result.upsertedIds).map(Number));
+      return upserts.map((_, index): UpsertResult => {
+        const reason = failed.get(index);
+        if (reason !== undefined) return { status: 'ERROR', reason };
+        return { status: created.has(index) ? 'CREATED' : 'UPDATED' };
+      });
     },
 
-    async update(orgId, updates) {
-      const outcome: WriteOutcome = { alreadyExists: new Set(), failed: new Map() };
-      if (updates.length === 0) return outcome;
-      // updateMany on `_id` (at most one match) in small chunks: see chunkedBulkWrite for FerretDB's
-      // hang on update commands with about 100 matching statements.
-      const result = await lock.run(
-        updates.map(({ externalId }) => orgKey(orgId, externalId)),
-        () =>
-          chunkedBulkWrite(
-            collection as unknown as Parameters<typeof chunkedBulkWrite<mongo.AnyBulkWriteOperation>>[0],
-            updates.map(({ externalId, changes }) => ({
-              updateMany: {
-                filter: { _id: orgKey(orgId, externalId), orgId },
-                update: { $set: changes, $inc: { version: 1 } },
-              },
-            })) as unknown as mongo.AnyBulkWriteOperation[],
-          ),
-      );
-      for (const failure of result.writeErrors) {
-        const key = updates[failure.index]?.externalId;
-        if (key !== undefined) outcome.failed.set(key, failure.message);
-      }
-      return outcome;
-    },
-
-    async updateIfVersion(orgId, externalId, version, changes) {
-      const id = orgKey(orgId, externalId);
-      return (await lock.run(id, () =>
-        collection.findOneAndUpdate(
-          { _id: id, orgId, version } as never,
-          { $set: changes, $inc: { version: 1 } } as never,
-          { returnDocument: 'after' },
-        ),
-      )) as D | null;
-    },
-
-    list: (orgId, query) => listRecords<D>(collection, orgId, query),
+    list: (orgId, query) => listRecords(collection, orgId, query),
 
     count(orgId) {
-      return collection.countDocuments({ orgId } as never);
+      return records.countDocuments({ orgId });
+    },
+
+    async findByWrite(writeId) {
+      return (await records.find({ writeId }).toArray()) as D[];
     },
   };
 }

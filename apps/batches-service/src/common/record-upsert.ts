@@ -1,5 +1,6 @@
 import type { DomainEvent } from '@eudr/events';
 import type { Logger } from '@eudr/service-kit';
+import type { mongo } from 'mongoose';
 import type { ValidRecord } from './bulk-upsert';
 import type { RecordDocumentBase, RecordStore } from './record-store';
 
@@ -22,10 +23,12 @@ export interface RecordUpsertSpec<
 > {
   store: RecordStore<D>;
   logger: Logger;
-  /** The full new document for a record. */
-  buildInsert(record: ValidRecord<I>): D;
-  /** The fields an update of `existing` sets, besides the bookkeeping ones. */
-  buildChanges(record: ValidRecord<I>, existing: D): Partial<D>;
+  /** A new public id (`prd_…`, `bat_…`). */
+  newId(): string;
+  /** The fields a record sets, new or not; optional fields it leaves out stay as stored. */
+  fieldsOf(record: ValidRecord<I>): Partial<D>;
+  /** What a new record stores for each field `fieldsOf` left out. */
+  defaults: Partial<D>;
   /** The change event of a written document (the document as it stands after the write). */
   eventOf(type: 'created' | 'updated', document: D): E;
 }
@@ -36,15 +39,14 @@ export const STORE_FAILED = 'could not be stored; send the record again';
  * Writes validated records of one organisation, matched on externalId, and returns each one's outcome
  * by request index:
  *
- * - Every record is first inserted, in one unordered command: a new batch of records (the common case
- *   for batches) costs one round trip and no lookup. Inserts refused for an existing `_id` are then
- *   read back and updated: fields given are set, absent fields stay as stored. Two requests creating
- *   the same new externalId at once therefore leave one record, the loser reporting UPDATED.
- * - Each written record owes one event (`created` or `updated`, by what this write did), returned with
- *   its outcome; the caller stores all of them in one outbox document after the writes (see
- *   `events/event-outbox.ts`). Records carry no event marks: a record updated before its create was
- *   acknowledged gets an `updated` event (its create, stored by an earlier
- *   write, is normally published before it).
+ * - One unordered upsert per record in one command: fields given are set, absent fields stay as
+ *   stored (or take their default on a new record); whether a record was created comes from the
+ *   command's `upsertedIds`. Two requests creating the same new externalId at once leave one record,
+ *   one of them reporting UPDATED.
+ * - Every record written carries `writeId`, the outbox document of this write.
+ * - Each written record owes one event (`created` or `updated`, by what this write did): a new record's
+ *   is built from what was written, an updated record's from the record read back after the write.
+ *   The caller stores them in the write's outbox document (see `events/event-outbox.ts`).
  */
 export async function upsertRecords<
   D extends RecordDocumentBase,
@@ -55,69 +57,66 @@ export async function upsertRecords<
   context: WriteContext,
   valid: readonly ValidRecord<I>[],
   at: Date,
+  writeId: mongo.ObjectId,
 ): Promise<Map<number, RecordOutcome<D, E>>> {
   const outcomes = new Map<number, RecordOutcome<D, E>>();
   if (valid.length === 0) return outcomes;
-  const planned = valid.map((record) => ({ record, document: spec.buildInsert(record) }));
-  const insertion = spec.store.insert(
-    context.orgId,
-    planned.map((plan) => plan.document),
-  );
-  // Should building an event throw, the insert's own failure must not go unhandled meanwhile.
-  insertion.catch(() => undefined);
-  // The events are built (and validated, some 50 µs each) while the insert is on its way: for 500
-  // records this takes the CPU work off the request's critical path.
-  const inserts = planned.map((plan) => ({ ...plan, event: spec.eventOf('created', plan.document) }));
-  const inserted = await insertion;
-  const toUpdate: ValidRecord<I>[] = [];
-  for (const plan of inserts) {
-    const key = plan.document.externalId;
-    const failure = inserted.failed.get(key);
-    if (inserted.alreadyExists.has(key)) toUpdate.push(plan.record);
-    else if (failure !== undefined) {
-      spec.logger.error({ orgId: context.orgId, reason: failure }, 'a record insert was refused');
-      outcomes.set(plan.record.index, { status: 'ERROR', error: STORE_FAILED });
-    } else {
-      outcomes.set(plan.record.index, { status: 'CREATED', document: plan.document, event: plan.event });
-    }
-  }
-  if (toUpdate.length === 0) return outcomes;
-
-  const existing = await spec.store.findMany(
-    context.orgId,
-    toUpdate.map((record) => record.input.externalId),
-  );
-  const byExternalId = new Map(existing.map((doc) => [doc.externalId, doc]));
-  const updates = toUpdate.flatMap((record) => {
-    const found = byExternalId.get(record.input.externalId);
-    if (found === undefined) {
-      outcomes.set(record.index, { status: 'ERROR', error: STORE_FAILED });
-      return [];
-    }
-    const changes: Partial<D> = {
-      ...spec.buildChanges(record, found),
+  const planned = valid.map((record) => {
+    const set = {
+      ...spec.fieldsOf(record),
       integrationId: context.integrationId,
       lastSyncedAt: at,
       updatedAt: at,
-    };
-    // The state this write leaves, for the event. Two requests updating the same record at once each
-    // describe their own write; the document ends with the later write of each field.
-    const document = { ...found, ...changes, version: found.version + 1 } as D;
-    const event = spec.eventOf('updated', document);
-    return [{ record, document, event, changes }];
+      writeId,
+    } as Partial<D>;
+    const setOnInsert = Object.fromEntries(
+      Object.entries({ ...spec.defaults, _id: spec.newId(), createdAt: at }).filter(([key]) => !(key in set)),
+    ) as Partial<D>;
+    const created = {
+      ...setOnInsert,
+      ...set,
+      orgId: context.orgId,
+      externalId: record.input.externalId,
+      version: 1,
+    } as D;
+    return { record, set, setOnInsert, created };
   });
-  const updated = await spec.store.update(
+  const writing = spec.store.upsert(
     context.orgId,
-    updates.map(({ document, changes }) => ({ externalId: document.externalId, changes })),
+    planned.map(({ record, set, setOnInsert }) => ({
+      externalId: record.input.externalId,
+      set,
+      setOnInsert,
+    })),
   );
-  for (const plan of updates) {
-    const failure = updated.failed.get(plan.document.externalId);
-    if (failure !== undefined) {
-      spec.logger.error({ orgId: context.orgId, reason: failure }, 'a record update was refused');
-      outcomes.set(plan.record.index, { status: 'ERROR', error: STORE_FAILED });
-    } else {
-      outcomes.set(plan.record.index, { status: 'UPDATED', document: plan.document, event: plan.event });
+  // Should building an event throw, the write's own failure must not go unhandled meanwhile.
+  writing.catch(() => undefined);
+  // The events of new records are built (and validated, some 50 µs each) while the write is on its
+  // way: for 500 new records this takes the CPU work off the request's critical path.
+  const createdEvents = planned.map((plan) => spec.eventOf('created', plan.created));
+  const results = await writing;
+
+  const updatedIds = planned.flatMap((plan, i) =>
+    results[i]?.status === 'UPDATED' ? [plan.record.input.externalId] : [],
+  );
+  const updated = new Map(
+    (await spec.store.findMany(context.orgId, updatedIds)).map((doc) => [doc.externalId, doc]),
+  );
+  planned.forEach((plan, i) => {
+    const result = results[i];
+    const index = plan.record.index;
+    if (result?.status === 'CREATED') {
+      outcomes.set(index, { status: 'CREATED', document: plan.created, event: createdEvents[i] as E });
+      return;
     }
-  }
+    const document = result?.status === 'UPDATED' ? updated.get(plan.record.input.externalId) : undefined;
+    if (document === undefined) {
+      const reason = result?.status === 'ERROR' ? result.reason : 'not found after its update';
+      spec.logger.error({ orgId: context.orgId, reason }, 'a record write was refused');
+      outcomes.set(index, { status: 'ERROR', error: STORE_FAILED });
+      return;
+    }
+    outcomes.set(index, { status: 'UPDATED', document, event: spec.eventOf('updated', document) });
+  });
   return outcomes;
 }

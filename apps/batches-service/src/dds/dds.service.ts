@@ -1,8 +1,9 @@
 import type { DdsStatus } from '@eudr/events';
 import { ConflictError, NotFoundError } from '@eudr/service-kit';
 import type { Logger } from '@eudr/service-kit';
+import type { mongo } from 'mongoose';
 import type { BatchDocument } from '../batches/batch.model';
-import { ID_PREFIXES, newId, orgKey } from '../common/ids';
+import { ID_PREFIXES, newId } from '../common/ids';
 import { FIELD_LIMITS } from '../common/record-fields';
 import type { RecordStore } from '../common/record-store';
 import type { EventOutbox } from '../events/event-outbox';
@@ -22,12 +23,13 @@ export interface DdsService {
    * Creates a DRAFT DDS for each of these new batches, numbered from one contiguous range of the
    * organisation's counter for the current year, in the order given. Returns them with the
    * `dds.status_changed` (previousStatus null) each owes: the caller stores those in its outbox
-   * document, with the rest of its events.
+   * document (`writeId`), with the rest of its events.
    */
   createDrafts(
     context: { orgId: string; integrationId: string; correlationId?: string | undefined },
     batchExternalIds: readonly string[],
     at: Date,
+    writeId: mongo.ObjectId,
   ): Promise<{ drafts: DdsDocument[]; events: DdsEvent[] }>;
   /** @throws NotFoundError when the organisation has no such batch. */
   getBatchDds(orgId: string, batchExternalId: string): Promise<BatchDdsView>;
@@ -56,7 +58,7 @@ export interface DdsServiceDeps {
   now?: () => Date;
 }
 
-/** Attempts of a status change that keeps losing to concurrent changes of other fields. */
+/** Attempts of a status change that keeps losing to concurrent changes that leave a legal move. */
 const CHANGE_ATTEMPTS = 3;
 
 function submissionView(doc: DdsDocument, submission: DdsSubmission): DdsSubmissionView {
@@ -75,15 +77,14 @@ export function createDdsService(deps: DdsServiceDeps): DdsService {
   const logger = deps.logger.child({ component: 'dds-service' });
 
   return {
-    async createDrafts(context, batchExternalIds, at) {
+    async createDrafts(context, batchExternalIds, at, writeId) {
       if (batchExternalIds.length === 0) return { drafts: [], events: [] };
       const year = at.getUTCFullYear();
       // One $inc of n per request: the request's numbers are contiguous and no other request can
       // take one of them, however many run at once.
       const first = await deps.dds.reserveNumbers(context.orgId, year, batchExternalIds.length);
       const docs: DdsDocument[] = batchExternalIds.map((batchExternalId, offset) => ({
-        _id: orgKey(context.orgId, batchExternalId),
-        ddsId: newId(ID_PREFIXES.dds),
+        _id: newId(ID_PREFIXES.dds),
         orgId: context.orgId,
         integrationId: context.integrationId,
         batchExternalId,
@@ -93,6 +94,7 @@ export function createDdsService(deps: DdsServiceDeps): DdsService {
         submissions: [],
         version: 1,
         statusHistory: [],
+        writeId,
         createdAt: at,
         updatedAt: at,
       }));
@@ -125,9 +127,9 @@ export function createDdsService(deps: DdsServiceDeps): DdsService {
       return {
         batchExternalId: batch.externalId,
         batchNumber: batch.batchNumber,
-        internalBatchId: batch.internalId,
+        internalBatchId: batch._id,
         product: {
-          id: product?.internalId ?? '',
+          id: product?._id ?? '',
           name: product?.name ?? null,
           hsCode: product?.hsCode ?? null,
         },
@@ -143,56 +145,52 @@ export function createDdsService(deps: DdsServiceDeps): DdsService {
     },
 
     async changeStatus(orgId, ddsNumber, status, options) {
+      const find = async () => {
+        const found = ddsNumber.length > 40 ? null : await deps.dds.findByNumber(orgId, ddsNumber);
+        if (found === null) throw new NotFoundError(`No DDS with number "${ddsNumber.slice(0, 40)}".`);
+        if (!canTransition(found.status, status)) {
+          throw new ConflictError(illegalTransitionMessage(found.ddsNumber, found.status, status));
+        }
+        return found;
+      };
+      let current = await find();
+      const write = await deps.outbox.begin(options.correlationId);
       for (let attempt = 0; attempt < CHANGE_ATTEMPTS; attempt += 1) {
-        const current = ddsNumber.length > 40 ? null : await deps.dds.findByNumber(orgId, ddsNumber);
-        if (current === null) throw new NotFoundError(`No DDS with number "${ddsNumber.slice(0, 40)}".`);
         const from = current.status;
-        if (!canTransition(from, status)) {
-          throw new ConflictError(illegalTransitionMessage(current.ddsNumber, from, status));
-        }
         const at = now();
-        let submissions = current.submissions;
-        if (status === 'SUBMITTED') {
-          submissions = [
-            ...submissions,
-            { id: newId(ID_PREFIXES.ddsSubmission), status: 'SUBMITTED', submittedAt: at, createdAt: at },
-          ];
-        } else if (status === 'APPROVED' || status === 'REJECTED') {
-          // The decision is the outcome of the latest submission.
-          submissions = submissions.map((submission, index) =>
-            index === submissions.length - 1 ? { ...submission, status } : submission,
-          );
-        }
-        // The claim in updateIf decides the step; the events go to the outbox only once it is won.
-        const written = await deps.dds.updateIf(current, {
-          status,
-          submissions,
-          statusHistory: [
-            // A DDS stored before the history existed has none yet.
-            ...(current.statusHistory ?? []),
-            { from, to: status, at, adminSub: options.adminSub },
-          ],
-          updatedAt: at,
+        const written = await deps.dds.changeStatus(orgId, current.ddsNumber, from, {
+          to: status,
+          at,
+          adminSub: options.adminSub,
+          submission:
+            status === 'SUBMITTED'
+              ? { id: newId(ID_PREFIXES.ddsSubmission), status: 'SUBMITTED', submittedAt: at, createdAt: at }
+              : null,
+          writeId: write.id,
         });
-        if (written === null) continue; // another change won; decide again from the new status
+        if (written === null) {
+          // Another change won: decide again from the status it left.
+          current = await find().catch(async (err: unknown) => {
+            await write.commit([]);
+            throw err;
+          });
+          continue;
+        }
         logger.info(
           { ddsNumber: written.ddsNumber, from, to: status, adminSub: options.adminSub, orgId },
           'DDS status changed by an admin',
         );
-        await deps.outbox.publish(
-          [
-            ddsEventGroup(
-              ddsEvents(written, eventTypesFor(status), {
-                previousStatus: from,
-                at,
-                correlationId: options.correlationId,
-              }),
-            ),
-          ],
-          options.correlationId,
-        );
+        await write.commit([
+          ddsEventGroup(
+            ddsEvents(written, eventTypesFor(status), {
+              previousStatus: from,
+              at,
+              correlationId: options.correlationId,
+            }),
+          ),
+        ]);
         return {
-          id: written.ddsId,
+          id: written._id,
           ddsNumber: written.ddsNumber,
           batchExternalId: written.batchExternalId,
           status: written.status,
@@ -202,6 +200,7 @@ export function createDdsService(deps: DdsServiceDeps): DdsService {
           updatedAt: written.updatedAt.toISOString(),
         };
       }
+      await write.commit([]);
       throw new ConflictError(
         `DDS ${ddsNumber} is being changed by other requests at the same time; read it again and retry.`,
       );

@@ -1,6 +1,11 @@
 import { TOPICS, createDomainEvent } from '@eudr/events';
-import type { DomainEvent } from '@eudr/events';
-import { buildOutboxDocuments, groupsOf } from './event-outbox';
+import type { DomainEvent, EventProducer } from '@eudr/events';
+import { createLogger } from '@eudr/service-kit';
+import { mongo } from 'mongoose';
+import { createEventOutbox, groupsOf, storedGroupsOf } from './event-outbox';
+import type { OutboxGroup, WriteRecovery } from './event-outbox';
+import type { OutboxDocument } from './outbox.model';
+import type { OutboxRepository } from './outbox.repository';
 
 const at = new Date('2025-03-01T10:00:00.000Z');
 
@@ -21,71 +26,129 @@ function syncEvent(index: number): DomainEvent {
   });
 }
 
-// What is stored, parsed back as the relay does.
-const idsOf = (entries: ReturnType<typeof buildOutboxDocuments>) =>
-  entries.map((entry) =>
-    groupsOf(entry.document).map((group) => [group.topic, group.events.map((e) => e.id)]),
-  );
+/** The outbox collection in memory, with the same conditional `finish` as the repository. */
+function memoryRepository(): OutboxRepository & { documents: Map<string, OutboxDocument> } {
+  const documents = new Map<string, OutboxDocument>();
+  return {
+    documents,
+    async insert(document) {
+      documents.set(document._id.toHexString(), { ...document });
+    },
+    async finish(id, groups) {
+      const document = documents.get(id.toHexString());
+      if (document === undefined || !document.writing) return false;
+      documents.set(id.toHexString(), { ...document, groups, writing: false });
+      return true;
+    },
+    async findOne(id) {
+      return documents.get(id.toHexString()) ?? null;
+    },
+    async remove(id) {
+      documents.delete(id.toHexString());
+    },
+    async findOlderThan() {
+      return [...documents.values()];
+    },
+    async count() {
+      return documents.size;
+    },
+  };
+}
 
-describe('buildOutboxDocuments', () => {
-  it('puts every event of one write in one document, groups in their order', () => {
+/** A producer that records what the broker acknowledged. */
+function recordingProducer(): EventProducer & { sent: string[] } {
+  const sent: string[] = [];
+  return {
+    sent,
+    connect: async () => undefined,
+    disconnect: async () => undefined,
+    isConnected: () => true,
+    async publish(_topic, messages) {
+      for (const message of messages) sent.push((message.value as DomainEvent).id);
+    },
+  };
+}
+
+/** One replica's outbox on `repository`. */
+function outboxWith(recover: WriteRecovery = async () => [], repository = memoryRepository()) {
+  const producer = recordingProducer();
+  const outbox = createEventOutbox({
+    producer,
+    repository,
+    recover,
+    logger: createLogger({ service: 'test', level: 'silent' }),
+    publishTimeoutMs: 1_000,
+    relayIntervalMs: 60_000,
+    relayMinAgeMs: 0,
+  });
+  return { repository, producer, outbox };
+}
+
+describe('storedGroupsOf and groupsOf', () => {
+  it('store the non-empty groups in order as envelope text, and parse them back', () => {
     const first = [syncEvent(1), syncEvent(2)];
-    const second = [syncEvent(3)];
-    const documents = buildOutboxDocuments(
-      [
-        { topic: TOPICS.batches, events: first },
-        { topic: TOPICS.dds, events: [] },
-        { topic: TOPICS.sync, events: second },
-      ],
-      { createdAt: at, correlationId: 'req-1' },
-    );
-    expect(documents).toHaveLength(1);
-    expect(documents[0]?.document).toMatchObject({ createdAt: at, correlationId: 'req-1' });
-    expect(documents[0]?.document._id).toMatch(/^ob_[0-9a-f]{28}:0000$/);
-    // The stored text is the envelope itself, and the parsed groups the fast path publishes match it.
-    const [only] = documents;
-    if (only === undefined) throw new Error('no outbox document');
-    expect(groupsOf(only.document)).toEqual(only.groups);
-    expect(documents[0]?.groups[0]?.events[0]).toBe(first[0]);
-    expect(idsOf(documents)).toEqual([
-      [
-        [TOPICS.batches, first.map((event) => event.id)],
-        [TOPICS.sync, second.map((event) => event.id)],
-      ],
-    ]);
+    const groups: OutboxGroup[] = [
+      { topic: TOPICS.batches, events: first },
+      { topic: TOPICS.dds, events: [] },
+      { topic: TOPICS.sync, events: [syncEvent(3)] },
+    ];
+    const stored = storedGroupsOf(groups);
+    expect(stored.map((group) => group.topic)).toEqual([TOPICS.batches, TOPICS.sync]);
+    expect(stored[0]?.events[0]).toBe(JSON.stringify(first[0]));
+    const document: OutboxDocument = {
+      _id: new mongo.ObjectId(),
+      writing: false,
+      groups: stored,
+      createdAt: at,
+      correlationId: null,
+    };
+    expect(groupsOf(document)).toEqual([groups[0], groups[2]]);
   });
+});
 
-  it('stores nothing when a write owes no event', () => {
-    expect(buildOutboxDocuments([{ topic: TOPICS.batches, events: [] }], { createdAt: at })).toEqual([]);
-  });
-
-  it('splits a write that exceeds the size limit into ordered parts that keep every event once', () => {
-    const events = Array.from({ length: 10 }, (_, i) => syncEvent(i));
-    const oneEvent = Buffer.byteLength(JSON.stringify(events[0]));
-    const documents = buildOutboxDocuments(
-      [
-        { topic: TOPICS.batches, events: events.slice(0, 7) },
-        { topic: TOPICS.sync, events: events.slice(7) },
-      ],
-      { createdAt: at, maxBytes: oneEvent * 3 + 10 },
-    );
-    const ids = documents.map((entry) => entry.document._id);
-    expect(ids.map((id) => id.slice(-5))).toEqual([':0000', ':0001', ':0002', ':0003']);
-    expect(new Set(ids.map((id) => id.slice(0, -5))).size).toBe(1);
-    expect(idsOf(documents)).toEqual([
-      [[TOPICS.batches, events.slice(0, 3).map((event) => event.id)]],
-      [[TOPICS.batches, events.slice(3, 6).map((event) => event.id)]],
-      [
-        [TOPICS.batches, [events[6]?.id]],
-        [TOPICS.sync, events.slice(7, 9).map((event) => event.id)],
-      ],
-      [[TOPICS.sync, [events[9]?.id]]],
-    ]);
-  });
-
-  it('gives an event larger than the limit a part of its own', () => {
+describe('the event outbox', () => {
+  it('stores a write’s document before the write, its events at commit, and deletes it once published', async () => {
+    const { repository, producer, outbox } = outboxWith();
+    const write = await outbox.begin('req-1');
+    expect(repository.documents.get(write.id.toHexString())).toMatchObject({ writing: true, groups: [] });
     const events = [syncEvent(1), syncEvent(2)];
-    const documents = buildOutboxDocuments([{ topic: TOPICS.sync, events }], { createdAt: at, maxBytes: 10 });
-    expect(idsOf(documents)).toEqual([[[TOPICS.sync, [events[0]?.id]]], [[TOPICS.sync, [events[1]?.id]]]]);
+    await outbox.drain(0);
+    expect(await write.commit([{ topic: TOPICS.sync, events }])).toBe(true);
+    await outbox.drain(1_000);
+    expect(producer.sent).toEqual(events.map((event) => event.id));
+    expect(repository.documents.size).toBe(0);
+  });
+
+  it('lets the relays of two replicas announce a died write with one set of events', async () => {
+    const recovered: string[][] = [];
+    // Every recovery rebuilds the events afresh, with new ids, as the real one does.
+    const recover: WriteRecovery = async () => {
+      const events = [syncEvent(1), syncEvent(2)];
+      recovered.push(events.map((event) => event.id));
+      return [{ topic: TOPICS.sync, events }];
+    };
+    const a = outboxWith(recover);
+    const b = outboxWith(recover, a.repository);
+    await a.outbox.begin('req-died'); // and never commits
+    await Promise.all([a.outbox.runRelayOnce(), b.outbox.runRelayOnce()]);
+    const sent = [...a.producer.sent, ...b.producer.sent];
+    expect(recovered).toHaveLength(2);
+    expect(recovered.filter((ids) => ids.every((id) => sent.includes(id)))).toHaveLength(1);
+    expect(new Set(sent).size).toBe(2);
+    expect(a.repository.documents.size).toBe(0);
+  });
+
+  it('keeps a commit’s events in a new document when a relay already finished the write', async () => {
+    const { repository, producer, outbox } = outboxWith(async () => [
+      { topic: TOPICS.sync, events: [syncEvent(1)] },
+    ]);
+    const write = await outbox.begin();
+    await repository.finish(write.id, []);
+    const late = [syncEvent(2)];
+    await write.commit([{ topic: TOPICS.sync, events: late }]);
+    await outbox.drain(1_000);
+    await outbox.runRelayOnce();
+    expect(producer.sent).toEqual(late.map((event) => event.id));
+    expect(repository.documents.size).toBe(0);
   });
 });

@@ -1,38 +1,44 @@
-import { randomBytes } from 'node:crypto';
-import { createRelay, domainEventKey } from '@eudr/events';
+import { domainEventKey } from '@eudr/events';
+import { createRelay } from '@eudr/events';
 import type { DomainEvent, DomainTopic, EventProducer, PublishMessage, Relay } from '@eudr/events';
 import { withTimeout } from '@eudr/service-kit';
 import type { Logger } from '@eudr/service-kit';
+import { mongo } from 'mongoose';
 import { chunks } from '../common/bulk-upsert';
-import type { OutboxDocument } from './outbox.model';
+import type { OutboxDocument, OutboxDocumentGroup } from './outbox.model';
 import type { OutboxRepository } from './outbox.repository';
 
 /*
- * Publishing without losing anything, with no transactions (FerretDB has none):
+ * Publishing without losing anything, with no transactions:
  *
- * 1. A write changes its records (products, batches, DDS, sync log) first, then inserts ONE document
- *    into the `outbox` collection holding every event it owes, as full envelopes, in publishing
- *    order. Only then does the client get its answer: an acknowledged write always has its events
- *    stored.
- * 2. Fast path: the events are published at once and, once the broker acknowledged all of them, that
- *    one document is deleted (`deleteOne({_id})`), in the background: the events are durable, so the
- *    caller answers as soon as the document is stored. Only while earlier publishes are still
- *    unacknowledged (a slow or absent broker) does it wait, at most `publishTimeoutMs`, for its own.
- * 3. Recovery path: one relay scans the `outbox` collection (only unacknowledged writes stay in it, so
- *    it is small whatever the size of the records), at start and every `relayIntervalMs`, for
- *    documents older than `relayMinAgeMs` (Kafka down, a crash between insert and publish),
- *    republishes them oldest first and deletes them.
+ * 1. A write (a product or batch upsert, an admin DDS status change, the marking of a supplier's
+ *    products SYNCED) first inserts ONE `outbox` document, `writing: true`, whose `_id` is the write's
+ *    id. Every record the write then changes carries that id (`writeId`): products, batches, DDS, the
+ *    write's sync log.
+ * 2. Once its records are written, the write stores every event it owes, as full envelopes in
+ *    publishing order, in that document and clears `writing`, in one conditional update. Only then is
+ *    the client answered (or the consumer's offset committed).
+ * 3. Fast path: the events are published at once and the document deleted once the broker
+ *    acknowledged all of them, in the background. Only while earlier publishes are still
+ *    unacknowledged (a slow or absent broker) does the answer wait, at most `publishTimeoutMs`.
+ * 4. Relay: at start and every `relayIntervalMs`, documents older than `relayMinAgeMs`, oldest first.
+ *    A finished one (broker down, a crash after step 2) is published and deleted. One still `writing`
+ *    belongs to a write that died or failed after step 1: its events are rebuilt from the records
+ *    still carrying its id (their states as stored; `created` for a record at version 1), stored in
+ *    the document by the same conditional update (so the writer and the relays of every replica agree
+ *    on one set of events), then published and deleted. A record changed again since then carries the
+ *    later write's id, whose own events describe it.
  *
- * Delivery is at least once, always with the same event id, on which consumers deduplicate.
+ * So every change that reached the database is announced, whatever the process did after it; nothing
+ * is announced that did not happen. Delivery is at least once, always with the same event id, on
+ * which consumers deduplicate. What a recovery cannot give back is the exact history of a died write:
+ * its sync event when its sync log was not stored yet, and a `created` of a record it also changed
+ * again (only the latest state is rebuilt). A write still running after `relayMinAgeMs` is recovered
+ * while it runs; its step 2 then finds the document finished and stores its events in a new document,
+ * so both are published.
  *
- * The crash window: a process that dies after the record write and before the outbox insert has
- * written records whose events are not stored. It has not answered the client (the answer comes after
- * the insert), so nothing acknowledged is lost: the client sees an error or a dropped connection and
- * sends the request again, which writes the same records again and stores their events (as updates,
- * since the records exist by then). What a retry does not repeat is lost with the crash: the
- * `dds.status_changed` of a DRAFT created in that window (the retried batch already exists, so no
- * DRAFT is created again) and the events of an admin status change whose retry is refused because the
- * DDS already moved. The same holds when the outbox insert itself fails: the request fails.
+ * One document per write: the events of 500 records, every field at its length limit, are at most
+ * about 9 MB of JSON, below MongoDB's 16 MB document limit.
  */
 
 /** The `source` of every event this service publishes. */
@@ -44,33 +50,42 @@ export interface OutboxGroup {
   events: readonly DomainEvent[];
 }
 
+/** Rebuilds the events of a write that died before storing them, from the records carrying its id. */
+export type WriteRecovery = (writeId: mongo.ObjectId, correlationId: string | null) => Promise<OutboxGroup[]>;
+
 /** Options of {@link createEventOutbox}. */
 export interface EventOutboxOptions {
   /** Connected producer; the caller owns it. */
   producer: EventProducer;
   repository: OutboxRepository;
+  recover: WriteRecovery;
   logger: Logger;
   publishTimeoutMs: number;
   relayIntervalMs: number;
   relayMinAgeMs: number;
   /** Epoch milliseconds; default `Date.now`. */
   clock?: () => number;
-  /** Most bytes of events (as JSON) one outbox document holds; default {@link MAX_OUTBOX_DOCUMENT_BYTES}. */
-  maxDocumentBytes?: number;
 }
 
-/** The fast path and the relay of every event this service owes. */
-export interface EventOutbox {
+/** One write under way; see {@link EventOutbox.begin}. */
+export interface OutboxWrite {
+  /** Every record the write changes carries it as `writeId`. */
+  readonly id: mongo.ObjectId;
   /**
-   * Stores the groups as one outbox document (several when they exceed the document size limit), then
-   * publishes them in order and deletes the document once the broker acknowledged everything.
-   * Resolves once the document is stored (true), unless earlier publishes are still unacknowledged:
-   * then it waits for the broker at most `publishTimeoutMs` and resolves whether everything was
-   * acknowledged in that time (the relay publishes the rest).
-   * @throws when the outbox document could not be stored: the events are not durable, so the write
-   *   must not be acknowledged (the caller answers with an error and the client retries).
+   * Stores the events the write owes (in order; none at all is fine) and publishes them at once, then
+   * deletes the document once the broker acknowledged everything. Resolves once they are stored
+   * (true), unless earlier publishes are still unacknowledged: then it waits for the broker at most
+   * `publishTimeoutMs` and resolves whether everything was acknowledged in that time.
+   * @throws when the events could not be stored: the write must not be acknowledged (the relay
+   *   announces what it changed).
    */
-  publish(groups: readonly OutboxGroup[], correlationId?: string): Promise<boolean>;
+  commit(groups: readonly OutboxGroup[]): Promise<boolean>;
+}
+
+/** The outbox of every write's events, its fast path and its relay. */
+export interface EventOutbox {
+  /** Stores the outbox document of a write; resolve it before the write changes its first record. */
+  begin(correlationId?: string): Promise<OutboxWrite>;
   /** Starts the relay (first run at once). */
   startRelay(): void;
   /** Runs the relay once now (joins a run in progress). */
@@ -81,12 +96,6 @@ export interface EventOutbox {
   drain(ms: number): Promise<void>;
 }
 
-/**
- * Bytes of events (as JSON) per outbox document: half of the 16 MB BSON document limit of MongoDB and
- * FerretDB, leaving room for BSON's larger encoding of some values. 500 records of a few KB are far
- * below it; the split is a guard.
- */
-export const MAX_OUTBOX_DOCUMENT_BYTES = 8 * 1024 * 1024;
 /** Events per produce request: 500 records of a few KB would pass the broker's 1 MB batch limit. */
 const PUBLISH_CHUNK = 100;
 /**
@@ -97,57 +106,11 @@ const MAX_UNACKNOWLEDGED_PUBLISHES = 4;
 /** Most outbox documents one relay run takes (each up to 500 records' events); the rest wait. */
 const RELAY_PAGE = 20;
 
-/** An outbox document with the events it holds, still parsed (the fast path publishes these). */
-export interface OutboxEntry {
-  document: OutboxDocument;
-  groups: OutboxGroup[];
-}
-
-/**
- * The outbox documents of one write: the groups in order, split into parts of at most `maxBytes` of
- * events (a single larger event gets a part of its own). Parts share `createdAt` and are ordered by
- * their `_id` suffix, so the relay publishes them in order.
- */
-export function buildOutboxDocuments(
-  groups: readonly OutboxGroup[],
-  options: { createdAt: Date; correlationId?: string | undefined; maxBytes?: number },
-): OutboxEntry[] {
-  const maxBytes = options.maxBytes ?? MAX_OUTBOX_DOCUMENT_BYTES;
-  // Time first, so that ids sort roughly by creation; random after, so that they never collide.
-  const base = `ob_${options.createdAt.getTime().toString(16).padStart(12, '0')}${randomBytes(8).toString('hex')}`;
-  const parts: OutboxEntry[] = [];
-  let current: OutboxEntry | null = null;
-  let bytes = 0;
-  for (const group of groups) {
-    for (const event of group.events) {
-      const text = JSON.stringify(event);
-      const size = Buffer.byteLength(text);
-      if (current === null || (bytes > 0 && bytes + size > maxBytes)) {
-        current = {
-          document: {
-            _id: `${base}:${String(parts.length).padStart(4, '0')}`,
-            groups: [],
-            createdAt: options.createdAt,
-            correlationId: options.correlationId ?? null,
-          },
-          groups: [],
-        };
-        parts.push(current);
-        bytes = 0;
-      }
-      const stored = current.document.groups.at(-1);
-      const parsed = current.groups.at(-1);
-      if (stored !== undefined && parsed !== undefined && stored.topic === group.topic) {
-        stored.events.push(text);
-        (parsed.events as DomainEvent[]).push(event);
-      } else {
-        current.document.groups.push({ topic: group.topic, events: [text] });
-        current.groups.push({ topic: group.topic, events: [event] });
-      }
-      bytes += size;
-    }
-  }
-  return parts;
+/** The groups as stored: the non-empty ones, each event as its JSON text. */
+export function storedGroupsOf(groups: readonly OutboxGroup[]): OutboxDocumentGroup[] {
+  return groups
+    .filter((group) => group.events.length > 0)
+    .map((group) => ({ topic: group.topic, events: group.events.map((event) => JSON.stringify(event)) }));
 }
 
 /** The groups an outbox document holds, parsed back (the relay's path). */
@@ -172,37 +135,36 @@ export function createEventOutbox(options: EventOutboxOptions): EventOutbox {
     void work.finally(() => inFlight.delete(work));
   }
 
-  async function send(topic: DomainTopic, events: readonly DomainEvent[], correlationId?: string) {
+  async function send(topic: DomainTopic, events: readonly DomainEvent[], correlationId: string | null) {
     const messages = events.map((event) => ({ key: domainEventKey(event), value: event }));
     await producer.publish(
       topic,
       messages as unknown as PublishMessage<typeof topic>[],
-      correlationId === undefined ? {} : { correlationId },
+      correlationId === null ? {} : { correlationId },
     );
   }
 
   async function publishGroups(groups: readonly OutboxGroup[], correlationId: string | null) {
     for (const group of groups) {
-      // The chunks of one group at once: one write holds each record once per topic, so no two
-      // chunks share a key and the order per key (per partition) is kept. Groups stay in order.
+      // The chunks of one group at once: a record's events in one write are adjacent and at most two,
+      // so they share a chunk and the order per key (per partition) is kept. Groups stay in order.
       await Promise.all(
-        chunks(group.events, PUBLISH_CHUNK).map((chunk) =>
-          send(group.topic, chunk, correlationId ?? undefined),
-        ),
+        chunks(group.events, PUBLISH_CHUNK).map((chunk) => send(group.topic, chunk, correlationId)),
       );
     }
   }
 
-  async function publishAll(entries: readonly OutboxEntry[]): Promise<void> {
-    for (const { document, groups } of entries) {
-      await publishGroups(groups, document.correlationId);
-      // The caller needs the acknowledgement, not the delete. A document left behind (a crash now)
-      // only means the relay publishes its events once more, with the same ids.
-      const remove = repository.remove(document._id).catch((err: unknown) => {
-        logger.warn({ err }, 'could not delete a published outbox document; the relay will publish it again');
-      });
-      track(remove);
+  /** The events of an old document to publish: its own, or a died write's rebuilt; null when gone. */
+  async function eventsOf(document: OutboxDocument): Promise<OutboxGroup[] | null> {
+    if (!document.writing) return groupsOf(document);
+    const recovered = await options.recover(document._id, document.correlationId);
+    if (await repository.finish(document._id, storedGroupsOf(recovered))) {
+      logger.warn({ writeId: document._id.toHexString() }, 'announcing the records of a write that died');
+      return recovered;
     }
+    // Finished meanwhile by its writer or another replica's relay: publish what that one stored.
+    const current = await repository.findOne(document._id);
+    return current === null || current.writing ? null : groupsOf(current);
   }
 
   const relay: Relay = createRelay<OutboxDocument>({
@@ -210,23 +172,50 @@ export function createEventOutbox(options: EventOutboxOptions): EventOutbox {
     intervalMs: options.relayIntervalMs,
     logger,
     findPending: () => repository.findOlderThan(new Date(clock() - options.relayMinAgeMs), RELAY_PAGE),
-    publish: (document) => publishGroups(groupsOf(document), document.correlationId),
+    publish: async (document) => {
+      const groups = await eventsOf(document);
+      if (groups !== null) await publishGroups(groups, document.correlationId);
+    },
     markPublished: (document) => repository.remove(document._id),
   });
 
-  return {
-    async publish(groups, correlationId) {
-      const entries = buildOutboxDocuments(groups, {
-        createdAt: new Date(clock()),
-        correlationId,
-        ...(options.maxDocumentBytes === undefined ? {} : { maxBytes: options.maxDocumentBytes }),
-      });
-      if (entries.length === 0) return true;
+  async function begin(correlationId?: string): Promise<OutboxWrite> {
+    const id = new mongo.ObjectId();
+    const createdAt = new Date(clock());
+    const correlation = correlationId ?? null;
+    await repository.insert({ _id: id, writing: true, groups: [], createdAt, correlationId: correlation });
+
+    async function commit(groups: readonly OutboxGroup[]): Promise<boolean> {
+      const stored = storedGroupsOf(groups);
+      let documentId = id;
       // Durable from here on; a failure rejects, so the write is not acknowledged.
-      await repository.insert(entries.map((entry) => entry.document));
+      if (!(await repository.finish(id, stored))) {
+        // A relay took this write for a died one (it ran longer than relayMinAgeMs): keep these events
+        // in a document of their own.
+        documentId = new mongo.ObjectId();
+        await repository.insert({
+          _id: documentId,
+          writing: false,
+          groups: stored,
+          createdAt,
+          correlationId: correlation,
+        });
+      }
       const backlog = publishing;
-      const work = publishAll(entries).then(
-        () => true,
+      const work = publishGroups(groups, correlation).then(
+        () => {
+          // The caller needs the acknowledgement, not the delete. A document left behind (a crash now)
+          // only means the relay publishes its events once more, with the same ids.
+          track(
+            repository.remove(documentId).catch((err: unknown) => {
+              logger.warn(
+                { err },
+                'could not delete a published outbox document; the relay will publish it again',
+              );
+            }),
+          );
+          return true;
+        },
         (err: unknown) => {
           logger.warn({ err }, 'events not published yet; the relay will publish them');
           return false;
@@ -245,8 +234,13 @@ export function createEventOutbox(options: EventOutboxOptions): EventOutbox {
       if (!published)
         logger.warn({ publishTimeoutMs }, 'answering before the broker acknowledged every event');
       return published;
-    },
+    }
 
+    return { id, commit };
+  }
+
+  return {
+    begin,
     startRelay() {
       relay.start();
     },

@@ -1,26 +1,27 @@
 import { Schema } from 'mongoose';
-import type { Connection, Model } from 'mongoose';
+import type { Connection, Model, mongo } from 'mongoose';
 import type { DomainTopic } from '@eudr/events';
 
 /** Events of one topic, in the order they are published. */
 export interface OutboxDocumentGroup {
   topic: DomainTopic;
   /**
-   * Full envelopes, exactly as published (ids included, so a republish is recognised), each stored as
-   * its JSON text: FerretDB v1 inserts and deletes a document of 500 strings four to five times
-   * faster than the same 500 events as nested documents (every nested value costs it a conversion).
+   * Full envelopes exactly as published (ids included, so a republish is recognised), each stored as
+   * its JSON text: what goes to the broker is the same text, with no round trip through BSON types.
    */
   events: string[];
 }
 
 /**
- * Every event one write owes to Kafka, stored by one insert after the write and deleted once the
- * broker acknowledged all of them (see `event-outbox.ts`). Only unacknowledged writes stay here, so
- * the collection stays small and the relay's scan of it is cheap, whatever the size of the records.
+ * One write's events (see `event-outbox.ts`): stored before the write changes any record, filled with
+ * every event the write owes once it is done, deleted once the broker acknowledged all of them. Only
+ * unfinished and unacknowledged writes stay here, so the collection stays small.
  */
 export interface OutboxDocument {
-  /** `ob_<time><random>:<part>`: a write too large for one document is split into parts 0, 1, … */
-  _id: string;
+  /** The write's id: every record it changes carries it as `writeId`. */
+  _id: mongo.ObjectId;
+  /** True from before the write's first record change until its events are stored in `groups`. */
+  writing: boolean;
   groups: OutboxDocumentGroup[];
   createdAt: Date;
   /** Request id of the write (or the correlation id of the event handled). */
@@ -38,15 +39,15 @@ const groupSchema = new Schema<OutboxDocumentGroup>(
 
 const outboxSchema = new Schema<OutboxDocument>(
   {
-    _id: { type: String, required: true },
+    writing: { type: Boolean, required: true },
     groups: { type: [groupSchema], required: true },
     createdAt: { type: Date, required: true },
     correlationId: { type: String, default: null },
   },
   { collection: 'outbox', versionKey: false, minimize: false },
 );
-// The relay: oldest first. On FerretDB this is a scan anyway, of a collection that is nearly empty.
-outboxSchema.index({ createdAt: 1 });
+// The relay: documents older than a minimum age, oldest first.
+outboxSchema.index({ createdAt: 1, _id: 1 });
 
 /** The outbox model, registered on `connection`. */
 export function outboxModel(connection: Connection): Model<OutboxDocument> {

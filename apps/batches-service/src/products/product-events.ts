@@ -13,7 +13,7 @@ export type ProductEvent = DomainEventOf<'product.created'> | DomainEventOf<'pro
 export function toProductEntity(doc: ProductDocument): ProductEntity {
   return {
     externalId: doc.externalId,
-    internalId: doc.internalId,
+    internalId: doc._id,
     name: doc.name,
     category: doc.category ?? null,
     country: doc.country ?? null,

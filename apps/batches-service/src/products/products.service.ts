@@ -2,10 +2,9 @@ import { NotFoundError, validateRecords } from '@eudr/service-kit';
 import type { Logger } from '@eudr/service-kit';
 import { reportedExternalId, syncStatusOf } from '../common/bulk-upsert';
 import type { BulkUpsertResponse, RecordError, RecordResult } from '../common/bulk-upsert';
-import { ID_PREFIXES, newId, orgKey } from '../common/ids';
+import { ID_PREFIXES, newId } from '../common/ids';
 import type { ListQuery, Page } from '../common/list.schemas';
 import { FIELD_LIMITS, externalIdSchema } from '../common/record-fields';
-import type { RecordStore } from '../common/record-store';
 import { STORE_FAILED, upsertRecords } from '../common/record-upsert';
 import type { WriteContext } from '../common/record-upsert';
 import type { EventOutbox } from '../events/event-outbox';
@@ -15,6 +14,7 @@ import type { SyncLogsRepository } from '../sync/sync-logs.repository';
 import { productEvent, productEventGroup, toProductEntity } from './product-events';
 import type { ProductEvent } from './product-events';
 import type { ProductDocument } from './product.model';
+import type { ProductsRepository } from './products.repository';
 import { OPTIONAL_PRODUCT_FIELDS, productInputSchema } from './products.schemas';
 import type { ProductEntity, ProductFields, ProductInput } from './products.schemas';
 
@@ -34,7 +34,7 @@ export interface ProductsService {
 
 /** Dependencies of {@link createProductsService}. */
 export interface ProductsServiceDeps {
-  products: RecordStore<ProductDocument>;
+  products: ProductsRepository;
   suppliers: SuppliersProjectionRepository;
   syncLogs: SyncLogsRepository;
   outbox: EventOutbox;
@@ -43,8 +43,11 @@ export interface ProductsServiceDeps {
   now?: () => Date;
 }
 
-/** Attempts to apply a status change to a product that other writers keep changing. */
-const RESOLVE_ATTEMPTS = 3;
+/** What a new product stores for each optional field the request left out. */
+const PRODUCT_DEFAULTS: Partial<ProductDocument> = {
+  ...Object.fromEntries(OPTIONAL_PRODUCT_FIELDS.map((field) => [field, null])),
+  syncStatus: 'SYNCED',
+};
 
 /** The fields of `input` that the request sets; absent optional fields are left out (unchanged). */
 function providedFields(input: ProductInput): Partial<ProductFields> {
@@ -66,50 +69,27 @@ export function createProductsService(deps: ProductsServiceDeps): ProductsServic
     supplierExternalId: string,
     correlationId?: string,
   ): Promise<number> {
-    const linked = await deps.suppliers.pendingLinks(orgId, supplierExternalId);
-    if (linked.length === 0) return 0;
-    const events: ProductEvent[] = [];
-    for (const externalId of linked) {
-      for (let attempt = 0; attempt < RESOLVE_ATTEMPTS; attempt += 1) {
-        const doc = await deps.products.findOne(orgId, externalId);
-        // Changed meanwhile to another supplier: nothing to do for this supplier.
-        if (doc === null || doc.supplierExternalId !== supplierExternalId) break;
-        const context: WriteContext = { orgId, integrationId: doc.integrationId, correlationId };
-        if (doc.syncStatus !== 'PENDING') {
-          // Already SYNCED while its link is still there: an earlier handling of this supplier (or the
-          // upsert's own check) wrote it and may have died before storing the event (the links go
-          // last). Announce the state once more, so that the event is never lost; delivering it twice
-          // is harmless.
-          events.push(productEvent('updated', context, doc, doc.lastSyncedAt));
-          break;
-        }
-        const at = now();
-        const changes: Partial<ProductDocument> = { syncStatus: 'SYNCED', lastSyncedAt: at, updatedAt: at };
-        const after: ProductDocument = { ...doc, ...changes, version: doc.version + 1 };
-        // Conditional on the version read, so a concurrent upsert is never overwritten with stale fields.
-        const written = await deps.products.updateIfVersion(orgId, externalId, doc.version, changes);
-        if (written !== null) {
-          events.push(productEvent('updated', context, after, at));
-          break;
-        }
-      }
-    }
-    // One outbox document for this supplier's products, stored before the handler returns (so before
-    // the consumer commits the offset).
-    await deps.outbox.publish([productEventGroup(events)], correlationId);
-    // Last, so that a crash before this point resolves the same products again on redelivery.
-    await deps.suppliers.removePendingLinks(orgId, supplierExternalId, linked);
-    return events.length;
+    // Most suppliers have no product waiting: one indexed read, and no write at all.
+    if (!(await deps.products.hasPending(orgId, supplierExternalId))) return 0;
+    const write = await deps.outbox.begin(correlationId);
+    const at = now();
+    const synced = await deps.products.markSynced(orgId, supplierExternalId, at, write.id);
+    await write.commit([
+      productEventGroup(
+        synced.map((doc) =>
+          productEvent('updated', { orgId, integrationId: doc.integrationId, correlationId }, doc, at),
+        ),
+      ),
+    ]);
+    return synced.length;
   }
 
   return {
     /**
      * Rules (as suppliers-service, plus the supplier link):
      * - Each record is validated on its own; the first record with an externalId claims it.
-     * - A product naming a supplier this service has not heard of yet is stored `PENDING` and recorded
-     *   as waiting for it; it becomes `SYNCED` (with a `product.updated` event) when the supplier's
-     *   event arrives. The link is written before the projection is read again, and the consumer
-     *   writes the projection before it reads the links, so whichever comes second sees the other.
+     * - A product naming a supplier this service has not heard of yet is stored `PENDING`; it becomes
+     *   `SYNCED` (with a `product.updated` event) when the supplier's event arrives.
      * - One `product.created|updated` event per written record and one `sync.*` event.
      */
     async upsertProducts(caller, records) {
@@ -118,63 +98,40 @@ export function createProductsService(deps: ProductsServiceDeps): ProductsServic
       const named = valid.flatMap((record) =>
         typeof record.input.supplierExternalId === 'string' ? [record.input.supplierExternalId] : [],
       );
-      const known = new Set(
-        (await deps.suppliers.findMany(caller.orgId, named)).map((supplier) => supplier.externalId),
-      );
-      const statusFor = (supplierExternalId: string | null, fallback: 'SYNCED' | 'PENDING') =>
-        supplierExternalId === null || known.has(supplierExternalId) ? 'SYNCED' : fallback;
+      const [write, suppliers] = await Promise.all([
+        deps.outbox.begin(caller.correlationId),
+        deps.suppliers.findMany(caller.orgId, named),
+      ]);
+      const known = new Set(suppliers.map((supplier) => supplier.externalId));
 
       const outcomes = await upsertRecords(
         {
           store: deps.products,
           logger,
-          buildInsert: ({ input }) => {
-            const fields = providedFields(input);
-            const supplierExternalId = fields.supplierExternalId ?? null;
-            return {
-              _id: orgKey(caller.orgId, input.externalId),
-              internalId: newId(ID_PREFIXES.product),
-              orgId: caller.orgId,
-              externalId: input.externalId,
-              name: input.name,
-              category: null,
-              country: null,
-              hsCode: null,
-              unit: null,
-              code: null,
-              description: null,
-              supplierExternalId: null,
-              ...fields,
-              integrationId: caller.integrationId,
-              syncStatus: statusFor(supplierExternalId, 'PENDING'),
-              lastSyncedAt: at,
-              version: 1,
-              createdAt: at,
-              updatedAt: at,
-            };
+          newId: () => newId(ID_PREFIXES.product),
+          fieldsOf: ({ input }) => {
+            const fields: Partial<ProductDocument> = providedFields(input);
+            // A supplier named (or cleared) decides the status; a product that leaves it out keeps
+            // its status (a new one has none: SYNCED).
+            const supplier = fields.supplierExternalId;
+            if (supplier !== undefined) {
+              fields.syncStatus = supplier === null || known.has(supplier) ? 'SYNCED' : 'PENDING';
+            }
+            return fields;
           },
-          buildChanges: ({ input }, existing) => {
-            const fields = providedFields(input);
-            const supplierExternalId =
-              fields.supplierExternalId === undefined
-                ? existing.supplierExternalId
-                : fields.supplierExternalId;
-            // A supplier named afresh and unknown means PENDING; an unchanged one keeps its status
-            // unless the projection now knows it.
-            const fallback = fields.supplierExternalId === undefined ? existing.syncStatus : 'PENDING';
-            return { ...fields, syncStatus: statusFor(supplierExternalId, fallback) };
-          },
+          defaults: PRODUCT_DEFAULTS,
           eventOf: (type, document) => productEvent(type, caller, document, at),
         },
         caller,
         valid,
         at,
+        write.id,
       );
 
       const results: RecordResult[] = [];
       const errors: RecordError[] = [];
       const events: ProductEvent[] = [];
-      const waiting = new Map<string, string[]>();
+      const waitedFor = new Set<string>();
       let created = 0;
       let updated = 0;
       records.forEach((raw, index) => {
@@ -189,12 +146,10 @@ export function createProductsService(deps: ProductsServiceDeps): ProductsServic
         if (outcome.status === 'CREATED') created += 1;
         else updated += 1;
         const doc = outcome.document;
-        results.push({ externalId: doc.externalId, internalId: doc.internalId, status: outcome.status });
+        results.push({ externalId: doc.externalId, internalId: doc._id, status: outcome.status });
         events.push(outcome.event);
         if (doc.syncStatus === 'PENDING' && doc.supplierExternalId !== null) {
-          const list = waiting.get(doc.supplierExternalId) ?? [];
-          list.push(doc.externalId);
-          waiting.set(doc.supplierExternalId, list);
+          waitedFor.add(doc.supplierExternalId);
         }
       });
 
@@ -204,18 +159,15 @@ export function createProductsService(deps: ProductsServiceDeps): ProductsServic
         'PRODUCT',
         { created, updated, failed, status: syncStatusOf(created + updated, failed) },
         at,
+        write.id,
       );
       await deps.syncLogs.insert(log);
-      for (const [supplierExternalId, productIds] of waiting) {
-        await deps.suppliers.addPendingLinks(caller.orgId, supplierExternalId, productIds);
-      }
-      // Every write of this request is done: one outbox document holds all it owes, before the answer
-      // (see events/event-outbox.ts for the crash window between the writes and this insert).
-      await deps.outbox.publish([productEventGroup(events), syncEventGroup(syncEvent)], caller.correlationId);
-      // The supplier may have arrived between the first read of the projection and the links.
-      if (waiting.size > 0) {
-        const arrived = await deps.suppliers.findMany(caller.orgId, [...waiting.keys()]);
-        for (const supplier of arrived) {
+      await write.commit([productEventGroup(events), syncEventGroup(syncEvent)]);
+      // The supplier may have arrived between the first read of the projection and the write. The
+      // consumer writes the projection before it looks for PENDING products, and this reads the
+      // projection after writing them: whichever comes second sees the other.
+      if (waitedFor.size > 0) {
+        for (const supplier of await deps.suppliers.findMany(caller.orgId, [...waitedFor])) {
           await resolvePendingProducts(caller.orgId, supplier.externalId, caller.correlationId);
         }
       }

@@ -1,7 +1,6 @@
 import { TOPICS, createConsumer, fetchCommittedOffsets, fetchHighWatermarks } from '@eudr/events';
 import type { AnyConsumedMessage, EventsKafka, PartitionWatermark } from '@eudr/events';
 import type { Logger } from '@eudr/service-kit';
-import { orgKey } from '../common/ids';
 import { EVENT_SOURCE } from '../events/event-outbox';
 import type { ProductsService } from '../products/products.service';
 import type { SyncLogsRepository } from '../sync/sync-logs.repository';
@@ -65,7 +64,6 @@ export function createDomainEventsConsumer(options: DomainEventsConsumerOptions)
       const occurredAt = new Date(event.occurredAt);
       const synced = typeof data['lastSyncedAt'] === 'string' ? new Date(data['lastSyncedAt']) : occurredAt;
       await suppliers.apply({
-        _id: orgKey(event.orgId, data.externalId),
         orgId: event.orgId,
         externalId: data.externalId,
         internalId: data.internalId,

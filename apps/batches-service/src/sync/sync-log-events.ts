@@ -1,5 +1,6 @@
 import { TOPICS, createDomainEvent } from '@eudr/events';
 import type { DomainEventOf } from '@eudr/events';
+import type { mongo } from 'mongoose';
 import type { SyncLogStatus } from '../common/bulk-upsert';
 import { ID_PREFIXES, newId } from '../common/ids';
 import { EVENT_SOURCE } from '../events/event-outbox';
@@ -17,25 +18,16 @@ export interface CallerContext {
   correlationId?: string | undefined;
 }
 
-/** The sync log of one bulk upsert and its event, both built at once (the event goes to the outbox). */
+/** The sync log of one bulk upsert and its event (the event goes to the write's outbox document). */
 export function buildSyncLog(
   caller: CallerContext,
   entityType: EntityType,
   counts: { created: number; updated: number; failed: number; status: SyncLogStatus },
   at: Date,
+  writeId: mongo.ObjectId,
 ): { log: SyncLogDocument; event: SyncEvent } {
-  const syncLogId = newId(ID_PREFIXES.syncLog);
-  const event = createDomainEvent({
-    type: counts.failed === 0 ? 'sync.completed' : 'sync.failed',
-    orgId: caller.orgId,
-    integrationId: caller.integrationId,
-    source: EVENT_SOURCE,
-    ...(caller.correlationId === undefined ? {} : { correlationId: caller.correlationId }),
-    data: { entityType, syncLogId, ...counts },
-    occurredAt: at,
-  });
   const log: SyncLogDocument = {
-    _id: syncLogId,
+    _id: newId(ID_PREFIXES.syncLog),
     orgId: caller.orgId,
     integrationId: caller.integrationId,
     entityType,
@@ -43,8 +35,23 @@ export function buildSyncLog(
     correlationId: caller.correlationId ?? null,
     source: EVENT_SOURCE,
     createdAt: at,
+    writeId,
   };
-  return { log, event };
+  return { log, event: syncEventOf(log) };
+}
+
+/** The `sync.*` event of a sync log this service wrote. */
+export function syncEventOf(log: SyncLogDocument): SyncEvent {
+  const { created, updated, failed, status } = log;
+  return createDomainEvent({
+    type: failed === 0 ? 'sync.completed' : 'sync.failed',
+    orgId: log.orgId,
+    ...(log.integrationId === null ? {} : { integrationId: log.integrationId }),
+    source: EVENT_SOURCE,
+    ...(log.correlationId === null ? {} : { correlationId: log.correlationId }),
+    data: { entityType: log.entityType, syncLogId: log._id, created, updated, failed, status },
+    occurredAt: log.createdAt,
+  });
 }
 
 /** The outbox group publishing one sync event. */

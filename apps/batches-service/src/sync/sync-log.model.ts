@@ -1,5 +1,5 @@
 import { Schema } from 'mongoose';
-import type { Connection, Model } from 'mongoose';
+import type { Connection, Model, mongo } from 'mongoose';
 import type { SyncLogStatus } from '../common/bulk-upsert';
 
 /** The entity types of the sync read model. */
@@ -27,6 +27,8 @@ export interface SyncLogDocument {
   /** The service that took the upsert. */
   source: string;
   createdAt: Date;
+  /** The write that stored it (see `events/event-outbox.ts`); absent on logs of other services. */
+  writeId?: mongo.ObjectId;
 }
 
 const syncLogSchema = new Schema<SyncLogDocument>(
@@ -42,12 +44,18 @@ const syncLogSchema = new Schema<SyncLogDocument>(
     correlationId: { type: String, default: null },
     source: { type: String, required: true },
     createdAt: { type: Date, required: true },
+    writeId: { type: Schema.Types.ObjectId },
   },
   { collection: 'sync_logs', versionKey: false, minimize: false },
 );
 
 // GET /sync-logs: one organisation's logs, newest first (createdAt, then _id for a stable order).
 syncLogSchema.index({ orgId: 1, createdAt: -1, _id: -1 });
+// GET /sync-logs?entityType=: the same, of one entity type.
+syncLogSchema.index({ orgId: 1, entityType: 1, createdAt: -1, _id: -1 });
+// The relay's recovery of a write that died before storing its events: its sync log. Only this
+// service's own logs carry a writeId.
+syncLogSchema.index({ writeId: 1 }, { sparse: true });
 
 /** The sync logs model, registered on `connection`. */
 export function syncLogModel(connection: Connection): Model<SyncLogDocument> {

@@ -18,21 +18,23 @@ export interface SyncLogsRepository {
   insertIfAbsent(log: SyncLogDocument): Promise<void>;
   /** The organisation's logs, newest first. */
   list(orgId: string, query: SyncLogQuery): Promise<{ items: SyncLogDocument[]; total: number }>;
+  /** The logs `writeId` stored (the relay's recovery of a write that died). */
+  findByWrite(writeId: mongo.ObjectId): Promise<SyncLogDocument[]>;
 }
 
 const DUPLICATE_KEY = 11000;
 
 /** The sync logs repository on `connection`. */
 export function createSyncLogsRepository(connection: Connection): SyncLogsRepository {
-  const SyncLog = syncLogModel(connection);
+  const logs = connection.collection<SyncLogDocument>(syncLogModel(connection).collection.collectionName);
   return {
     async insert(log) {
-      await SyncLog.collection.insertOne(log as never);
+      await logs.insertOne(log);
     },
 
     async insertIfAbsent(log) {
       try {
-        await SyncLog.collection.insertOne(log as never);
+        await logs.insertOne(log);
       } catch (err) {
         // A redelivered event: the log is already there.
         if (!(err instanceof mongo.MongoServerError && err.code === DUPLICATE_KEY)) throw err;
@@ -40,19 +42,23 @@ export function createSyncLogsRepository(connection: Connection): SyncLogsReposi
     },
 
     async list(orgId, { page, limit, since, entityType }) {
-      const filter: Record<string, unknown> = { orgId };
-      if (since !== undefined) filter['createdAt'] = { $gt: since };
-      if (entityType !== undefined) filter['entityType'] = entityType;
+      const filter: mongo.Filter<SyncLogDocument> = { orgId };
+      if (since !== undefined) filter.createdAt = { $gt: since };
+      if (entityType !== undefined) filter.entityType = entityType;
       const [items, total] = await Promise.all([
-        SyncLog.find(filter)
+        logs
+          .find(filter)
           .sort({ createdAt: -1, _id: -1 })
           .skip((page - 1) * limit)
           .limit(limit)
-          .lean<SyncLogDocument[]>()
-          .exec(),
-        SyncLog.countDocuments(filter).exec(),
+          .toArray(),
+        logs.countDocuments(filter),
       ]);
       return { items, total };
+    },
+
+    findByWrite(writeId) {
+      return logs.find({ writeId }).toArray();
     },
   };
 }

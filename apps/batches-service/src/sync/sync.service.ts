@@ -64,7 +64,7 @@ export function createSyncService(deps: SyncServiceDeps): SyncService {
         total = page.total;
         items = page.items.map((doc) => ({
           externalId: doc.externalId,
-          internalId: doc.internalId,
+          internalId: doc._id,
           name: doc.name,
           syncStatus: doc.syncStatus,
           lastSyncedAt: doc.lastSyncedAt.toISOString(),
@@ -74,7 +74,7 @@ export function createSyncService(deps: SyncServiceDeps): SyncService {
         total = page.total;
         items = page.items.map((doc) => ({
           externalId: doc.externalId,
-          internalId: doc.internalId,
+          internalId: doc._id,
           name: doc.batchNumber,
           syncStatus: doc.syncStatus,
           lastSyncedAt: doc.lastSyncedAt.toISOString(),

@@ -18,13 +18,17 @@ export const PATHS = {
 /** Every scope the Integration API has except webhooks. */
 export const ALL_SCOPES: string[] = SCOPE_NAMES.filter((scope) => scope !== 'integration:webhooks:manage');
 
-/** auth-service, suppliers-service and batches-service as real processes behind a private edge. */
+/**
+ * auth-service, suppliers-service and batches-service as real processes behind a private edge; with
+ * `replicas`, that many batches-service processes on one database, the edge alternating between them.
+ */
 export async function startBatchesStack(
   label: string,
-  batchesEnv: Record<string, string> = {},
+  options: { env?: Record<string, string>; replicas?: number } = {},
 ): Promise<Stack> {
   return startStack(label, {
-    apps: { 'suppliers-service': {}, 'batches-service': { RELAY_INTERVAL_MS: '500', ...batchesEnv } },
+    apps: { 'suppliers-service': {}, 'batches-service': { RELAY_INTERVAL_MS: '500', ...options.env } },
+    replicas: { 'batches-service': options.replicas ?? 1 },
   });
 }
 

@@ -9,7 +9,8 @@ import {
 } from './batches-stack';
 import type { Stack } from './batches-stack';
 
-// DDS numbers from concurrent pushes, and the lifecycle driven by the platform's admin endpoint.
+// DDS numbers from concurrent pushes, and the lifecycle driven by the platform's admin endpoint, with
+// two replicas of batches-service behind the edge (requests alternate between them).
 
 jest.setTimeout(120_000);
 
@@ -18,7 +19,7 @@ let stack: Stack;
 let api: ReturnType<typeof client>;
 
 beforeAll(async () => {
-  stack = await startBatchesStack('e2e_batches_dds');
+  stack = await startBatchesStack('e2e_batches_dds', { replicas: 2 });
   api = client(stack, await stack.issueToken(await stack.admin(ORG), ALL_SCOPES));
   await api.post(PATHS.products, {
     products: [

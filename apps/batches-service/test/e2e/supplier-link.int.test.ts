@@ -2,7 +2,8 @@ import { ALL_SCOPES, PATHS, client, readRawMessages, startBatchesStack, waitFor 
 import type { Stack } from './batches-stack';
 
 // A product may arrive before its supplier: it is accepted as PENDING and becomes SYNCED by itself
-// once suppliers-service publishes that supplier, whichever process restarted in between.
+// once suppliers-service publishes that supplier, whichever process restarted in between. Two
+// replicas of batches-service share the work (the edge alternates, the consumer group splits topics).
 
 jest.setTimeout(120_000);
 
@@ -10,7 +11,7 @@ let stack: Stack;
 let api: ReturnType<typeof client>;
 
 beforeAll(async () => {
-  stack = await startBatchesStack('e2e_batches_supplier_link');
+  stack = await startBatchesStack('e2e_batches_supplier_link', { replicas: 2 });
   api = client(stack, await stack.issueToken(await stack.admin('org_link'), ALL_SCOPES));
 }, 120_000);
 
@@ -64,15 +65,15 @@ describe('a product pushed before its supplier', () => {
     });
     expect(await statusOf('PRD-RESTART')).toBe('PENDING');
 
-    const batches = stack.apps['batches-service'];
-    if (batches === undefined) throw new Error('batches-service is not running');
-    await batches.stop();
-    // The supplier event is published while batches-service is down.
+    const replicas = stack.replicas['batches-service'] ?? [];
+    expect(replicas).toHaveLength(2);
+    for (const replica of replicas) await replica.stop();
+    // The supplier event is published while every replica of batches-service is down.
     const supplier = await api.post(PATHS.suppliers, {
       suppliers: [{ externalId: 'SUP-AFTER-RESTART', name: 'Rubber Estate', country: 'MY' }],
     });
     expect(supplier.status).toBe(200);
-    await batches.restart();
+    await Promise.all(replicas.map((replica) => replica.restart()));
 
     await waitFor(async () => (await statusOf('PRD-RESTART')) === 'SYNCED', {
       timeoutMs: 30_000,
