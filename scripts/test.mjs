@@ -7,10 +7,18 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { ensurePrerequisites } from './prerequisites.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const resultsFile = path.join(root, '.local', 'test-results.json');
 mkdirSync(path.dirname(resultsFile), { recursive: true });
+
+// The tests run real Kafka, MongoDB-protocol, Redis and nginx servers and a browser: the local stack's
+// system tools, installed (or named) before anything runs.
+if (!ensurePrerequisites()) {
+  console.log('0 passed, 1 failed');
+  process.exit(1);
+}
 
 function run(cmd, args) {
   const result = spawnSync(cmd, args, { cwd: root, stdio: 'inherit', env: process.env });

@@ -4,9 +4,11 @@
 //   node infra/edge/render-nginx.mjs --mode local --port 8080 --data-dir .local/edge
 //   node infra/edge/render-nginx.mjs --mode compose      (the committed infra/edge/nginx.compose.conf)
 //
-// local: loopback listener, upstreams on 127.0.0.1, logs/pid/temp files under the data dir, only the
-// apps whose workspace exists. compose: every app in the table, upstreams by compose service name, logs
-// to the container's stdout/stderr.
+// local: loopback listener, one upstream server per replica on 127.0.0.1 (--replicas N, or the ports
+// listed in <NAME>_PORTS; see infra/services.mjs), logs/pid/temp files under the data dir, only the apps
+// whose workspace exists. compose: every app in the table, one upstream server per compose service name
+// (nginx resolves the name to every replica's address when it starts), logs to the container's
+// stdout/stderr.
 import { createHash } from 'node:crypto';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -52,12 +54,12 @@ function locations(route) {
 }
 
 /**
- * @param {{mode: 'local' | 'compose', port?: number, dataDir?: string, root?: string}} options
+ * @param {{mode: 'local' | 'compose', port?: number, dataDir?: string, root?: string, replicas?: number}} options
  * @returns {string}
  */
-export function renderNginxConf({ mode, port = 8080, dataDir = '', root }) {
+export function renderNginxConf({ mode, port = 8080, dataDir = '', root, replicas = 1 }) {
   const local = mode === 'local';
-  const all = loadApps(root);
+  const all = loadApps(root, { replicas: local ? replicas : 1 });
   const apps = local ? all.filter((app) => appExists(app, root)) : all;
   const data = (p) => path.join(dataDir, p);
   const lines = [];
@@ -111,12 +113,17 @@ export function renderNginxConf({ mode, port = 8080, dataDir = '', root }) {
   out('  proxy_set_header X-Forwarded-Proto $scheme;');
   out('  proxy_set_header X-Forwarded-Host $host;');
   out('  proxy_set_header X-Forwarded-Port $server_port;');
+  out('  # A request that never reached a replica (connection refused or timed out) goes to the next one;');
+  out('  # so does an idempotent one whose replica failed before answering. A POST or PATCH that was sent');
+  out('  # is never sent twice (no non_idempotent): the client sees 503 and decides whether to retry.');
+  out('  proxy_next_upstream error timeout;');
   for (const app of apps) {
     out();
     out(`  upstream ${upstreamName(app)} {`);
-    // max_fails=0: one replica per app here, so a failed attempt must not take it out of rotation
-    // for fail_timeout; every request tries it again (an app restarting is back at once).
-    out(`    server ${local ? '127.0.0.1' : app.name}:${app.port} max_fails=0;`);
+    // Round robin. A replica that fails is left out for 2 s (a restarting one is back soon after);
+    // nginx ignores both settings when an upstream has a single server.
+    const hosts = local ? app.ports.map((p) => `127.0.0.1:${p}`) : [`${app.name}:${app.port}`];
+    for (const host of hosts) out(`    server ${host} max_fails=1 fail_timeout=2s;`);
     out('    keepalive 16;');
     out('  }');
   }
@@ -219,15 +226,16 @@ export function renderNginxConf({ mode, port = 8080, dataDir = '', root }) {
 }
 
 function parseArgs(argv) {
-  const options = { mode: 'local', port: 8080, dataDir: path.resolve('.local/edge') };
+  const options = { mode: 'local', port: 8080, dataDir: path.resolve('.local/edge'), replicas: 1 };
   for (let i = 0; i < argv.length; i += 2) {
     const [flag, value] = [argv[i], argv[i + 1]];
     if (flag === '--mode' && (value === 'local' || value === 'compose')) options.mode = value;
     else if (flag === '--port' && /^\d+$/.test(value ?? '')) options.port = Number(value);
     else if (flag === '--data-dir' && value) options.dataDir = path.resolve(value);
+    else if (flag === '--replicas' && /^\d+$/.test(value ?? '')) options.replicas = Number(value);
     else
       throw new Error(
-        `usage: render-nginx.mjs [--mode local|compose] [--port N] [--data-dir DIR] (bad ${flag})`,
+        `usage: render-nginx.mjs [--mode local|compose] [--port N] [--data-dir DIR] [--replicas N] (bad ${flag})`,
       );
   }
   return options;

@@ -8,6 +8,9 @@
 # Environment:
 #   EDGE_PORT      listen port (default 8080)
 #   EDGE_DATA_DIR  generated nginx.conf, logs, temp files and pid file (default <repo>/.local/edge)
+#   EDGE_REPLICAS  replicas per app balanced over (default 1; the local stack passes its EUDR_REPLICAS);
+#                  replica k of an app on port P listens on P + 100·k, or see <NAME>_PORTS in
+#                  infra/services.mjs
 #
 # `start` prints EDGE_URL=http://127.0.0.1:<port> once GET /healthz answers with the new config. When
 # the edge is already running, a changed config (an app whose workspace appeared) is checked with
@@ -18,6 +21,8 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 EDGE_PORT="${EDGE_PORT:-8080}"
 require_port EDGE_PORT "$EDGE_PORT"
+EDGE_REPLICAS="${EDGE_REPLICAS:-1}"
+[[ "$EDGE_REPLICAS" =~ ^([1-9]|10)$ ]] || die "EDGE_REPLICAS must be a whole number from 1 to 10, got '$EDGE_REPLICAS'."
 DATA_DIR="$(abs_path "${EDGE_DATA_DIR:-$EUDR_LOCAL_DIR/edge}")"
 CONF="$DATA_DIR/nginx.conf"
 PIDFILE="$DATA_DIR/nginx.pid"
@@ -33,7 +38,7 @@ require_nginx() {
 }
 
 render_local() {
-  node "$RENDER" --mode local --port "$EDGE_PORT" --data-dir "$DATA_DIR"
+  node "$RENDER" --mode local --port "$EDGE_PORT" --data-dir "$DATA_DIR" --replicas "$EDGE_REPLICAS"
 }
 
 config_hash() {

@@ -16,11 +16,19 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 HERE="$EUDR_REPO_ROOT/infra/local"
 
+# The Maven repository the launchers resolve jars into (-Dmaven.repo.local in MAVEN_OPTS, else ~/.m2).
+maven_repo() {
+  local repo
+  repo="$(sed -n 's/.*-Dmaven\.repo\.local=\([^ ]*\).*/\1/p' <<<"${MAVEN_OPTS:-}")"
+  printf '%s\n' "${repo:-$HOME/.m2/repository}"
+}
+
 # Runs `<launcher> <action>` for all servers at once (a first start resolves both servers' jars side by
 # side) and prints their stdout: the MongoDB server's, Kafka's, then Redis's. Fails when any fails.
-# `status` returns 0 when all run, 3 when none does, 1 otherwise.
+# `status` returns 0 when all run, 3 when none does, 1 otherwise. A start that takes long (the first
+# one downloads jars) says every 15 s which servers it still waits for, so it never sits silent.
 all_servers() {
-  local action="$1" out name rc running=0 stopped=0 failed=()
+  local action="$1" out name rc running=0 stopped=0 waited=0 pending failed=()
   local -A pids=()
   out="$(mktemp -d)"
   # shellcheck disable=SC2064 # expand now: the folder is this call's
@@ -29,6 +37,21 @@ all_servers() {
     bash "$HERE/$name.sh" "$action" >"$out/$name" &
     pids[$name]=$!
   done
+  if [ "$action" = start ]; then
+    while :; do
+      pending=()
+      for name in mongo kafka redis; do
+        kill -0 "${pids[$name]}" 2>/dev/null && pending+=("$name")
+      done
+      [ "${#pending[@]}" -gt 0 ] || break
+      sleep 1
+      waited=$((waited + 1))
+      [ $((waited % 15)) -eq 0 ] || continue
+      local downloaded=""
+      [ -d "$(maven_repo)" ] && downloaded="; Maven repository $(du -sm "$(maven_repo)" 2>/dev/null | cut -f1) MB"
+      log "still starting ${pending[*]} (${waited}s${downloaded})"
+    done
+  fi
   for name in mongo kafka redis; do
     rc=0
     wait "${pids[$name]}" || rc=$?

@@ -4,15 +4,19 @@
 # Conventions every launcher follows:
 # - progress and errors go to stderr; stdout carries only machine-readable KEY=value lines;
 # - everything a launcher writes (data, logs, pid files, generated config) lives in its data dir,
-#   by default under <repo>/.local/ (git-ignored); downloaded or built tools live in the cache dir
-#   outside the repo so a fresh checkout starts in seconds;
+#   by default under $EUDR_LOCAL_DIR (<repo>/.local/, git-ignored); downloaded or built tools live in
+#   the cache dir outside the repo so a fresh checkout starts in seconds;
 # - a start holds a lock (flock) on the port and the data dir, so concurrent starts end with one server;
 # - a server is only ever stopped through the process id its launcher recorded.
 
 set -euo pipefail
 
 EUDR_REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
-EUDR_LOCAL_DIR="$EUDR_REPO_ROOT/.local"
+# Where every data dir is by default: a second stack (a test) points it elsewhere with other ports.
+EUDR_LOCAL_DIR="${EUDR_LOCAL_DIR:-$EUDR_REPO_ROOT/.local}"
+case "$EUDR_LOCAL_DIR" in /*) ;; *) EUDR_LOCAL_DIR="$PWD/$EUDR_LOCAL_DIR" ;; esac
+# Debian installs nginx in /usr/sbin, which is not on an ordinary user's PATH.
+case ":$PATH:" in *:/usr/sbin:*) ;; *) PATH="$PATH:/usr/sbin:/sbin" ;; esac
 EUDR_CACHE_DIR="${EUDR_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/eudr-platform}"
 EUDR_PROBE="$EUDR_REPO_ROOT/infra/local/probe.mjs"
 # How long a server may take to answer its first real request after it was started.

@@ -182,6 +182,12 @@ describe('infra/edge/nginx.compose.conf', () => {
     expect(committed).toBe(generated);
   });
 
+  it('passes a request on to another replica only when the first never got it, or it is idempotent', () => {
+    // nginx resends a sent POST or PATCH only with non_idempotent, which would apply a write twice.
+    expect(committed).toMatch(/^\s*proxy_next_upstream error timeout;$/m);
+    expect(committed).not.toMatch(/proxy_next_upstream[^;]*non_idempotent/);
+  });
+
   it.each(apps.flatMap((app) => app.routes.map((route) => [route, app.name] as const)))(
     'routes %s to %s',
     (route, name) => {
