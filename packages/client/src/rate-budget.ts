@@ -79,16 +79,38 @@ export function createRateBudget(options: RateBudgetOptions = {}): RateBudget {
     }
   };
 
+  // Requests waiting for an answer to tell when the new window ends.
+  let waiting: (() => void)[] = [];
+  const answered = (signal?: AbortSignal) =>
+    new Promise<void>((resolve, reject) => {
+      const timer = new AbortController();
+      const done = () => {
+        timer.abort();
+        resolve();
+      };
+      waiting.push(done);
+      // An answer may never come (every request in flight failing on the network): look again soon.
+      wait(1_000, signal ? AbortSignal.any([signal, timer.signal]) : timer.signal).then(
+        done,
+        (error: unknown) => {
+          if (signal?.aborted) reject(error);
+          else done();
+        },
+      );
+    });
+
   return {
     async acquire(signal) {
       for (;;) {
         const t = now();
         roll(t);
-        if (remaining === undefined || remaining > 0 || resetAt === undefined) {
-          if (remaining !== undefined && remaining > 0) remaining -= 1;
+        if (remaining === undefined || remaining > 0) {
+          if (remaining !== undefined) remaining -= 1;
           return;
         }
-        await wait(resetAt - t + random() * jitterMs, signal);
+        // None left: wait for the window's end, or, in a window whose end no answer has told yet
+        // (the limit's worth of requests in flight), for the first answer.
+        await (resetAt === undefined ? answered(signal) : wait(resetAt - t + random() * jitterMs, signal));
       }
     },
 
@@ -118,6 +140,9 @@ export function createRateBudget(options: RateBudgetOptions = {}): RateBudget {
         remaining = 0;
         resetAt = Math.max(resetAt ?? t, t + (retryAfter ?? 1) * 1000);
       }
+      const woken = waiting;
+      waiting = [];
+      for (const wake of woken) wake();
     },
 
     state: () => ({ limit, remaining, resetAt }),

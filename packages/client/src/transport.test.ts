@@ -1,5 +1,5 @@
 import { NetworkError } from './errors';
-import { createRateBudget } from './rate-budget';
+import { createRateBudget, sleep } from './rate-budget';
 import { createTransport } from './transport';
 
 // The retry policy and the rate-limit budget against scripted answers, on a fake clock: every wait is
@@ -153,6 +153,29 @@ describe('the rate-limit budget', () => {
     await all;
     expect(granted).toBe(5);
     expect(budget.state().remaining).toBe(2);
+  });
+
+  it('in a new window whose end no answer has told yet, holds the request past the limit until one does', async () => {
+    let clock = 1_000_000;
+    const budget = createRateBudget({
+      now: () => clock,
+      sleep: (ms, signal) => sleep(ms, signal),
+      jitterMs: 0,
+    });
+    const resetS = Math.ceil(clock / 1000) + 4;
+    budget.observe(200, new Headers(limited(0, resetS, 3)));
+    clock = resetS * 1000;
+    let granted = 0;
+    const all = Promise.all(Array.from({ length: 4 }, () => budget.acquire().then(() => (granted += 1))));
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(granted).toBe(3);
+    // The first answer of the new window tells its end (1 s on): the fourth request waits for it.
+    budget.observe(200, new Headers(limited(2, resetS + 1, 3)));
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(granted).toBe(3);
+    clock = (resetS + 1) * 1000;
+    await all;
+    expect(granted).toBe(4);
   });
 
   it('ignores answers of an older window and keeps the lowest remaining of the current one', () => {

@@ -119,36 +119,49 @@ function cellValue(kind: FieldKind, cell: string): unknown {
   }
 }
 
-/**
- * Reads a CSV or JSON file of `entity` records. CSV: the first line names the columns; a column fills
- * the field of the same name (case, spaces, `_` and `-` ignored) unless `--map` says otherwise; an
- * empty cell leaves the field out (unchanged when the record exists). JSON: an array of records, or
- * `{"<entity>": [...]}` as the API takes it.
- */
-export function loadRecords(
-  file: string,
-  entity: Entity,
-  options: { format?: 'csv' | 'json'; map?: Map<string, string>; delimiter?: string } = {},
-): LoadedRecords {
+/** Options of {@link parseRecords} and {@link loadRecords}. */
+export interface ReadOptions {
+  format?: 'csv' | 'json';
+  /** Column → field, from `--map`. */
+  map?: Map<string, string>;
+  delimiter?: string;
+}
+
+/** Reads a CSV or JSON file of `entity` records (see {@link parseRecords}); the format follows the extension. */
+export function loadRecords(file: string, entity: Entity, options: ReadOptions = {}): LoadedRecords {
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
   } catch (error) {
     throw new InputError(`cannot read ${file}: ${(error as Error).message}`);
   }
-  const format = options.format ?? (/\.json$/i.test(file) ? 'json' : 'csv');
-  if (format === 'json') {
+  return parseRecords(text, entity, { format: /\.json$/i.test(file) ? 'json' : 'csv', ...options }, file);
+}
+
+/**
+ * The records of a CSV or JSON text. CSV: the first line names the columns; a column fills the field
+ * of the same name (case, spaces, `_` and `-` ignored) unless `--map` says otherwise; an empty cell
+ * leaves the field out (unchanged when the record exists). JSON: an array of records, or
+ * `{"<entity>": [...]}` as the API takes it.
+ */
+export function parseRecords(
+  text: string,
+  entity: Entity,
+  options: ReadOptions = {},
+  name = 'input',
+): LoadedRecords {
+  if (options.format === 'json') {
     let parsed: unknown;
     try {
       parsed = JSON.parse(text);
     } catch (error) {
-      throw new InputError(`${file} is not JSON: ${(error as Error).message}`);
+      throw new InputError(`${name} is not JSON: ${(error as Error).message}`);
     }
     const list = Array.isArray(parsed) ? parsed : (parsed as Record<string, unknown> | null)?.[entity];
     if (!Array.isArray(list))
-      throw new InputError(`${file}: expected an array of ${entity}, or {"${entity}": [...]}`);
+      throw new InputError(`${name}: expected an array of ${entity}, or {"${entity}": [...]}`);
     const records = list as Record<string, unknown>[];
-    return { format, records, originals: records, columns: [], ignored: [] };
+    return { format: 'json', records, originals: records, columns: [], ignored: [] };
   }
 
   let rows: string[][];
@@ -160,17 +173,17 @@ export function loadRecords(
       delimiter: options.delimiter ?? ',',
     });
   } catch (error) {
-    throw new InputError(`${file} is not valid CSV: ${(error as Error).message}`);
+    throw new InputError(`${name} is not valid CSV: ${(error as Error).message}`);
   }
   const [header, ...body] = rows;
-  if (header === undefined) throw new InputError(`${file} is empty: the first line must name the columns`);
+  if (header === undefined) throw new InputError(`${name} is empty: the first line must name the columns`);
   const fields = FIELDS[entity];
   const byName = new Map(Object.keys(fields).map((field) => [normalise(field), field]));
   const targets = header.map((column) => options.map?.get(column) ?? byName.get(normalise(column)));
   const missing = REQUIRED[entity].filter((field) => !targets.includes(field));
   if (missing.length > 0) {
     throw new InputError(
-      `${file}: no column for ${missing.join(', ')}. Columns: ${header.join(', ')}. ` +
+      `${name}: no column for ${missing.join(', ')}. Columns: ${header.join(', ')}. ` +
         `Name the columns after the fields or map them, e.g. --map "${header[0] ?? 'Column'}=${missing[0] ?? 'field'}".`,
     );
   }
