@@ -254,15 +254,23 @@ function presentApps(replicas, { quiet = false } = {}) {
 const entryOf = (app) => path.join(repoRoot, 'apps', app.name, 'dist', 'main.js');
 
 /**
- * Builds every workspace (the apps and the API reference the edge serves). Turbo's cache makes this a
- * second when nothing changed; a first build takes minutes, so each package says when it starts.
+ * Builds the apps, the packages they use and the API reference the edge serves (packages/openapi).
+ * Turbo's cache makes this a second when nothing changed; a first build takes minutes, so each package
+ * says when it starts.
  */
-function build() {
+function build(apps) {
   if (process.env.STACK_SKIP_BUILD === '1') return Promise.resolve();
-  say('building the workspace (npm run build; unchanged packages come from the cache)');
+  const workspaces = [
+    ...apps.map(
+      (app) => JSON.parse(readFileSync(path.join(repoRoot, 'apps', app.name, 'package.json'), 'utf8')).name,
+    ),
+    '@eudr/openapi',
+  ];
+  say('building the apps and the API reference (unchanged packages come from the build cache)');
   const started = Date.now();
   return new Promise((resolve, reject) => {
-    const child = spawn('npx', ['turbo', 'run', 'build', '--output-logs=new-only'], {
+    const filters = workspaces.map((name) => `--filter=${name}...`);
+    const child = spawn('npx', ['turbo', 'run', 'build', '--output-logs=new-only', ...filters], {
       cwd: repoRoot,
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -655,7 +663,7 @@ async function cmdRun() {
   process.on('SIGTERM', onSignal);
   try {
     const infra = await infraUp();
-    await build();
+    await build(present);
     await checkStartable(present);
     supervisor = createSupervisor({ apps: present, all, infra, output: 'terminal' });
     await supervisor.start();
@@ -708,7 +716,7 @@ async function cmdUp() {
     const down = await serversDown();
     const infra = await infraUp();
     writeJson(INFRA_FILE, { ...infra, started: [...new Set([...previous, ...down])] });
-    await build();
+    await build(present);
     await checkStartable(present);
     rmSync(STATE_FILE, { force: true });
     const logFile = path.join(LOG_DIR, 'stack.log');
