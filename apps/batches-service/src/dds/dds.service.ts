@@ -169,7 +169,8 @@ export function createDdsService(deps: DdsServiceDeps): DdsService {
           writeId: write.id,
         });
         if (written === null) {
-          // Another change won: decide again from the status it left.
+          // Another change won: decide again from the status it left. Nothing of this write is stored,
+          // so a refusal now only drops its outbox document.
           current = await find().catch(async (err: unknown) => {
             await write.commit([]);
             throw err;
