@@ -20,7 +20,7 @@ import { EudrClient, PushStoppedError, WebhookVerificationError, verifyWebhook }
 jest.setTimeout(180_000);
 
 const execFileAsync = promisify(execFile);
-const BIN = path.join(__dirname, '..', 'dist', 'cli', 'main.js');
+const BIN = path.join(__dirname, '..', 'bin', 'eudr.js');
 const WINDOW_S = 4;
 const WRITE = 'integration:suppliers:write';
 const READ = 'integration:suppliers:read';
@@ -30,7 +30,9 @@ let admin: AdminClient;
 let work: string;
 
 beforeAll(async () => {
-  if (!existsSync(BIN)) throw new Error('packages/client is not built: run `npx turbo run build`');
+  if (!existsSync(path.join(__dirname, '..', 'dist', 'cli', 'main.js'))) {
+    throw new Error('packages/client is not built: run `npx turbo run build`');
+  }
   work = mkdtempSync(path.join(tmpdir(), 'eudr-client-'));
   const windowEnv = { RATE_LIMIT_WINDOW_SECONDS: String(WINDOW_S), LOG_LEVEL: 'warn' };
   stack = await startStack('client', {

@@ -1,8 +1,8 @@
-#!/usr/bin/env node
 import { homedir } from 'node:os';
 import { run } from './run';
 
-// The `eudr` command. Everything it does is in run(), which tests drive in-process.
+// The `eudr` command (started by bin/eudr.js). Everything it does is in run(), which tests drive
+// in-process.
 async function readStdin(): Promise<Buffer> {
   const chunks: Buffer[] = [];
   for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
