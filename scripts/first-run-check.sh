@@ -125,7 +125,8 @@ start_stack() {
 check_api() {
   local admin integration token status
   curl -sf -o /dev/null -w '%{content_type}' "$BASE/docs" | grep -q text/html || fail "GET /docs"
-  curl -sf "$BASE/openapi.json" | grep -q '"openapi": *"3\.' || fail "GET /openapi.json"
+  curl -sf -o "$WORK/openapi.json" "$BASE/openapi.json" && grep -q '"openapi": *"3\.' "$WORK/openapi.json" ||
+    fail "GET /openapi.json"
   admin="$(npm run -s admin-token -- --org org_first_run)"
   integration="$(curl -sf -X POST "$BASE/api/v1/admin/integrations" -H "Authorization: Bearer $admin" \
     -H 'content-type: application/json' -d '{"name":"First run ERP"}' | node -pe 'JSON.parse(require("fs").readFileSync(0)).id')" ||
