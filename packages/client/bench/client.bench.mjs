@@ -6,10 +6,10 @@
 //    500-record requests (fetch, one request after the other) and by `client.suppliers.upsert` (500
 //    per request, 4 in flight), alternating, BENCH_ROUNDS (3) rounds each, a fresh token per push.
 //    Target: the client >= 2x the loop's records/s (medians), no 429.
-// 2. Rate limit: the same push by the client with a token allowed BENCH_LIMIT (3, below the 4 in flight) requests per
-//    window (windows shortened to BENCH_WINDOW_S, 5 s, for this stack): 429s by window. Target: none
-//    past the first window (the first requests go out before any answer tells the budget). The loop,
-//    waiting out Retry-After on each 429, for comparison.
+// 2. Rate limit: the same push by the client with a token allowed BENCH_LIMIT (3, fewer than the 4 in
+//    flight) requests per window (windows shortened to BENCH_WINDOW_S, 5 s, for this stack): 429s by
+//    window. Target: none past the first window (the first requests go out before any answer tells
+//    the budget). The loop, waiting out Retry-After on each 429, for comparison.
 //
 // Run through `npm run bench -- client` (builds the workspace, sets MONGO_URL and KAFKA_BROKERS).
 import { performance } from 'node:perf_hooks';
