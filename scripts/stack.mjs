@@ -503,21 +503,15 @@ function createSupervisor({ apps, all, infra, output }) {
     }
     const how = describeExit(replica.lastExit);
     const where = output === 'files' ? `; see ${rel(logFileOf(replica))}` : ' (see its output above)';
-    if (!replica.everReady) {
-      replica.state = 'failed';
-      save();
-      failStart(new StackError(`${replica.name} exited during start-up (${how})${where}`));
-      return;
-    }
+    // An exit during start-up is retried too, as compose does (a broker still loading its coordinators
+    // on a first start); a replica that gives up before it was ever ready ends the start.
     replica.crashes = [...replica.crashes.filter((t) => now - t < RESTART.windowMs), now];
     if (replica.crashes.length >= RESTART.crashLimit) {
       replica.state = 'failed';
       save();
-      say(
-        `${replica.name} exited ${replica.crashes.length} times within ${RESTART.windowMs / 1000}s ` +
-          `(last: ${how}); left DOWN, the other replicas keep serving${where}. ` +
-          'Fix it, then restart the stack.',
-      );
+      const gaveUp = `${replica.name} exited ${replica.crashes.length} times within ${RESTART.windowMs / 1000}s (last: ${how})`;
+      if (!replica.everReady) return failStart(new StackError(`${gaveUp}${where}`));
+      say(`${gaveUp}; left DOWN, the other replicas keep serving${where}. Fix it, then restart the stack.`);
       return;
     }
     const delay = now - replica.startedAt >= RESTART.stableMs ? RESTART.firstDelayMs : replica.delayMs;
@@ -538,7 +532,7 @@ function createSupervisor({ apps, all, infra, output }) {
   }
 
   return {
-    /** Spawns every replica; resolves once all answer /readyz, rejects when one exits first. */
+    /** Spawns every replica; resolves once all answer /readyz, rejects when one gives up or is late. */
     async start() {
       mkdirSync(LOG_DIR, { recursive: true });
       const failed = new Promise((_, reject) => (failStart = reject));
@@ -616,7 +610,10 @@ function printReady(t0, replicas, count, stopHint) {
   const rows = [
     ['API', `${base}/api/v1`],
     ['API reference', `${base}/docs  (OpenAPI document: ${base}/openapi.json)`],
-    ['admin token', 'npm run -s admin-token -- --org org_demo   (a development admin JWT; see README.md)'],
+    [
+      'admin token',
+      'ADMIN=$(npm run -s admin-token -- --org org_demo)   (development JWT; first calls: README.md)',
+    ],
     ['status', 'npm run stack:status'],
     ['stop', stopHint],
   ];
