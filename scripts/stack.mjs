@@ -709,10 +709,10 @@ async function cmdUp() {
       `already running (supervisor pid ${running.pid}); "npm run stack:down" first to restart with new code`,
     );
   } else {
-    const previous = readJson(INFRA_FILE)?.started ?? [];
-    const down = await serversDown();
-    const infra = await infraUp();
-    writeJson(INFRA_FILE, { ...infra, started: [...new Set([...previous, ...down])] });
+    // Recorded before the start, so that `down` also stops servers of a start that failed half-way.
+    const started = [...new Set([...(readJson(INFRA_FILE)?.started ?? []), ...(await serversDown())])];
+    writeJson(INFRA_FILE, { started });
+    writeJson(INFRA_FILE, { ...(await infraUp()), started });
     await build(present);
     await checkStartable(present);
     rmSync(STATE_FILE, { force: true });
