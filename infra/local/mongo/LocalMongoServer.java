@@ -1,7 +1,15 @@
+import de.bwaldvogel.mongo.MongoCollection;
+import de.bwaldvogel.mongo.MongoDatabase;
 import de.bwaldvogel.mongo.MongoServer;
+import de.bwaldvogel.mongo.backend.CollectionOptions;
+import de.bwaldvogel.mongo.backend.CursorRegistry;
+import de.bwaldvogel.mongo.backend.QueryResult;
 import de.bwaldvogel.mongo.backend.h2.H2Backend;
+import de.bwaldvogel.mongo.backend.h2.H2Collection;
+import de.bwaldvogel.mongo.backend.h2.H2Database;
 import de.bwaldvogel.mongo.bson.Document;
 import io.netty.channel.Channel;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
@@ -12,13 +20,18 @@ import java.util.concurrent.CountDownLatch;
  *
  * <p>Usage: {@code java -cp <jars>:<classes> LocalMongoServer <host> <port> <file>}
  *
- * <p>Two things differ from the library's defaults, both kept here so no service works around them:
+ * <p>Three things differ from the library's defaults, all kept here so no service works around them:
  * <ul>
  *   <li>Durability: H2 commits once a second by itself, so a killed server lost the last second of
  *       acknowledged writes. Every write command is committed before its answer leaves (group
  *       commit: one commit covers every write that finished before it started).
  *   <li>The insert command's {@code n} counts documents that failed (duplicate keys); MongoDB counts
  *       only the inserted ones, and drivers report {@code insertedCount} from it.
+ *   <li>Snapshots: the library applies an update by changing the stored document object in place, and
+ *       hands that same object to queries and to {@code findAndModify}, whose answers are encoded
+ *       after the collection's lock is released; a concurrent update could change a reply while it
+ *       was written (two {@code $inc} with {@code new: true} both saw the later value). Every document
+ *       a collection hands out here is a copy, so stored objects are never changed in place.
  * </ul>
  */
 public final class LocalMongoServer {
@@ -58,6 +71,31 @@ public final class LocalMongoServer {
     }
 
     @Override
+    protected MongoDatabase openOrCreateDatabase(String name) {
+      return new SnapshotH2Database(name, getCursorRegistry());
+    }
+
+    /**
+     * An H2 database whose collections hand out copies (see the class comment). An inner class: the
+     * super constructor already opens the existing collections, before any field of this class is set,
+     * so the store comes from the enclosing backend.
+     */
+    final class SnapshotH2Database extends H2Database {
+      SnapshotH2Database(String name, CursorRegistry cursors) {
+        super(name, getMvStore(), cursors);
+      }
+
+      @Override
+      protected MongoCollection<Object> openOrCreateCollection(String name, CollectionOptions options) {
+        // The same map names as H2Database uses, so files and dropCollection stay compatible.
+        String namespace = getFullCollectionNamespace(name);
+        return new SnapshotH2Collection(
+            this, name, options, getMvStore().openMap("databases." + namespace),
+            getMvStore().openMap("meta." + namespace), cursorRegistry);
+      }
+    }
+
+    @Override
     public Document handleCommand(Channel channel, String database, String command, Document query) {
       String name = command.toLowerCase(Locale.ROOT);
       if (!WRITE_COMMANDS.contains(name)) {
@@ -94,6 +132,33 @@ public final class LocalMongoServer {
         commit();
         writesCommitted = upTo;
       }
+    }
+  }
+
+  static final class SnapshotH2Collection extends H2Collection {
+    SnapshotH2Collection(
+        MongoDatabase database,
+        String name,
+        CollectionOptions options,
+        org.h2.mvstore.MVMap<Object, Document> data,
+        org.h2.mvstore.MVMap<String, Object> meta,
+        CursorRegistry cursors) {
+      super(database, name, options, data, meta, cursors);
+    }
+
+    @Override
+    protected Document getDocument(Object position) {
+      Document stored = super.getDocument(position);
+      return stored == null ? null : stored.cloneDeeply();
+    }
+
+    @Override
+    protected QueryResult matchDocuments(
+        Document query, Document orderBy, int skip, int limit, int batchSize, Document fieldSelector) {
+      QueryResult matched = super.matchDocuments(query, orderBy, skip, limit, batchSize, fieldSelector);
+      List<Document> copies = new ArrayList<>();
+      for (Document document : matched) copies.add(document.cloneDeeply());
+      return new QueryResult(copies, matched.getCursorId());
     }
   }
 }

@@ -35,8 +35,31 @@ describe('the local MongoDB-protocol server', () => {
   it('counts 100 concurrent $inc of one field to 100', async () => {
     const counters = client.db('atomic').collection<{ _id: string; n: number }>('counters');
     await counters.insertOne({ _id: 'c', n: 0 });
-    await Promise.all(Array.from({ length: 100 }, () => counters.updateOne({ _id: 'c' }, { $inc: { n: 1 } })));
+    await Promise.all(
+      Array.from({ length: 100 }, () => counters.updateOne({ _id: 'c' }, { $inc: { n: 1 } })),
+    );
     expect((await counters.findOne({ _id: 'c' }))?.n).toBe(100);
+  });
+
+  it('answers every concurrent $inc with returnDocument after with its own value', async () => {
+    const counters = client.db('atomic').collection<{ _id: string; n: number }>('sequences');
+    await counters.insertOne({ _id: 's', n: 0 });
+    const others = await Promise.all(
+      [1, 2].map(() => MongoClient.connect(server.url, { directConnection: true })),
+    );
+    try {
+      const seen = await Promise.all(
+        Array.from({ length: 60 }, (_, i) =>
+          [client, ...others]
+            [i % 3]!.db('atomic')
+            .collection<{ _id: string; n: number }>('sequences')
+            .findOneAndUpdate({ _id: 's' }, { $inc: { n: 1 } }, { returnDocument: 'after' }),
+        ),
+      );
+      expect(new Set(seen.map((doc) => doc?.n)).size).toBe(60);
+    } finally {
+      await Promise.all(others.map((other) => other.close()));
+    }
   });
 
   it('reports only the inserted documents in insertedCount when some are duplicates', async () => {
@@ -56,7 +79,9 @@ describe('the local MongoDB-protocol server', () => {
       updateOne: { filter: { _id: `r${i}` }, update: { $set: { v: 1 } }, upsert: true },
     }));
     await rows.bulkWrite(ops);
-    const again = await rows.bulkWrite(ops.map((op) => ({ updateOne: { ...op.updateOne, update: { $set: { v: 2 } } } })));
+    const again = await rows.bulkWrite(
+      ops.map((op) => ({ updateOne: { ...op.updateOne, update: { $set: { v: 2 } } } })),
+    );
     expect(again.matchedCount).toBe(200);
   });
 
@@ -89,7 +114,10 @@ describe('the local MongoDB-protocol server', () => {
       (await client.db('durable').collection<{ _id: string }>('writes').find().toArray()).map((d) => d._id),
     );
     const lost = acknowledged.filter((id) => !stored.has(id));
-    expect({ acknowledged: acknowledged.length, lost }).toEqual({ acknowledged: acknowledged.length, lost: [] });
+    expect({ acknowledged: acknowledged.length, lost }).toEqual({
+      acknowledged: acknowledged.length,
+      lost: [],
+    });
     expect(acknowledged.length).toBeGreaterThanOrEqual(400);
   }, 120_000);
 });
