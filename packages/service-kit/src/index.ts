@@ -77,19 +77,9 @@ export { startServer } from './server';
 export type { StartServerOptions, RunningServer, ShutdownHook } from './server';
 export { connectMongo } from './mongo';
 export type { ConnectMongoOptions, MongoConnection } from './mongo';
-export { chunkedBulkWrite } from './chunked-bulk-write';
-export { createDocumentLock } from './document-lock';
 export { withTimeout } from './with-timeout';
 export { createPeriodicTask } from './periodic-task';
 export type { PeriodicTask, PeriodicTaskOptions } from './periodic-task';
-export type { DocumentLock } from './document-lock';
-export type {
-  BulkWriteCounts,
-  BulkWriteFailure,
-  ChunkedBulkWriteResult,
-  BulkWritable,
-  ChunkedBulkWriteOptions,
-} from './chunked-bulk-write';
 export { runService } from './run-service';
 export type { RunServiceOptions } from './run-service';
 export {

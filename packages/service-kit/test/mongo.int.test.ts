@@ -2,7 +2,7 @@ import { Schema } from 'mongoose';
 import request from 'supertest';
 import { createTestScope, freePort } from '@eudr/testkit';
 import type { TestScope } from '@eudr/testkit';
-import { chunkedBulkWrite, connectMongo, createApp, createLogger } from '../src';
+import { connectMongo, createApp, createLogger } from '../src';
 import type { MongoConnection } from '../src';
 import { listen, memoryDestination } from './helpers/listen';
 import type { Listening } from './helpers/listen';
@@ -88,42 +88,6 @@ describe('connectMongo against a real MongoDB-protocol server', () => {
     expect(second.text).not.toContain('org_conflict_7c1');
     expect(second.text).not.toContain('EXT-dup-93a');
   });
-
-  it('upserts 500 documents in one call, and a repeat matches them all without creating any', async () => {
-    const Things = mongo.connection.model<Thing>('Thing');
-    const ops = Array.from({ length: 500 }, (_, i) => ({
-      updateOne: {
-        filter: { orgId: 'org_bulk', externalId: `ext-${i}` },
-        update: { $set: { name: `thing ${i}` } },
-        upsert: true,
-      },
-    }));
-
-    const first = await chunkedBulkWrite(Things, ops);
-    expect(first).toMatchObject({ upsertedCount: 500, matchedCount: 0, writeErrors: [] });
-    expect(
-      Object.keys(first.upsertedIds)
-        .map(Number)
-        .sort((a, b) => a - b),
-    ).toEqual(ops.map((_, i) => i));
-
-    const second = await chunkedBulkWrite(Things, ops);
-    expect(second).toMatchObject({ upsertedCount: 0, matchedCount: 500, writeErrors: [] });
-    expect(await Things.countDocuments({ orgId: 'org_bulk' })).toBe(500);
-    // FerretDB's SQLite backend applies upserts one at a time, and the suites share one server.
-  }, 120_000);
-
-  it('reports failed operations by their index in the whole list and still applies the others', async () => {
-    const Things = mongo.connection.model<Thing>('Thing');
-    const ops = Array.from({ length: 45 }, (_, i) => ({
-      insertOne: {
-        document: { orgId: 'org_partial', externalId: i === 31 ? 'ext-0' : `ext-${i}`, name: `n${i}` },
-      },
-    }));
-    const result = await chunkedBulkWrite(Things, ops);
-    expect(result.insertedCount).toBe(44);
-    expect(result.writeErrors).toEqual([expect.objectContaining({ index: 31, code: 11000 })]);
-  }, 60_000);
 
   it('fails fast with a clear error when no server answers', async () => {
     const port = await freePort();
