@@ -1,5 +1,5 @@
-import { TOPICS, createRelay, domainEventKey } from '@eudr/events';
-import type { DomainEventOf, EventProducer, PublishOptions, Relay } from '@eudr/events';
+import { CORRELATION_HEADER, TOPICS, createRelay, domainEventKey } from '@eudr/events';
+import type { DomainEventOf, EventProducer, Relay } from '@eudr/events';
 import { chunks, withTimeout } from '@eudr/service-kit';
 import type { Logger } from '@eudr/service-kit';
 import type { SyncLogDocument } from '../sync-logs/sync-log.model';
@@ -9,26 +9,30 @@ import type { SupplierDocument } from './supplier.model';
 import type { SuppliersRepository } from './suppliers.repository';
 
 /*
- * Publishing without losing anything, with no transactions (FerretDB has none):
+ * Publishing without losing anything, with no transactions:
  *
  * 1. The upsert's bulkWrite stores on every written supplier its change event's envelope
- *    (`pendingEvent: {id, type, occurredAt, ...}`; the event's data is the document itself), and the
- *    sync log is inserted with its pending `sync.*` event. Once these writes succeed the events are
- *    durable, before the client gets its answer.
- * 2. Fast path: the events are published at once, and each pending mark is cleared after the broker's
- *    acknowledgement, only if it still holds the same event id (a newer write keeps its own). The
- *    request waits for this at most `publishTimeoutMs`, then answers anyway.
- * 3. Recovery path: a relay republishes, at start and every `relayIntervalMs`, every mark older than
- *    `relayMinAgeMs` (Kafka down, a crash between write and publish, a clear that failed). Younger
- *    marks are left to the request that wrote them, which is usually still publishing them.
+ *    (`pendingEvent`; the event's data is the document itself) and bumps its `version`; the sync log is
+ *    inserted with its pending `sync.*` event. Once these writes succeed the events are durable, before
+ *    the client gets its answer.
+ * 2. Fast path: the upsert reads its suppliers back and publishes at once what they owe, with the state
+ *    read. After the broker's acknowledgement each mark is cleared only if the supplier is still at the
+ *    version read, so a write made meanwhile (by any replica) keeps its own mark. The request waits for
+ *    this at most `publishTimeoutMs`, then answers anyway.
+ * 3. Recovery path: one relay republishes, at start and every `relayIntervalMs`, every mark of a
+ *    supplier or a sync log older than `relayMinAgeMs`, oldest first, and clears it the same way (Kafka
+ *    down, a crash between write and publish, a clear that failed). Younger marks are left to the
+ *    request that wrote them, which is usually still publishing them.
  *
- * Delivery is at least once: an event may be published twice (a slow acknowledgement racing the relay),
- * always with the same id, on which consumers deduplicate. A supplier holds one pending event: when it
- * changes again before the previous event was acknowledged, only the newer one is published. Its data
- * is the whole record, so consumers still reach the latest state, and a pending `supplier.created` stays
- * `created` (see the service) so nobody receives an update of a supplier they were never told about.
- * This outbox-on-the-document needs only single-document atomicity, which every MongoDB-protocol
- * server has.
+ * Delivery is at least once: an event may be published twice (a slow acknowledgement racing a relay,
+ * two replicas reading the same mark), always with the same id, on which consumers deduplicate. A
+ * supplier holds one pending event: when it changes again before the previous event was acknowledged,
+ * only the newer one is published, with the whole record. Until its creation has been acknowledged,
+ * every event of a supplier is its one `supplier.created` (`createEventId`) with the state as published,
+ * so the same new supplier pushed through several replicas at once is announced once. A consumer that
+ * deduplicates on the id keeps the first state it received of that create; one that orders by
+ * `occurredAt` (batches-service) gets the latest. Each step is one single-document atomic write, so any
+ * number of replicas may run this at once.
  */
 
 /** The `source` of every event this service publishes. */
@@ -39,12 +43,12 @@ export type SupplierEvent = DomainEventOf<'supplier.created'> | DomainEventOf<'s
 /** The event that ends a bulk upsert. */
 export type SyncEvent = DomainEventOf<'sync.completed'> | DomainEventOf<'sync.failed'>;
 
-/** The events of one bulk upsert, already stored as pending. */
-export interface UpsertEvents {
+/** What one bulk upsert stored: each document holds the event it still owes, if any. */
+export interface StoredUpsert {
   orgId: string;
-  correlationId?: string | undefined;
-  suppliers: readonly SupplierEvent[];
-  sync: SyncEvent;
+  /** The written suppliers as read back after the write. */
+  suppliers: readonly SupplierDocument[];
+  syncLog: SyncLogDocument;
 }
 
 /** Options of {@link createSupplierEventsPublisher}. */
@@ -70,18 +74,18 @@ export interface SupplierEventsPublisher {
    * Waits at most `publishTimeoutMs`; resolves true when everything was acknowledged in that time,
    * false otherwise (what is still pending is left to the relay). Never rejects.
    */
-  publish(events: UpsertEvents): Promise<boolean>;
-  /** Starts both relays (first run at once). */
+  publish(upsert: StoredUpsert): Promise<boolean>;
+  /** Starts the relay (first run at once). */
   startRelay(): void;
-  /** Runs both relays once now (joins runs in progress). */
+  /** Runs the relay once now (joins a run in progress). */
   runRelayOnce(): Promise<void>;
-  /** Stops both relays, waiting for runs in progress. */
+  /** Stops the relay, waiting for a run in progress. */
   stopRelay(): Promise<void>;
 }
 
 /** Supplier events per produce request: 500 records of a few KB would pass the broker's 1 MB batch limit. */
 const PUBLISH_CHUNK = 100;
-/** Most pending items one relay run takes; the rest wait for the next run. */
+/** Most pending items of each collection one relay run takes; the rest wait for the next run. */
 const RELAY_PAGE = 500;
 
 /** The event a supplier's pending mark stands for, rebuilt from the stored document. */
@@ -89,8 +93,9 @@ export function supplierEventFromDocument(doc: SupplierDocument): SupplierEvent 
   const pending = doc.pendingEvent;
   if (pending === null) return null;
   return {
-    id: pending.id,
-    type: pending.type,
+    ...(doc.createEventId === null
+      ? { id: pending.id, type: 'supplier.updated' as const }
+      : { id: doc.createEventId, type: 'supplier.created' as const }),
     version: 1,
     occurredAt: pending.occurredAt.toISOString(),
     source: EVENT_SOURCE,
@@ -98,7 +103,7 @@ export function supplierEventFromDocument(doc: SupplierDocument): SupplierEvent 
     integrationId: pending.integrationId,
     ...(pending.correlationId === null ? {} : { correlationId: pending.correlationId }),
     data: toSupplierEntity(doc),
-  } as SupplierEvent;
+  };
 }
 
 /** The event a sync log's pending mark stands for. */
@@ -122,12 +127,22 @@ export function syncEventFromDocument(log: SyncLogDocument): SyncEvent | null {
       failed: log.failed,
       status: log.status,
     },
-  } as SyncEvent;
+  };
 }
 
-function publishOptions(correlationId: string | undefined): PublishOptions {
-  return correlationId === undefined ? {} : { correlationId };
+/** One message per event, carrying the request id of the write that caused it. */
+function message<E extends SupplierEvent | SyncEvent>(event: E) {
+  return {
+    key: domainEventKey(event),
+    value: event,
+    ...(event.correlationId === undefined ? {} : { headers: { [CORRELATION_HEADER]: event.correlationId } }),
+  };
 }
+
+/** An event still owed to Kafka, and how to clear its mark once the broker acknowledged it. */
+type OwedEvent =
+  | { topic: typeof TOPICS.suppliers; event: SupplierEvent; clear: () => Promise<void> }
+  | { topic: typeof TOPICS.sync; event: SyncEvent; clear: () => Promise<void> };
 
 /** Creates the publisher; see the comment at the top of this file for the delivery guarantees. */
 export function createSupplierEventsPublisher(
@@ -137,79 +152,72 @@ export function createSupplierEventsPublisher(
   const clock = options.clock ?? Date.now;
   const logger = options.logger.child({ component: 'supplier-events' });
 
-  async function publishAll(events: UpsertEvents): Promise<void> {
-    const { orgId, correlationId } = events;
-    for (const chunk of chunks(events.suppliers, PUBLISH_CHUNK)) {
+  function owedBy(doc: SupplierDocument): OwedEvent[] {
+    const event = supplierEventFromDocument(doc);
+    const clear = () => suppliers.clearPendingEvents(doc.orgId, [{ _id: doc._id, version: doc.version }]);
+    return event === null ? [] : [{ topic: TOPICS.suppliers, event, clear }];
+  }
+
+  function owedByLog(log: SyncLogDocument): OwedEvent[] {
+    const event = syncEventFromDocument(log);
+    if (event === null) return [];
+    return [
+      { topic: TOPICS.sync, event, clear: () => syncLogs.clearPendingEvent(log.orgId, log._id, event.id) },
+    ];
+  }
+
+  async function publishUpsert({ orgId, suppliers: written, syncLog }: StoredUpsert): Promise<void> {
+    const owed = written.flatMap((doc) => {
+      const event = supplierEventFromDocument(doc);
+      return event === null ? [] : [{ doc, event }];
+    });
+    for (const chunk of chunks(owed, PUBLISH_CHUNK)) {
       await producer.publish(
         TOPICS.suppliers,
-        chunk.map((event) => ({ key: domainEventKey(event), value: event })),
-        publishOptions(correlationId),
+        chunk.map(({ event }) => message(event)),
       );
       await suppliers.clearPendingEvents(
         orgId,
-        chunk.map((event) => ({ externalId: event.data.externalId, eventId: event.id })),
+        chunk.map(({ doc }) => ({ _id: doc._id, version: doc.version })),
       );
     }
     // After the record events, so a consumer that sees the sync event has been offered its records.
-    await producer.publish(
-      TOPICS.sync,
-      [{ key: domainEventKey(events.sync), value: events.sync }],
-      publishOptions(correlationId),
-    );
-    await syncLogs.clearPendingEvent(orgId, events.sync.data.syncLogId, events.sync.id);
+    const sync = syncEventFromDocument(syncLog);
+    if (sync === null) return;
+    await producer.publish(TOPICS.sync, [message(sync)]);
+    await syncLogs.clearPendingEvent(orgId, syncLog._id, sync.id);
   }
 
-  const olderThan = () => new Date(clock() - options.relayMinAgeMs);
-
-  const supplierRelay: Relay = createRelay<SupplierDocument>({
+  // One relay for both collections, oldest first; a sync event after the supplier events of the same
+  // instant (the sort is stable), as on the fast path.
+  const relay: Relay = createRelay<OwedEvent>({
     name: 'supplier-events',
     intervalMs: options.relayIntervalMs,
     logger,
-    findPending: () => suppliers.findPendingEvents(olderThan(), RELAY_PAGE),
-    async publish(doc) {
-      const event = supplierEventFromDocument(doc);
-      if (event === null) return;
-      await producer.publish(
-        TOPICS.suppliers,
-        [{ key: domainEventKey(event), value: event }],
-        publishOptions(event.correlationId),
-      );
-    },
-    async markPublished(doc) {
-      if (doc.pendingEvent === null) return;
-      await suppliers.clearPendingEvents(doc.orgId, [
-        { externalId: doc.externalId, eventId: doc.pendingEvent.id },
+    async findPending() {
+      const olderThan = new Date(clock() - options.relayMinAgeMs);
+      const [docs, logs] = await Promise.all([
+        suppliers.findPendingEvents(olderThan, RELAY_PAGE),
+        syncLogs.findPendingEvents(olderThan, RELAY_PAGE),
       ]);
-    },
-  });
-
-  const syncRelay: Relay = createRelay<SyncLogDocument>({
-    name: 'sync-events',
-    intervalMs: options.relayIntervalMs,
-    logger,
-    findPending: () => syncLogs.findPendingEvents(olderThan(), RELAY_PAGE),
-    async publish(log) {
-      const event = syncEventFromDocument(log);
-      if (event === null) return;
-      await producer.publish(
-        TOPICS.sync,
-        [{ key: domainEventKey(event), value: event }],
-        publishOptions(event.correlationId),
+      return [...docs.flatMap(owedBy), ...logs.flatMap(owedByLog)].sort((a, b) =>
+        a.event.occurredAt.localeCompare(b.event.occurredAt),
       );
     },
-    async markPublished(log) {
-      if (log.pendingEvent === null) return;
-      await syncLogs.clearPendingEvent(log.orgId, log._id, log.pendingEvent.id);
+    async publish(item) {
+      if (item.topic === TOPICS.suppliers) await producer.publish(item.topic, [message(item.event)]);
+      else await producer.publish(item.topic, [message(item.event)]);
     },
+    markPublished: (item) => item.clear(),
   });
 
   return {
-    async publish(events) {
-      const work = publishAll(events).then(
+    async publish(upsert) {
+      const work = publishUpsert(upsert).then(
         () => true,
         (err: unknown) => {
           logger.warn(
-            { err, orgId: events.orgId, events: events.suppliers.length + 1 },
+            { err, orgId: upsert.orgId, events: upsert.suppliers.length + 1 },
             'events not published yet; the relay will publish them',
           );
           return false;
@@ -218,22 +226,16 @@ export function createSupplierEventsPublisher(
       const published = (await withTimeout(work, publishTimeoutMs)) === true;
       if (!published) {
         logger.warn(
-          { orgId: events.orgId, publishTimeoutMs },
+          { orgId: upsert.orgId, publishTimeoutMs },
           'answering before the broker acknowledged every event',
         );
       }
       return published;
     },
-    startRelay() {
-      supplierRelay.start();
-      syncRelay.start();
+    startRelay: () => relay.start(),
+    runRelayOnce: async () => {
+      await relay.runOnce();
     },
-    async runRelayOnce() {
-      await supplierRelay.runOnce();
-      await syncRelay.runOnce();
-    },
-    async stopRelay() {
-      await Promise.all([supplierRelay.stop(), syncRelay.stop()]);
-    },
+    stopRelay: () => relay.stop(),
   };
 }

@@ -2,17 +2,14 @@ import { Schema } from 'mongoose';
 import type { Connection, Model } from 'mongoose';
 import type { SupplierFields } from './suppliers.schemas';
 
-/** Type of a supplier change event. */
-export type SupplierEventType = 'supplier.created' | 'supplier.updated';
-
 /**
  * The change event a write owes to Kafka, stored on the document by the same write (see
- * `supplier-events.publisher.ts`). The event's data is the document itself, so only the envelope is kept.
+ * `supplier-events.publisher.ts`). The event's data is the document itself, so only the envelope is
+ * kept; its type and, for a create, its id follow from `createEventId`.
  */
 export interface PendingSupplierEvent {
-  /** The event id: consumers deduplicate on it, and the mark is cleared only for this id. */
+  /** The event id: consumers deduplicate on it. */
   id: string;
-  type: SupplierEventType;
   occurredAt: Date;
   /** Request id of the upsert that caused it. */
   correlationId: string | null;
@@ -28,10 +25,16 @@ export type SupplierDocument = SupplierFields & {
   integrationId: string;
   syncStatus: 'SYNCED';
   lastSyncedAt: Date;
-  /** Incremented by every write; starts at 1. */
+  /** Incremented by every write; starts at 1. A pending mark is cleared only at the version published. */
   version: number;
   /** The newest change event the broker has not acknowledged yet; null once it has. */
   pendingEvent: PendingSupplierEvent | null;
+  /**
+   * The id of this supplier's one `supplier.created`, until the broker acknowledged it (null after).
+   * Until then every event of the supplier is that create, carrying the state as published: nobody is
+   * told of an update to a supplier they never heard of, nor of two creates.
+   */
+  createEventId: string | null;
   createdAt: Date;
   updatedAt: Date;
 };
@@ -41,7 +44,6 @@ const optionalString = { type: String, default: null };
 const pendingEventSchema = new Schema<PendingSupplierEvent>(
   {
     id: { type: String, required: true },
-    type: { type: String, required: true, enum: ['supplier.created', 'supplier.updated'] },
     occurredAt: { type: Date, required: true },
     correlationId: optionalString,
     integrationId: { type: String, required: true },
@@ -50,8 +52,8 @@ const pendingEventSchema = new Schema<PendingSupplierEvent>(
 );
 
 /*
- * Writes go through the driver (one unordered bulkWrite per upsert, see the repository), so this schema
- * is the documentation of the stored shape and the home of the indexes rather than a write-time check.
+ * Reads and writes go through the driver (one unordered bulkWrite of upserts per request, see the
+ * repository), so this schema documents the stored shape and declares the indexes; it checks nothing.
  */
 const supplierSchema = new Schema<SupplierDocument>(
   {
@@ -77,21 +79,23 @@ const supplierSchema = new Schema<SupplierDocument>(
     lastSyncedAt: { type: Date, required: true },
     version: { type: Number, required: true },
     pendingEvent: { type: pendingEventSchema, default: null },
+    createEventId: { type: String, default: null },
     createdAt: { type: Date, required: true },
     updatedAt: { type: Date, required: true },
   },
   { collection: 'suppliers', versionKey: false, minimize: false },
 );
 
-// Upsert matching, GET /suppliers/:externalId and the pending-mark clearing. Unique: two requests
-// creating the same new externalId at once leave one record (the loser's insert becomes an update).
+// The upsert's filter {orgId, externalId}, its read-back ({orgId, externalId: {$in}}) and
+// GET /suppliers/:externalId. Unique: two replicas upserting the same new externalId leave one document.
 supplierSchema.index({ orgId: 1, externalId: 1 }, { unique: true });
-// GET /suppliers: one organisation's suppliers, `since` on lastSyncedAt, ordered by lastSyncedAt then
-// externalId (unique within the organisation, so pages are stable).
+// GET /suppliers: {orgId, lastSyncedAt: {$gt: since}} (since optional) sorted by lastSyncedAt then
+// externalId, with skip/limit and the count. Equality, then the sort that is also the range: every
+// page is an index walk, and externalId (unique within the organisation) keeps pages stable.
 supplierSchema.index({ orgId: 1, lastSyncedAt: 1, externalId: 1 });
-// The relay: documents whose event is still pending, oldest first. Documents without one hold null
-// here and never match the relay's date range.
-supplierSchema.index({ 'pendingEvent.occurredAt': 1 });
+// The relay: {'pendingEvent.occurredAt': {$lte: olderThan}} sorted by it. Sparse: a published
+// supplier (pendingEvent null) has no entry, so the index holds only what is still owed.
+supplierSchema.index({ 'pendingEvent.occurredAt': 1 }, { sparse: true });
 
 /** The suppliers model, registered on `connection`. */
 export function supplierModel(connection: Connection): Model<SupplierDocument> {

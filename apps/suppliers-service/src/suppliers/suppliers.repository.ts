@@ -1,29 +1,35 @@
-import { createDocumentLock } from '@eudr/service-kit';
 import { mongo } from 'mongoose';
 import type { Connection } from 'mongoose';
 import { supplierModel } from './supplier.model';
 import type { PendingSupplierEvent, SupplierDocument } from './supplier.model';
+import { OPTIONAL_SUPPLIER_FIELDS } from './suppliers.schemas';
 
-/** The fields one update sets; absent keys are left as stored. */
+/** The fields one write sets; absent keys are left as stored. */
 export type SupplierChanges = Partial<
-  Omit<SupplierDocument, '_id' | 'orgId' | 'externalId' | 'version' | 'createdAt' | 'pendingEvent'>
+  Omit<
+    SupplierDocument,
+    '_id' | 'orgId' | 'externalId' | 'version' | 'createdAt' | 'pendingEvent' | 'createEventId'
+  >
 >;
 
-/** An update of an existing supplier of the organisation. */
-export interface SupplierUpdate {
-  /** The stored `_id` (internalId), as read by the preceding find. */
-  internalId: string;
+/** One record of {@link SuppliersRepository.upsert}. */
+export interface SupplierWrite {
   externalId: string;
   changes: SupplierChanges;
+  /** The event this write owes; it replaces any event of the supplier still pending. */
   pendingEvent: PendingSupplierEvent;
+  /** What the supplier gets only if this write creates it. */
+  onInsert: { _id: string; createdAt: Date };
 }
 
-/** What {@link SuppliersRepository.write} did, by externalId. Records in neither set were written. */
-export interface WriteOutcome {
-  /** Inserts that lost to a record with the same externalId created meanwhile: retry them as updates. */
-  alreadyExists: Set<string>;
-  /** Writes the database refused for another reason, with the reason for the log. */
-  failed: Map<string, string>;
+/** What one write came to: the document as read right after the write, or why it was refused. */
+export type SupplierWriteResult =
+  { status: 'CREATED' | 'UPDATED'; document: SupplierDocument } | { status: 'ERROR'; reason: string };
+
+/** A supplier at the version whose pending event the broker acknowledged. */
+export interface PublishedVersion {
+  _id: string;
+  version: number;
 }
 
 /** A page of suppliers and the total matching the filter. */
@@ -34,28 +40,23 @@ export interface SupplierPage {
 
 /** Queries on the suppliers collection; every result is a plain object, every query scoped to `orgId`. */
 export interface SuppliersRepository {
-  /** The organisation's suppliers with these externalIds (unknown ones are simply absent). */
-  findByExternalIds(orgId: string, externalIds: readonly string[]): Promise<SupplierDocument[]>;
   findByExternalId(orgId: string, externalId: string): Promise<SupplierDocument | null>;
   /**
-   * Inserts and updates in one unordered bulkWrite round trip. Inserts carry the organisation already
-   * (`insert.orgId` must equal `orgId`). A record's write failing never stops the others.
+   * Creates or updates each supplier by externalId in one unordered bulkWrite, then reads them back
+   * in one query. Results are in the order of `writes`, whose externalIds must be distinct. A record's
+   * write failing never stops the others.
    */
-  write(
-    orgId: string,
-    inserts: readonly SupplierDocument[],
-    updates: readonly SupplierUpdate[],
-  ): Promise<WriteOutcome>;
+  upsert(orgId: string, writes: readonly SupplierWrite[]): Promise<SupplierWriteResult[]>;
   /** Suppliers ordered by lastSyncedAt then externalId, optionally only those synced after `since`. */
   list(
     orgId: string,
     query: { page: number; limit: number; since?: Date | undefined },
   ): Promise<SupplierPage>;
-  /** Clears each supplier's pending event if it is still the given one (a newer write keeps its own). */
-  clearPendingEvents(
-    orgId: string,
-    events: readonly { externalId: string; eventId: string }[],
-  ): Promise<void>;
+  /**
+   * Clears the pending event (and the pending create) of each supplier still at the given version. A
+   * supplier written again since keeps its newer event.
+   */
+  clearPendingEvents(orgId: string, published: readonly PublishedVersion[]): Promise<void>;
   /**
    * Suppliers of every organisation whose event has been pending since `olderThan` or before, oldest
    * first. For the relay only: it publishes on behalf of the whole service, not of one caller.
@@ -65,111 +66,127 @@ export interface SuppliersRepository {
 
 const DUPLICATE_KEY = 11000;
 
+type UpsertOperation = mongo.AnyBulkWriteOperation<SupplierDocument>;
+
+/** One bulkWrite's outcome by operation index: which ones inserted, and the refused ones' errors. */
+interface BulkOutcome {
+  upserted: Set<number>;
+  errors: Map<number, { code: number; message: string }>;
+}
+
 /** The suppliers repository on `connection`. */
 export function createSuppliersRepository(connection: Connection): SuppliersRepository {
-  const Supplier = supplierModel(connection);
-  // A request's update and the clearing of an earlier request's pending event can hit one supplier at
-  // the same time; both take its `orgId:externalId` (see DocumentLock: FerretDB would write back the
-  // document as it was before the update).
-  const lock = createDocumentLock();
-  const lockKey = (orgId: string, externalId: string): string => `${orgId}:${externalId}`;
+  // The model declares the indexes; queries use the typed driver collection under it.
+  const suppliers = connection.collection<SupplierDocument>(supplierModel(connection).collection.name);
+
+  // Only updateOne operations: the driver numbers the upsertedIds of an unordered bulkWrite that mixes
+  // operation types within each type's batch, not in the request.
+  async function bulkUpsert(operations: readonly UpsertOperation[]): Promise<BulkOutcome> {
+    const upsertedOf = (ids: Record<number, unknown>) => new Set(Object.keys(ids).map(Number));
+    try {
+      const result = await suppliers.bulkWrite([...operations], { ordered: false });
+      return { upserted: upsertedOf(result.upsertedIds), errors: new Map() };
+    } catch (err) {
+      if (!(err instanceof mongo.MongoBulkWriteError)) throw err;
+      const writeErrors = Array.isArray(err.writeErrors) ? err.writeErrors : [err.writeErrors];
+      return {
+        upserted: upsertedOf(err.result.upsertedIds),
+        errors: new Map(writeErrors.map((e) => [e.index, { code: e.code, message: e.errmsg ?? '' }])),
+      };
+    }
+  }
 
   return {
-    findByExternalIds(orgId, externalIds) {
-      if (externalIds.length === 0) return Promise.resolve([]);
-      return Supplier.find({ orgId, externalId: { $in: [...externalIds] } })
-        .lean<SupplierDocument[]>()
-        .exec();
-    },
-
     findByExternalId(orgId, externalId) {
-      return Supplier.findOne({ orgId, externalId }).lean<SupplierDocument>().exec();
+      return suppliers.findOne({ orgId, externalId });
     },
 
-    async write(orgId, inserts, updates) {
-      const outcome: WriteOutcome = { alreadyExists: new Set(), failed: new Map() };
-      // Index i of `operations` is the i-th insert, then the updates: write errors name that index.
-      const keys = [...inserts.map((doc) => doc.externalId), ...updates.map((update) => update.externalId)];
-      const operations: mongo.AnyBulkWriteOperation<SupplierDocument>[] = [
-        ...inserts.map((document) => {
-          if (document.orgId !== orgId) throw new Error('an insert belongs to another organisation');
-          return { insertOne: { document } };
-        }),
-        // updateMany on a unique key rather than updateOne: FerretDB v1 (SQLite) keeps a connection
-        // for every updateOne of one command until the command ends, and its pool has 100, so a
-        // command with 100 or more updateOne statements never returns. An updateMany reads its cursor
-        // to the end, which releases the connection. With `_id` in the filter it matches at most one
-        // document on any server.
-        ...updates.map(({ internalId, changes, pendingEvent }) => ({
-          updateMany: {
-            filter: { _id: internalId, orgId },
-            update: { $set: { ...changes, pendingEvent }, $inc: { version: 1 } },
+    async upsert(orgId, writes) {
+      if (writes.length === 0) return [];
+      const operations = writes.map(({ externalId, changes, pendingEvent, onInsert }): UpsertOperation => {
+        // A new supplier stores null for every optional field the record leaves out ($setOnInsert may
+        // not name a field that $set names).
+        const absent = OPTIONAL_SUPPLIER_FIELDS.filter((field) => !(field in changes));
+        return {
+          updateOne: {
+            filter: { orgId, externalId },
+            update: {
+              $set: { ...changes, pendingEvent },
+              $inc: { version: 1 },
+              $setOnInsert: {
+                ...onInsert,
+                ...Object.fromEntries(absent.map((field) => [field, null])),
+                createEventId: pendingEvent.id,
+              },
+            },
+            upsert: true,
           },
-        })),
-      ];
-      if (operations.length === 0) return outcome;
-      try {
-        // Driver-level rather than mongoose's bulkWrite: the documents are complete already, and the
-        // driver reports each failed operation by index without stopping the others (ordered: false).
-        await lock.run(
-          updates.map((update) => lockKey(orgId, update.externalId)),
-          () =>
-            Supplier.collection.bulkWrite(operations as mongo.AnyBulkWriteOperation[], { ordered: false }),
-        );
-      } catch (err) {
-        if (!(err instanceof mongo.MongoBulkWriteError)) throw err;
-        const writeErrors = Array.isArray(err.writeErrors) ? err.writeErrors : [err.writeErrors];
-        for (const writeError of writeErrors) {
-          const key = keys[writeError.index];
-          if (key === undefined) continue;
-          if (writeError.code === DUPLICATE_KEY && writeError.index < inserts.length) {
-            outcome.alreadyExists.add(key);
-          } else {
-            outcome.failed.set(key, writeError.errmsg ?? `write error ${writeError.code}`);
-          }
+        };
+      });
+
+      const created = new Set<number>();
+      const refused = new Map<number, string>();
+      // Two replicas upserting the same new externalId at once may both try to insert; the unique
+      // index refuses one with a duplicate key, and retrying it once updates the winner's document
+      // (MongoDB retries this case itself since 4.2; the retry keeps it correct everywhere).
+      let indexes = writes.map((_, i) => i);
+      for (let attempt = 1; attempt <= 2 && indexes.length > 0; attempt += 1) {
+        const batch = indexes;
+        const outcome = await bulkUpsert(batch.map((i) => operations[i] as UpsertOperation));
+        indexes = [];
+        outcome.upserted.forEach((j) => created.add(batch[j] as number));
+        for (const [j, error] of outcome.errors) {
+          const i = batch[j] as number;
+          if (error.code === DUPLICATE_KEY && attempt === 1) indexes.push(i);
+          else refused.set(i, error.message || `write error ${error.code}`);
         }
       }
-      return outcome;
+
+      const written = writes.filter((_, i) => !refused.has(i)).map((write) => write.externalId);
+      const documents = await suppliers.find({ orgId, externalId: { $in: written } }).toArray();
+      const byExternalId = new Map(documents.map((doc) => [doc.externalId, doc]));
+      return writes.map((write, i): SupplierWriteResult => {
+        const reason = refused.get(i);
+        const document = byExternalId.get(write.externalId);
+        if (reason !== undefined) return { status: 'ERROR', reason };
+        if (document === undefined) return { status: 'ERROR', reason: 'not found after its write' };
+        return { status: created.has(i) ? 'CREATED' : 'UPDATED', document };
+      });
     },
 
     async list(orgId, { page, limit, since }) {
       const filter = since === undefined ? { orgId } : { orgId, lastSyncedAt: { $gt: since } };
       const [items, total] = await Promise.all([
-        Supplier.find(filter)
+        suppliers
+          .find(filter)
           .sort({ lastSyncedAt: 1, externalId: 1 })
           .skip((page - 1) * limit)
           .limit(limit)
-          .lean<SupplierDocument[]>()
-          .exec(),
-        Supplier.countDocuments(filter).exec(),
+          .toArray(),
+        suppliers.countDocuments(filter),
       ]);
       return { items, total };
     },
 
-    async clearPendingEvents(orgId, events) {
-      if (events.length === 0) return;
-      // Event ids are unique, so matching any of them clears exactly the documents still holding their
-      // own event from this batch; the externalIds let the unique index find them.
-      await lock.run(
-        events.map((event) => lockKey(orgId, event.externalId)),
-        () =>
-          Supplier.updateMany(
-            {
-              orgId,
-              externalId: { $in: events.map((event) => event.externalId) },
-              'pendingEvent.id': { $in: events.map((event) => event.eventId) },
-            },
-            { $set: { pendingEvent: null } },
-          ).exec(),
+    async clearPendingEvents(orgId, published) {
+      if (published.length === 0) return;
+      await suppliers.bulkWrite(
+        published.map(({ _id, version }) => ({
+          updateOne: {
+            filter: { _id, orgId, version },
+            update: { $set: { pendingEvent: null, createEventId: null } },
+          },
+        })),
+        { ordered: false },
       );
     },
 
     findPendingEvents(olderThan, limit) {
-      return Supplier.find({ 'pendingEvent.occurredAt': { $lte: olderThan } })
+      return suppliers
+        .find({ 'pendingEvent.occurredAt': { $lte: olderThan } })
         .sort({ 'pendingEvent.occurredAt': 1 })
         .limit(limit)
-        .lean<SupplierDocument[]>()
-        .exec();
+        .toArray();
     },
   };
 }

@@ -1,9 +1,11 @@
 import { createLogger } from '@eudr/service-kit';
 import type { SyncLogDocument } from '../sync-logs/sync-log.model';
 import type { SyncLogsRepository } from '../sync-logs/sync-logs.repository';
-import type { SupplierEventsPublisher, UpsertEvents } from './supplier-events.publisher';
+import { supplierEventFromDocument, syncEventFromDocument } from './supplier-events.publisher';
+import type { SupplierEvent, SupplierEventsPublisher, SyncEvent } from './supplier-events.publisher';
 import type { SupplierDocument } from './supplier.model';
-import type { SuppliersRepository, WriteOutcome } from './suppliers.repository';
+import type { SupplierWriteResult, SuppliersRepository } from './suppliers.repository';
+import { OPTIONAL_SUPPLIER_FIELDS } from './suppliers.schemas';
 import { createSuppliersService } from './suppliers.service';
 
 /** An in-memory suppliers store; `beforeWrite` lets a test slip in a concurrent request's insert. */
@@ -12,42 +14,43 @@ function memoryRepository() {
   const key = (orgId: string, externalId: string) => `${orgId}\u0000${externalId}`;
   let beforeWrite: (() => void) | undefined;
   const repository: SuppliersRepository = {
-    async findByExternalIds(orgId, externalIds) {
-      return externalIds.flatMap((id) => {
-        const doc = docs.get(key(orgId, id));
-        return doc === undefined ? [] : [structuredClone(doc)];
-      });
-    },
     async findByExternalId(orgId, externalId) {
       return structuredClone(docs.get(key(orgId, externalId)) ?? null);
     },
-    async write(orgId, inserts, updates) {
+    // What the bulkWrite of upserts does: $set the changes and the mark, $inc the version, and the
+    // insert-only fields when the supplier is new.
+    async upsert(orgId, writes) {
       beforeWrite?.();
       beforeWrite = undefined;
-      const outcome: WriteOutcome = { alreadyExists: new Set(), failed: new Map() };
-      for (const doc of inserts) {
-        if (docs.has(key(orgId, doc.externalId))) outcome.alreadyExists.add(doc.externalId);
-        else docs.set(key(orgId, doc.externalId), structuredClone(doc));
-      }
-      for (const update of updates) {
-        const doc = docs.get(key(orgId, update.externalId));
-        if (doc === undefined || doc._id !== update.internalId) continue;
-        docs.set(key(orgId, update.externalId), {
-          ...doc,
-          ...update.changes,
-          pendingEvent: update.pendingEvent,
-          version: doc.version + 1,
-        });
-      }
-      return outcome;
+      return writes.map(({ externalId, changes, pendingEvent, onInsert }): SupplierWriteResult => {
+        const existing = docs.get(key(orgId, externalId));
+        const base =
+          existing ??
+          ({
+            ...Object.fromEntries(OPTIONAL_SUPPLIER_FIELDS.map((field) => [field, null])),
+            ...onInsert,
+            orgId,
+            externalId,
+            version: 0,
+            createEventId: pendingEvent.id,
+          } as SupplierDocument);
+        const document = { ...base, ...changes, pendingEvent, version: base.version + 1 };
+        docs.set(key(orgId, externalId), document);
+        return {
+          status: existing === undefined ? 'CREATED' : 'UPDATED',
+          document: structuredClone(document),
+        };
+      });
     },
     async list() {
       return { items: [], total: 0 };
     },
-    async clearPendingEvents(orgId, events) {
-      for (const { externalId, eventId } of events) {
-        const doc = docs.get(key(orgId, externalId));
-        if (doc?.pendingEvent?.id === eventId) doc.pendingEvent = null;
+    async clearPendingEvents(_orgId, published) {
+      for (const doc of docs.values()) {
+        if (published.some(({ _id, version }) => doc._id === _id && doc.version === version)) {
+          doc.pendingEvent = null;
+          doc.createEventId = null;
+        }
       }
     },
     async findPendingEvents() {
@@ -66,7 +69,7 @@ function memoryRepository() {
 function setup() {
   const store = memoryRepository();
   const syncLogs: SyncLogDocument[] = [];
-  const published: UpsertEvents[] = [];
+  const published: { suppliers: SupplierEvent[]; sync: SyncEvent }[] = [];
   const syncLogsRepository: SyncLogsRepository = {
     async insert(log) {
       syncLogs.push(log);
@@ -79,7 +82,10 @@ function setup() {
   // Publishes nothing: the marks stay pending, as when the broker is away.
   const events: SupplierEventsPublisher = {
     async publish(upsert) {
-      published.push(upsert);
+      published.push({
+        suppliers: upsert.suppliers.flatMap((doc) => supplierEventFromDocument(doc) ?? []),
+        sync: syncEventFromDocument(upsert.syncLog) as SyncEvent,
+      });
       return false;
     },
     startRelay() {},
@@ -99,7 +105,7 @@ function setup() {
 const caller = { orgId: 'org_1', integrationId: 'int_1', correlationId: 'req-1' };
 
 describe('upsertSuppliers', () => {
-  it('reports an update when a concurrent request created the same externalId between the find and the write', async () => {
+  it('reports an update when a concurrent request created the same externalId just before the write', async () => {
     const { service, store, published } = setup();
     store.onNextWrite(() => {
       store.docs.set('org_1\u0000race', {
@@ -125,6 +131,7 @@ describe('upsertSuppliers', () => {
         lastSyncedAt: new Date('2025-06-01T09:59:59.000Z'),
         version: 1,
         pendingEvent: null,
+        createEventId: null,
         createdAt: new Date('2025-06-01T09:59:59.000Z'),
         updatedAt: new Date('2025-06-01T09:59:59.000Z'),
       });
@@ -150,6 +157,8 @@ describe('upsertSuppliers', () => {
     const second = await service.upsertSuppliers(caller, [{ externalId: 'S', name: 'Second' }]);
     expect(second.records[0]?.status).toBe('UPDATED');
     expect(published[1]?.suppliers[0]).toMatchObject({ type: 'supplier.created', data: { name: 'Second' } });
+    // The same create, told again with the newer state: subscribers hear of one creation.
+    expect(published[1]?.suppliers[0]?.id).toBe(published[0]?.suppliers[0]?.id);
   });
 
   it('answers success false, with sync.failed and status ERROR, only when every record failed', async () => {

@@ -1,14 +1,13 @@
-import { createDomainEvent } from '@eudr/events';
+import { randomUUID } from 'node:crypto';
 import { NotFoundError, reportedExternalId, syncStatusOf, validateRecords } from '@eudr/service-kit';
-import type { Logger, ValidRecord as ValidRecordOf } from '@eudr/service-kit';
+import type { Logger } from '@eudr/service-kit';
 import { ID_PREFIXES, newId } from '../common/ids';
 import type { SyncLogDocument } from '../sync-logs/sync-log.model';
 import type { SyncLogsRepository } from '../sync-logs/sync-logs.repository';
 import { toSupplierEntity } from './supplier-entity';
-import { EVENT_SOURCE } from './supplier-events.publisher';
-import type { SupplierEvent, SupplierEventsPublisher } from './supplier-events.publisher';
-import type { PendingSupplierEvent, SupplierDocument, SupplierEventType } from './supplier.model';
-import type { SupplierChanges, SupplierUpdate, SuppliersRepository } from './suppliers.repository';
+import type { SupplierEventsPublisher } from './supplier-events.publisher';
+import type { SupplierDocument } from './supplier.model';
+import type { SupplierChanges, SupplierWrite, SuppliersRepository } from './suppliers.repository';
 import {
   FIELD_LIMITS,
   OPTIONAL_SUPPLIER_FIELDS,
@@ -55,23 +54,9 @@ export interface SuppliersServiceDeps {
   now?: () => Date;
 }
 
-/** A supplier record that passed validation, with its position in the request. */
-type ValidRecord = ValidRecordOf<SupplierInput>;
-
-/** What the write of one valid record came to. */
+/** What the write of one record came to. */
 type Outcome =
-  | { status: 'CREATED' | 'UPDATED'; internalId: string; event: SupplierEvent }
-  | { status: 'ERROR'; error: string };
-
-/** What to write for one record, and the event that write owes. */
-interface PlannedWrite {
-  index: number;
-  externalId: string;
-  kind: 'insert' | 'update';
-  document: SupplierDocument;
-  changes: SupplierChanges;
-  event: SupplierEvent;
-}
+  { status: 'CREATED' | 'UPDATED'; document: SupplierDocument } | { status: 'ERROR'; error: string };
 
 const STORE_FAILED = 'could not be stored; send the record again';
 
@@ -90,127 +75,6 @@ export function createSuppliersService(deps: SuppliersServiceDeps): SuppliersSer
   const now = deps.now ?? (() => new Date());
   const logger = deps.logger.child({ component: 'suppliers-service' });
 
-  function supplierEvent(
-    type: SupplierEventType,
-    caller: CallerContext,
-    document: SupplierDocument,
-    at: Date,
-  ): { event: SupplierEvent; pending: PendingSupplierEvent } {
-    const event = createDomainEvent({
-      type,
-      orgId: caller.orgId,
-      integrationId: caller.integrationId,
-      source: EVENT_SOURCE,
-      ...(caller.correlationId === undefined ? {} : { correlationId: caller.correlationId }),
-      data: toSupplierEntity(document),
-      occurredAt: at,
-    });
-    return {
-      event,
-      pending: {
-        id: event.id,
-        type,
-        occurredAt: at,
-        correlationId: caller.correlationId ?? null,
-        integrationId: caller.integrationId,
-      },
-    };
-  }
-
-  function planInsert(caller: CallerContext, record: ValidRecord, at: Date): PlannedWrite {
-    const changes = providedChanges(record.input);
-    const document: SupplierDocument = {
-      _id: newId(ID_PREFIXES.supplier),
-      orgId: caller.orgId,
-      externalId: record.input.externalId,
-      name: record.input.name,
-      code: null,
-      country: null,
-      address: null,
-      city: null,
-      state: null,
-      postalCode: null,
-      contactPerson: null,
-      email: null,
-      phone: null,
-      website: null,
-      taxId: null,
-      certifications: null,
-      isEuOrigin: null,
-      ...changes,
-      integrationId: caller.integrationId,
-      syncStatus: 'SYNCED',
-      lastSyncedAt: at,
-      version: 1,
-      pendingEvent: null,
-      createdAt: at,
-      updatedAt: at,
-    };
-    const { event, pending } = supplierEvent('supplier.created', caller, document, at);
-    document.pendingEvent = pending;
-    return { index: record.index, externalId: document.externalId, kind: 'insert', document, changes, event };
-  }
-
-  function planUpdate(
-    caller: CallerContext,
-    record: ValidRecord,
-    existing: SupplierDocument,
-    at: Date,
-  ): PlannedWrite {
-    const changes: SupplierChanges = {
-      ...providedChanges(record.input),
-      integrationId: caller.integrationId,
-      syncStatus: 'SYNCED',
-      lastSyncedAt: at,
-      updatedAt: at,
-    };
-    // The state this write leaves, for the event. Two requests updating the same supplier at the same
-    // moment each describe their own write; the document ends with the later write of each field.
-    const document: SupplierDocument = { ...existing, ...changes, version: existing.version + 1 };
-    // A create the broker has not acknowledged yet is about to be replaced by this event: keep it a
-    // create, or subscribers would get an update of a supplier they never heard of.
-    const type = existing.pendingEvent?.type === 'supplier.created' ? 'supplier.created' : 'supplier.updated';
-    const { event, pending } = supplierEvent(type, caller, document, at);
-    document.pendingEvent = pending;
-    return { index: record.index, externalId: document.externalId, kind: 'update', document, changes, event };
-  }
-
-  async function writePlans(
-    caller: CallerContext,
-    plans: readonly PlannedWrite[],
-    outcomes: Map<number, Outcome>,
-  ): Promise<PlannedWrite[]> {
-    const inserts = plans.filter((plan) => plan.kind === 'insert');
-    const updates = plans.filter((plan) => plan.kind === 'update');
-    const result = await deps.suppliers.write(
-      caller.orgId,
-      inserts.map((plan) => plan.document),
-      updates.map((plan): SupplierUpdate => ({
-        internalId: plan.document._id,
-        externalId: plan.externalId,
-        changes: plan.changes,
-        pendingEvent: plan.document.pendingEvent as PendingSupplierEvent,
-      })),
-    );
-    const lostRaces: PlannedWrite[] = [];
-    for (const plan of plans) {
-      const failure = result.failed.get(plan.externalId);
-      if (result.alreadyExists.has(plan.externalId)) {
-        lostRaces.push(plan);
-      } else if (failure !== undefined) {
-        logger.error({ orgId: caller.orgId, reason: failure }, 'a supplier write was refused');
-        outcomes.set(plan.index, { status: 'ERROR', error: STORE_FAILED });
-      } else {
-        outcomes.set(plan.index, {
-          status: plan.kind === 'insert' ? 'CREATED' : 'UPDATED',
-          internalId: plan.document._id,
-          event: plan.event,
-        });
-      }
-    }
-    return lostRaces;
-  }
-
   return {
     /**
      * Rules:
@@ -221,8 +85,9 @@ export function createSuppliersService(deps: SuppliersServiceDeps): SuppliersSer
      * - Unknown externalIds of the caller's organisation are created, known ones updated: fields given
      *   are set (null or `""` clears one), absent fields stay as stored. Every written record gets
      *   `syncStatus: SYNCED` and `lastSyncedAt` = now.
-     * - One find and one unordered bulkWrite. An insert that loses to a concurrent request creating the
-     *   same externalId (the unique index) is retried once as an update, so it reports UPDATED.
+     * - One unordered bulkWrite of upserts on (orgId, externalId), then one read of the written
+     *   suppliers: a record reports CREATED when its upsert inserted, else UPDATED. Concurrent requests
+     *   on any replicas never duplicate a supplier nor lose a field another request set.
      * - One `supplier.created|updated` event per written record and one `sync.completed` (no record
      *   failed) or `sync.failed` event, stored as pending before answering (see the publisher).
      * - `success` is false only when every record failed, i.e. nothing was written: a client that
@@ -234,41 +99,40 @@ export function createSuppliersService(deps: SuppliersServiceDeps): SuppliersSer
       const { valid, errors: invalid } = validateRecords(records, supplierInputSchema, externalIdSchema);
       for (const [index, error] of invalid) outcomes.set(index, { status: 'ERROR', error });
 
-      if (valid.length > 0) {
-        const existing = await deps.suppliers.findByExternalIds(
-          caller.orgId,
-          valid.map((record) => record.input.externalId),
-        );
-        const byExternalId = new Map(existing.map((doc) => [doc.externalId, doc]));
-        const plans = valid.map((record) => {
-          const found = byExternalId.get(record.input.externalId);
-          return found === undefined ? planInsert(caller, record, at) : planUpdate(caller, record, found, at);
-        });
-        const lostRaces = await writePlans(caller, plans, outcomes);
-        if (lostRaces.length > 0) {
-          const winners = await deps.suppliers.findByExternalIds(
-            caller.orgId,
-            lostRaces.map((plan) => plan.externalId),
-          );
-          const winnerById = new Map(winners.map((doc) => [doc.externalId, doc]));
-          const retries: PlannedWrite[] = [];
-          for (const plan of lostRaces) {
-            const winner = winnerById.get(plan.externalId);
-            const record = valid.find((candidate) => candidate.index === plan.index);
-            if (winner === undefined || record === undefined) {
-              outcomes.set(plan.index, { status: 'ERROR', error: STORE_FAILED });
-            } else {
-              retries.push(planUpdate(caller, record, winner, at));
-            }
-          }
-          const stillLost = await writePlans(caller, retries, outcomes);
-          for (const plan of stillLost) outcomes.set(plan.index, { status: 'ERROR', error: STORE_FAILED });
+      const writes = valid.map(({ input }): SupplierWrite => ({
+        externalId: input.externalId,
+        changes: {
+          ...providedChanges(input),
+          integrationId: caller.integrationId,
+          syncStatus: 'SYNCED',
+          lastSyncedAt: at,
+          updatedAt: at,
+        },
+        pendingEvent: {
+          id: randomUUID(),
+          occurredAt: at,
+          correlationId: caller.correlationId ?? null,
+          integrationId: caller.integrationId,
+        },
+        onInsert: { _id: newId(ID_PREFIXES.supplier), createdAt: at },
+      }));
+      const written = await deps.suppliers.upsert(caller.orgId, writes);
+      valid.forEach((record, i) => {
+        const result = written[i];
+        if (result?.status === 'ERROR') {
+          logger.error({ orgId: caller.orgId, reason: result.reason }, 'a supplier write was refused');
         }
-      }
+        outcomes.set(
+          record.index,
+          result === undefined || result.status === 'ERROR'
+            ? { status: 'ERROR', error: STORE_FAILED }
+            : result,
+        );
+      });
 
       const results: RecordResult[] = [];
       const errors: RecordError[] = [];
-      const events: SupplierEvent[] = [];
+      const documents: SupplierDocument[] = [];
       let created = 0;
       let updated = 0;
       records.forEach((raw, index) => {
@@ -281,28 +145,15 @@ export function createSuppliersService(deps: SuppliersServiceDeps): SuppliersSer
         }
         if (outcome.status === 'CREATED') created += 1;
         else updated += 1;
-        results.push({
-          externalId: outcome.event.data.externalId,
-          internalId: outcome.internalId,
-          status: outcome.status,
-        });
-        events.push(outcome.event);
+        const { document } = outcome;
+        results.push({ externalId: document.externalId, internalId: document._id, status: outcome.status });
+        documents.push(document);
       });
 
       const failed = errors.length;
       const status = syncStatusOf(created + updated, failed);
-      const syncLogId = newId(ID_PREFIXES.syncLog);
-      const syncEvent = createDomainEvent({
-        type: failed === 0 ? 'sync.completed' : 'sync.failed',
-        orgId: caller.orgId,
-        integrationId: caller.integrationId,
-        source: EVENT_SOURCE,
-        ...(caller.correlationId === undefined ? {} : { correlationId: caller.correlationId }),
-        data: { entityType: 'SUPPLIER', syncLogId, created, updated, failed, status },
-        occurredAt: at,
-      });
       const syncLog: SyncLogDocument = {
-        _id: syncLogId,
+        _id: newId(ID_PREFIXES.syncLog),
         orgId: caller.orgId,
         integrationId: caller.integrationId,
         entityType: 'SUPPLIER',
@@ -311,16 +162,15 @@ export function createSuppliersService(deps: SuppliersServiceDeps): SuppliersSer
         updated,
         failed,
         correlationId: caller.correlationId ?? null,
-        pendingEvent: { id: syncEvent.id, type: syncEvent.type, occurredAt: at },
+        pendingEvent: {
+          id: randomUUID(),
+          type: failed === 0 ? 'sync.completed' : 'sync.failed',
+          occurredAt: at,
+        },
         createdAt: at,
       };
       await deps.syncLogs.insert(syncLog);
-      await deps.events.publish({
-        orgId: caller.orgId,
-        correlationId: caller.correlationId,
-        suppliers: events,
-        sync: syncEvent,
-      });
+      await deps.events.publish({ orgId: caller.orgId, suppliers: documents, syncLog });
 
       return { success: failed === 0 || created + updated > 0, created, updated, errors, records: results };
     },

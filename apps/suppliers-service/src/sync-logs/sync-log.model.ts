@@ -61,8 +61,9 @@ const syncLogSchema = new Schema<SyncLogDocument>(
   { collection: 'sync_logs', versionKey: false, minimize: false },
 );
 
-// The relay: sync logs whose event is still pending, oldest first (null once published).
-syncLogSchema.index({ 'pendingEvent.occurredAt': 1 });
+// The relay: {'pendingEvent.occurredAt': {$lte: olderThan}} sorted by it. Sparse: a published log
+// (pendingEvent null) has no entry. The only other query, clearing one log's mark, is by `_id`.
+syncLogSchema.index({ 'pendingEvent.occurredAt': 1 }, { sparse: true });
 
 /** The sync logs model, registered on `connection`. */
 export function syncLogModel(connection: Connection): Model<SyncLogDocument> {

@@ -64,10 +64,21 @@ export interface Harness {
   observeEvents(): Promise<{ events: ObservedEvent[]; stop(): Promise<void> }>;
   /** Stops the service and starts a new instance on the same database and topics (a restart or a crash). */
   restartService(): Promise<void>;
+  /**
+   * Starts one more instance on the same database and topics, with its own MongoDB connection and
+   * producer, as another replica would; ready once it answers `/readyz`. `close()` stops it.
+   */
+  startReplica(): Promise<Replica>;
   /** A direct connection to the suite's database, for checking what is stored. */
   db(): Promise<Connection>;
   /** Stops the service and the clients and drops the database. */
   close(): Promise<void>;
+}
+
+/** Another instance of the service beside the harness's own. */
+export interface Replica {
+  service: RunningSuppliersService;
+  request: Harness['request'];
 }
 
 /** The test logger: silent unless `TEST_LOG_LEVEL` asks for lines. */
@@ -105,10 +116,12 @@ export async function startHarness(label: string, options: HarnessOptions = {}):
   const producer = createProducer(kafka);
   await producer.connect();
   const consumers: EventConsumer[] = [];
+  const replicas: RunningSuppliersService[] = [];
   let counter = 0;
   let db: Connection | undefined;
 
-  async function request<T>(
+  async function requestTo<T>(
+    baseUrl: string,
     method: string,
     path: string,
     requestOptions: { token?: string; body?: unknown; headers?: Record<string, string> } = {},
@@ -121,7 +134,7 @@ export async function startHarness(label: string, options: HarnessOptions = {}):
         typeof requestOptions.body === 'string' ? requestOptions.body : JSON.stringify(requestOptions.body);
       headers['content-type'] ??= 'application/json';
     }
-    const response = await fetch(`${service.url}${path}`, {
+    const response = await fetch(`${baseUrl}${path}`, {
       method,
       headers,
       ...(body === undefined ? {} : { body }),
@@ -136,13 +149,16 @@ export async function startHarness(label: string, options: HarnessOptions = {}):
     return { status: response.status, headers: response.headers, body: parsed as T };
   }
 
-  const waitUntilReady = () =>
-    waitFor(async () => (await request('GET', '/readyz')).status === 200, {
+  const request: Harness['request'] = (method, path, requestOptions) =>
+    requestTo(service.url, method, path, requestOptions);
+
+  const waitUntilReady = (baseUrl: string) =>
+    waitFor(async () => (await requestTo(baseUrl, 'GET', '/readyz')).status === 200, {
       timeoutMs: 30_000,
       message: 'suppliers-service to report ready',
     });
 
-  await waitUntilReady();
+  await waitUntilReady(service.url);
 
   return {
     scope,
@@ -161,7 +177,17 @@ export async function startHarness(label: string, options: HarnessOptions = {}):
     async restartService() {
       await service.stop();
       service = await startSuppliersService(config, { logger });
-      await waitUntilReady();
+      await waitUntilReady(service.url);
+    },
+
+    async startReplica() {
+      const replica = await startSuppliersService(config, { logger });
+      replicas.push(replica);
+      await waitUntilReady(replica.url);
+      return {
+        service: replica,
+        request: (method, path, requestOptions) => requestTo(replica.url, method, path, requestOptions),
+      };
     },
 
     async issueToken(orgId, scopes) {
@@ -236,6 +262,7 @@ export async function startHarness(label: string, options: HarnessOptions = {}):
     async close() {
       for (const consumer of consumers.splice(0)) await consumer.disconnect();
       await db?.close();
+      for (const replica of replicas.splice(0)) await replica.stop();
       await service.stop();
       await producer.disconnect();
       await scope.cleanup();
