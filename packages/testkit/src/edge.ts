@@ -1,12 +1,10 @@
 import { execFile } from 'node:child_process';
-import { createHash } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { parseEnvLines } from './infra';
 import { repoRoot } from './paths';
 import { freePort } from './ports';
-import { waitFor } from './wait-for';
 
 const execFileAsync = promisify(execFile);
 
@@ -60,38 +58,10 @@ async function runEdge(action: 'start' | 'stop', env: Record<string, string>): P
  * table has one port per app, so edge.sh renders the first only), then reloads nginx and waits until
  * `/healthz` shows the changed config.
  */
-async function addReplicas(url: string, dataDir: string, apps: [string, readonly number[]][]): Promise<void> {
-  const confPath = path.join(dataDir, 'nginx.conf');
-  const lines = readFileSync(confPath, 'utf8').split('\n');
-  for (const [app, ports] of apps) {
-    const start = lines.indexOf(`  upstream app_${app.replace(/-/g, '_')} {`);
-    const at = lines.findIndex((line, i) => i > start && /^\s*server 127\.0\.0\.1:\d+[ ;]/.test(line));
-    const server = lines[at];
-    if (start < 0 || server === undefined) throw new Error(`the edge's config has no upstream for ${app}`);
-    lines.splice(at, 1, ...ports.map((port) => server.replace(/127\.0\.0\.1:\d+/, `127.0.0.1:${port}`)));
-  }
-  const oldHash = /"config":"([0-9a-f]+)"/.exec(lines.join('\n'))?.[1] ?? '';
-  const hash = createHash('sha256').update(lines.join('\n')).digest('hex').slice(0, 12);
-  writeFileSync(confPath, lines.join('\n').replace(`"config":"${oldHash}"`, `"config":"${hash}"`));
-  const nginxArgs = ['-p', dataDir, '-e', path.join(dataDir, 'logs', 'error.log'), '-c', confPath];
-  try {
-    await execFileAsync('nginx', [...nginxArgs, '-t']);
-  } catch (error) {
-    const e = error as { stderr?: string; message: string };
-    throw new Error(`nginx rejected ${confPath}: ${e.stderr ?? e.message}`);
-  }
-  process.kill(Number(readFileSync(path.join(dataDir, 'nginx.pid'), 'utf8').trim()), 'SIGHUP');
-  await waitFor(async () => (await (await fetch(`${url}/healthz`)).text()).includes(`"config":"${hash}"`), {
-    timeoutMs: 10_000,
-    message: `the edge on ${url} to serve the config with every replica`,
-  });
-}
-
 /**
  * Starts a private edge (`infra/local/edge.sh start`, nginx) on a spare loopback port with its own data
  * folder under `.local/tmp/`, routing each app named in `routesTo` to the given port through the
- * `<NAME>_PORT` overrides of the services table (and to each further replica's port, added to its
- * upstream after the start). Returns once the edge answers `/healthz` with its config, exactly as the
+ * `<NAME>_PORTS` overrides of the services table (every replica in the app's upstream). Returns once the edge answers `/healthz` with its config, exactly as the
  * local stack's edge does, so requests through it see the real routing, error pages and headers.
  */
 export async function startEdge(options: StartEdgeOptions): Promise<PrivateEdge> {
@@ -100,12 +70,11 @@ export async function startEdge(options: StartEdgeOptions): Promise<PrivateEdge>
   mkdirSync(base, { recursive: true });
   const dataDir = mkdtempSync(path.join(base, 'edge-'));
   const env: Record<string, string> = { EDGE_PORT: String(port), EDGE_DATA_DIR: dataDir };
-  const replicated: [string, readonly number[]][] = [];
   for (const [app, ports] of Object.entries(options.routesTo)) {
     const all = typeof ports === 'number' ? [ports] : ports;
     if (all[0] === undefined) throw new Error(`routesTo['${app}'] names no port`);
-    env[portVariable(app)] = String(all[0]);
-    if (all.length > 1) replicated.push([app, all]);
+    // `<NAME>_PORTS` puts every replica in the app's upstream (infra/services.mjs).
+    env[`${portVariable(app)}S`] = all.join(',');
   }
   let stdout: string;
   try {
@@ -115,15 +84,6 @@ export async function startEdge(options: StartEdgeOptions): Promise<PrivateEdge>
     throw error;
   }
   const url = parseEnvLines(stdout).get('EDGE_URL') ?? `http://127.0.0.1:${port}`;
-  if (replicated.length > 0) {
-    try {
-      await addReplicas(url, dataDir, replicated);
-    } catch (error) {
-      await runEdge('stop', env).catch(() => undefined);
-      rmSync(dataDir, { recursive: true, force: true });
-      throw error;
-    }
-  }
   return {
     url,
     port,
