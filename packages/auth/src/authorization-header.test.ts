@@ -1,4 +1,5 @@
-import { parseAuthorizationHeader } from './authorization-header';
+import { runInNewContext } from 'node:vm';
+import { MAX_AUTHORIZATION_LENGTH, parseAuthorizationHeader } from './authorization-header';
 import { tokenFromRandomBytes } from './token-format';
 
 const token = tokenFromRandomBytes(Uint8Array.from({ length: 20 }, (_, i) => 255 - i * 11)).token;
@@ -81,6 +82,31 @@ describe('parseAuthorizationHeader', () => {
       expect(parseAuthorizationHeader(`Bearer eudr_live_${'0'.repeat(48)}`)).toEqual({
         ok: false,
         code: 'INVALID_TOKEN',
+      });
+    });
+  });
+
+  describe('in time linear in the length of what a client sends', () => {
+    // vm's timeout interrupts a running regular expression; the quadratic trim this replaced took
+    // minutes on a megabyte of spaces, the loop and the length cap take a millisecond.
+    const within = <T>(fn: () => T): T => runInNewContext('fn()', { fn }, { timeout: 2_000 }) as T;
+
+    it.each([
+      ['spaces then one character', `Bearer${' '.repeat(1_000_000)}x`],
+      ['tabs and spaces then one character', `Bearer ${' \t'.repeat(500_000)}x`],
+      ['a JWT-looking run', `Bearer ${'-eyJaa'.repeat(200_000)}`],
+      ['a value one character over the cap', `Bearer ${'a'.repeat(MAX_AUTHORIZATION_LENGTH - 6)}`],
+    ])('%s → INVALID_TOKEN_FORMAT', (_name, value) => {
+      expect(within(() => parseAuthorizationHeader(value))).toEqual({
+        ok: false,
+        code: 'INVALID_TOKEN_FORMAT',
+      });
+    });
+
+    it('a megabyte of spaces and tabs only → AUTHENTICATION_REQUIRED', () => {
+      expect(within(() => parseAuthorizationHeader(' \t'.repeat(500_000)))).toEqual({
+        ok: false,
+        code: 'AUTHENTICATION_REQUIRED',
       });
     });
   });

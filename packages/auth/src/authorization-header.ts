@@ -6,11 +6,25 @@ export type ParsedAuthorization =
   | { ok: false; code: 'AUTHENTICATION_REQUIRED' | 'INVALID_TOKEN_FORMAT' | 'INVALID_TOKEN' };
 
 /**
+ * The longest value (after trimming) looked at: a valid one is 65 characters (`Bearer ` and a
+ * 58-character token). Longer values fail the format before any pattern runs, so the cost of a
+ * rejection does not grow with what a client sends.
+ */
+export const MAX_AUTHORIZATION_LENGTH = 256;
+
+/**
  * Optional whitespace (RFC 9110 §5.6.3: spaces and horizontal tabs) around the whole value. Node already
  * strips it from incoming header values; trimming it here too keeps the result the same whatever
- * produced the value. Other whitespace (CR, LF, NBSP…) is never trimmed and so fails the format.
+ * produced the value. Other whitespace (CR, LF, NBSP…) is never trimmed and so fails the format. A loop
+ * rather than `/[ \t]+$/`, which retries from every space of a long run (quadratic).
  */
-const SURROUNDING_OWS = /^[ \t]+|[ \t]+$/g;
+function trimOws(value: string): string {
+  let start = 0;
+  let end = value.length;
+  while (start < end && (value[start] === ' ' || value[start] === '\t')) start++;
+  while (end > start && (value[end - 1] === ' ' || value[end - 1] === '\t')) end--;
+  return value.slice(start, end);
+}
 
 /** Exactly `<scheme> <credentials>`: one space between, no whitespace (or commas) inside either part. */
 const CREDENTIALS_PATTERN = /^([^\s,]+) (\S+)$/;
@@ -26,9 +40,10 @@ const BEARER_SCHEME = /^bearer$/i;
  * Steps 1 to 3 of the validation order that need no lookup:
  *
  * 1. missing, empty or whitespace-only value, or an empty array → `AUTHENTICATION_REQUIRED`;
- * 2. anything other than exactly `Bearer <token>` (another scheme, no space, several spaces or a tab,
- *    two tokens, a comma list, several header values) or a token that is not `eudr_live_` + 48
- *    lowercase hex → `INVALID_TOKEN_FORMAT`;
+ * 2. a value longer than {@link MAX_AUTHORIZATION_LENGTH}, anything other than exactly
+ *    `Bearer <token>` (another scheme, no space, several spaces or a tab, two tokens, a comma list,
+ *    several header values) or a token that is not `eudr_live_` + 48 lowercase hex →
+ *    `INVALID_TOKEN_FORMAT`;
  * 3. a well-formed token whose checksum fails → `INVALID_TOKEN` (it cannot have been issued).
  *
  * On success the caller still looks the token's hash up (the rest of step 3 and steps 4 to 7).
@@ -45,8 +60,9 @@ export function parseAuthorizationHeader(value: string | readonly string[] | und
     return parseAuthorizationHeader(value[0]);
   }
 
-  const trimmed = value.replace(SURROUNDING_OWS, '');
+  const trimmed = trimOws(value);
   if (trimmed === '') return { ok: false, code: 'AUTHENTICATION_REQUIRED' };
+  if (trimmed.length > MAX_AUTHORIZATION_LENGTH) return { ok: false, code: 'INVALID_TOKEN_FORMAT' };
 
   const match = CREDENTIALS_PATTERN.exec(trimmed);
   const scheme = match?.[1];

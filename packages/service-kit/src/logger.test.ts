@@ -1,3 +1,4 @@
+import { runInNewContext } from 'node:vm';
 import { createLogger, redactSensitive, scrubSecrets } from './logger';
 
 const TOKEN = `eudr_live_${'ab12'.repeat(12)}`;
@@ -68,6 +69,34 @@ describe('scrubSecrets', () => {
     expect(scrubSecrets('GET /x?token=abc&page=2 password=hunter2 tokenHash=ok')).toBe(
       'GET /x?token=[REDACTED]&page=2 password=[REDACTED] tokenHash=ok',
     );
+  });
+});
+
+describe('scrubSecrets on hostile input', () => {
+  // vm's timeout interrupts a running regular expression. Each input is 600 KB: the patterns this
+  // replaced backtracked quadratically on every one of them (minutes), the linear ones take milliseconds.
+  const within = <T>(fn: () => T): T => runInNewContext('fn()', { fn }, { timeout: 2_000 }) as T;
+  const n = 100_000;
+
+  it.each([
+    ['JWT-looking runs', '-eyJaa'.repeat(n)],
+    ['JWT-looking segments between dots', 'eyJaaaaa-eyJaa.'.repeat(n / 2)],
+    ['hyphenated words (key=value keys)', 'a-'.repeat(3 * n)],
+    ['repeated key names', 'token'.repeat(n)],
+    ['a long run of letters (URL schemes)', 'a'.repeat(6 * n)],
+    ['backslashes (escaped JSON quotes)', '\\'.repeat(6 * n)],
+    ['a quote then repeated key names', `"${'secret'.repeat(n)}`],
+    ['Bearer repeated', 'Bearer '.repeat(n)],
+  ])('finishes at once on %s', (_name, line) => {
+    expect(within(() => scrubSecrets(line)).length).toBeGreaterThan(0);
+  });
+
+  it('still redacts a JWT that follows a run of JWT-looking text, and key=value after hyphenated words', () => {
+    const jwt = 'eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjMifQ.c2lnbmF0dXJl';
+    expect(scrubSecrets(`${'-eyJaa'.repeat(3)}-${jwt} x`)).not.toContain('c2lnbmF0dXJl');
+    expect(scrubSecrets(`${'a-'.repeat(5)}api-key=hunter2`)).toBe(`${'a-'.repeat(5)}api-key=[REDACTED]`);
+    expect(scrubSecrets(`x ${'\\'.repeat(3)}"token\\": \\"abc`)).not.toContain('abc');
+    expect(scrubSecrets('see xhttps://user:pw@host/')).not.toContain('user:pw');
   });
 });
 

@@ -72,16 +72,28 @@ const SECRET_KEY_NAME = String.raw`[\w-]*?(?:token|secret|password|passwd|passph
  * strings, secret-named fields of JSON quoted inside a message, and `token=...` pairs. This is the net
  * under key-based redaction, not a replacement for it. Order matters: the bearer rule runs first so
  * that a bearer integration token is replaced once.
+ *
+ * Log lines carry client input (paths, header values, messages quoting a value), so every pattern runs
+ * in linear time: a match may only start where no earlier start could have scanned the same characters
+ * (the lookbehinds below start a scheme, a backslash run or a key at the beginning of its run), and the
+ * first JWT segment stops at the next `-eyJ`, where the next attempt starts. Without that, 8 KB of
+ * `-eyJaa` or of `a-a-` cost about a second per line.
  */
 const SECRET_PATTERNS: ReadonlyArray<readonly [RegExp, string]> = [
   // `realm=` is excluded so a logged WWW-Authenticate challenge stays readable.
   [/\b(Bearer|Basic)(\s+|%20)(?!realm=)[A-Za-z0-9._~+/=-]+/gi, '$1$2[REDACTED]'],
   [/eudr_live_[0-9A-Za-z]{4,}/g, 'eudr_live_[REDACTED]'],
-  [/\beyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]*/g, '[REDACTED_JWT]'],
+  [
+    /\beyJ(?=[A-Za-z0-9_-]{5})(?:[A-Za-z0-9_]|-(?!eyJ))*\.[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]*/g,
+    '[REDACTED_JWT]',
+  ],
   [/whsec_[A-Za-z0-9+/=_-]{4,}/g, 'whsec_[REDACTED]'],
-  [/([a-z][a-z0-9+.-]*:\/\/)[^\s/@"']+@/gi, '$1***@'],
-  [new RegExp(String.raw`((?:\\)*"${SECRET_KEY_NAME}(?:\\)*"\s*:\s*(?:\\)*")[^"\\]*`, 'gi'), '$1[REDACTED]'],
-  [new RegExp(String.raw`\b(${SECRET_KEY_NAME})=[^&\s"'\\]+`, 'gi'), '$1=[REDACTED]'],
+  [/(?<![a-z0-9+.-])([a-z][a-z0-9+.-]*:\/\/)[^\s/@"']+@/gi, '$1***@'],
+  [
+    new RegExp(String.raw`(?<!\\)((?:\\)*"${SECRET_KEY_NAME}(?:\\)*"\s*:\s*(?:\\)*")[^"\\]*`, 'gi'),
+    '$1[REDACTED]',
+  ],
+  [new RegExp(String.raw`(?<![\w-])(${SECRET_KEY_NAME})=[^&\s"'\\]+`, 'gi'), '$1=[REDACTED]'],
 ];
 
 /** Replaces every secret-shaped substring of `line` (see the patterns above). */
