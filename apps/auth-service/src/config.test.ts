@@ -32,20 +32,29 @@ describe('loadConfig', () => {
     });
   });
 
-  it('accepts a JWKS URL instead of a secret', () => {
+  it('accepts an identity provider instead of a secret, or next to it', () => {
     const { ADMIN_JWT_SECRET: _secret, ...rest } = valid;
-    expect(
-      loadConfig({ ...rest, ADMIN_JWKS_URL: 'https://idp.example.com/.well-known/jwks.json' }).ADMIN_JWKS_URL,
-    ).toBe('https://idp.example.com/.well-known/jwks.json');
+    const provider = {
+      ADMIN_JWKS_URL: 'https://idp.example.com/.well-known/jwks.json',
+      ADMIN_JWT_ISSUER: 'https://idp.example.com',
+      ADMIN_JWT_AUDIENCE: 'urn:eudr:admin-api',
+    };
+    expect(loadConfig({ ...rest, ...provider }).ADMIN_JWKS_URL).toBe(provider.ADMIN_JWKS_URL);
+    expect(loadConfig({ ...valid, ...provider })).toMatchObject({
+      ...provider,
+      ADMIN_JWT_SECRET: 'x'.repeat(32),
+    });
   });
 
-  it('requires exactly one of ADMIN_JWT_SECRET and ADMIN_JWKS_URL', () => {
+  it('requires a key source, and with a JWKS its issuer, audience and https', () => {
     const { ADMIN_JWT_SECRET: _secret, ...withoutSecret } = valid;
     expect(issuesOf(withoutSecret)).toEqual([
       expect.stringMatching(/^ADMIN_JWT_SECRET: is required unless ADMIN_JWKS_URL/),
     ]);
-    expect(issuesOf({ ...valid, ADMIN_JWKS_URL: 'https://idp.example.com/jwks' })).toEqual([
-      expect.stringMatching(/^ADMIN_JWT_SECRET: is set together with ADMIN_JWKS_URL/),
+    expect(issuesOf({ ...valid, ADMIN_JWKS_URL: 'http://idp.example.com/jwks' })).toEqual([
+      expect.stringMatching(/^ADMIN_JWT_ISSUER: is required with ADMIN_JWKS_URL/),
+      expect.stringMatching(/^ADMIN_JWT_AUDIENCE: is required with ADMIN_JWKS_URL/),
+      expect.stringMatching(/^ADMIN_JWKS_URL: must be an https:\/\/ URL/),
     ]);
   });
 

@@ -29,8 +29,8 @@ function hideValue(issue: ConfigIssue): ConfigIssue {
 /**
  * Environment of auth-service: the base variables plus
  *
- * - the admin JWT variables of `adminJwtConfigShape` (`@eudr/auth`): `ADMIN_JWT_SECRET` or
- *   `ADMIN_JWKS_URL` (exactly one), `ADMIN_JWT_ISSUER` / `ADMIN_JWT_AUDIENCE` checked when set.
+ * - the admin JWT variables of `adminJwtConfigShape` (`@eudr/auth`): `ADMIN_JWT_SECRET`, or
+ *   `ADMIN_JWKS_URL` with `ADMIN_JWT_ISSUER` and `ADMIN_JWT_AUDIENCE`, or both.
  * - `INTERNAL_SERVICE_KEY` (at least 32 characters): what resource services send as `X-Service-Key` to
  *   `POST /internal/introspect`.
  * - `PUBLISH_TIMEOUT_MS` (default 2000): how long an admin request waits for the broker to acknowledge
@@ -53,9 +53,9 @@ export const configSchema = baseConfigSchema.extend({
 export type AuthServiceConfig = z.output<typeof configSchema>;
 
 /**
- * Parses the environment. Every bad variable is reported at once, including the rule that exactly one
- * of `ADMIN_JWT_SECRET` and `ADMIN_JWKS_URL` is set (checked here rather than in a zod refinement,
- * which would not run while any other variable is invalid).
+ * Parses the environment. Every bad variable is reported at once, including the admin JWT rules of
+ * `adminJwtConfigIssues` (checked here rather than in a zod refinement, which would not run while any
+ * other variable is invalid).
  *
  * @throws ConfigError listing every problem.
  */

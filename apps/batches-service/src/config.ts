@@ -32,8 +32,8 @@ export type BatchesServiceConfig = z.output<typeof configSchema>;
 
 /**
  * Parses the environment.
- * @throws ConfigError listing every bad variable at once (including "exactly one of ADMIN_JWT_SECRET
- *   and ADMIN_JWKS_URL").
+ * @throws ConfigError listing every bad variable at once (including the admin JWT rules of
+ *   `adminJwtConfigIssues`).
  */
 export function loadConfig(env: Env = process.env): BatchesServiceConfig {
   const issues: ConfigIssue[] = [];

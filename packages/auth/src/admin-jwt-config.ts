@@ -11,9 +11,13 @@ const MIN_SECRET_LENGTH = 32;
  * (`baseConfigSchema.extend({ ...adminJwtConfigShape, ... })`) and report
  * {@link adminJwtConfigIssues} together with the schema's own issues:
  *
- * - `ADMIN_JWT_SECRET` (HS256, at least 32 characters) or `ADMIN_JWKS_URL` (asymmetric keys published
- *   by an identity provider): exactly one of them,
- * - `ADMIN_JWT_ISSUER` / `ADMIN_JWT_AUDIENCE`: checked when set.
+ * - `ADMIN_JWKS_URL`: the keys an identity provider publishes (https; plain http only on loopback),
+ *   with `ADMIN_JWT_ISSUER` and `ADMIN_JWT_AUDIENCE`, both required then and checked on its tokens;
+ * - `ADMIN_JWT_SECRET` (HS256, at least 32 characters): development tokens (`npm run admin-token`),
+ *   alone or next to the identity provider; `ADMIN_JWT_ISSUER` / `ADMIN_JWT_AUDIENCE` are checked on
+ *   them only when no JWKS is set.
+ *
+ * At least one of the two key sources is required.
  */
 export const adminJwtConfigShape = {
   ADMIN_JWT_SECRET: z
@@ -28,35 +32,68 @@ export const adminJwtConfigShape = {
 /** The parsed variables of {@link adminJwtConfigShape}. */
 export type AdminJwtConfig = z.output<z.ZodObject<typeof adminJwtConfigShape>>;
 
+/** Hosts whose traffic never leaves the machine: the only ones a JWKS may be fetched from over http. */
+function isLoopbackHost(hostname: string): boolean {
+  return (
+    hostname === 'localhost' || hostname === '[::1]' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(hostname)
+  );
+}
+
 /**
- * The rule a schema cannot state while another variable is invalid (a zod refinement would not run):
- * exactly one of `ADMIN_JWT_SECRET` and `ADMIN_JWKS_URL` is set. Empty strings count as unset.
+ * The rules a schema cannot state while another variable is invalid (a zod refinement would not run):
+ * at least one of `ADMIN_JWT_SECRET` and `ADMIN_JWKS_URL`; with a JWKS, an issuer, an audience and an
+ * https URL (loopback excepted), since keys fetched in clear text could be swapped on the way. Empty
+ * strings count as unset.
  */
 export function adminJwtConfigIssues(env: Env): ConfigIssue[] {
-  const hasSecret = (env['ADMIN_JWT_SECRET'] ?? '') !== '';
-  const hasJwks = (env['ADMIN_JWKS_URL'] ?? '') !== '';
-  if (hasSecret !== hasJwks) return [];
-  return [
-    {
-      variable: 'ADMIN_JWT_SECRET',
-      message: hasSecret
-        ? 'is set together with ADMIN_JWKS_URL; set exactly one of them'
-        : 'is required unless ADMIN_JWKS_URL is set; set exactly one of them',
-    },
-  ];
+  const set = (name: string) => (env[name] ?? '') !== '';
+  if (!set('ADMIN_JWKS_URL')) {
+    return set('ADMIN_JWT_SECRET')
+      ? []
+      : [
+          {
+            variable: 'ADMIN_JWT_SECRET',
+            message:
+              'is required unless ADMIN_JWKS_URL is set: set the identity provider (ADMIN_JWKS_URL, ADMIN_JWT_ISSUER, ADMIN_JWT_AUDIENCE), a development secret, or both',
+          },
+        ];
+  }
+  const issues: ConfigIssue[] = [];
+  for (const variable of ['ADMIN_JWT_ISSUER', 'ADMIN_JWT_AUDIENCE']) {
+    if (!set(variable)) {
+      issues.push({
+        variable,
+        message: `is required with ADMIN_JWKS_URL: tokens of the identity provider are accepted only for its issuer and this API's audience`,
+      });
+    }
+  }
+  let url: URL | undefined;
+  try {
+    url = new URL(env['ADMIN_JWKS_URL'] ?? '');
+  } catch {
+    // The schema reports a malformed URL.
+  }
+  if (url?.protocol === 'http:' && !isLoopbackHost(url.hostname)) {
+    issues.push({
+      variable: 'ADMIN_JWKS_URL',
+      message: `must be an https:// URL (plain http only on loopback, e.g. http://127.0.0.1:4010/jwks), got ${url.origin}`,
+    });
+  }
+  return issues;
+}
+
+/** The key sources the configuration names. */
+export function adminJwtKeySource(config: AdminJwtConfig): AdminJwtKeySource {
+  return {
+    ...(config.ADMIN_JWT_SECRET === undefined ? {} : { secret: config.ADMIN_JWT_SECRET }),
+    ...(config.ADMIN_JWKS_URL === undefined ? {} : { jwksUrl: config.ADMIN_JWKS_URL }),
+  };
 }
 
 /**
- * The key source the configuration names.
- * @throws Error when neither variable is set (only possible for a configuration built by hand).
+ * The admin JWT verifier of a service configured with {@link adminJwtConfigShape}.
+ * @throws Error for a configuration that {@link adminJwtConfigIssues} would have reported.
  */
-export function adminJwtKeySource(config: AdminJwtConfig): AdminJwtKeySource {
-  if (config.ADMIN_JWT_SECRET !== undefined) return { secret: config.ADMIN_JWT_SECRET };
-  if (config.ADMIN_JWKS_URL !== undefined) return { jwksUrl: config.ADMIN_JWKS_URL };
-  throw new Error('set ADMIN_JWT_SECRET or ADMIN_JWKS_URL');
-}
-
-/** The admin JWT verifier of a service configured with {@link adminJwtConfigShape}. */
 export function adminJwtVerifierFromConfig(config: AdminJwtConfig): AdminJwtVerifier {
   return createAdminJwtVerifier({
     keys: adminJwtKeySource(config),

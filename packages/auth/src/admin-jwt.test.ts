@@ -1,5 +1,8 @@
+import { createServer } from 'node:http';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { AppError } from '@eudr/service-kit';
-import { SignJWT } from 'jose';
+import { SignJWT, exportJWK, generateKeyPair } from 'jose';
 import { createAdminJwtVerifier } from './admin-jwt';
 
 const SECRET = 'unit-test-admin-secret-0123456789abcdef';
@@ -106,5 +109,89 @@ describe('createAdminJwtVerifier with a shared secret', () => {
     await expect(strict(await sign({ org: 'org_1', role: 'admin' }))).rejects.toMatchObject({
       code: 'INVALID_ADMIN_TOKEN',
     });
+  });
+});
+
+describe('createAdminJwtVerifier with an identity provider (JWKS) and a development secret', () => {
+  const ISSUER = 'http://127.0.0.1:4010';
+  const AUDIENCE = 'urn:eudr:admin-api';
+  let server: Server;
+  let jwksUrl: string;
+  let privateKey: Awaited<ReturnType<typeof generateKeyPair>>['privateKey'];
+
+  beforeAll(async () => {
+    const pair = await generateKeyPair('RS256');
+    privateKey = pair.privateKey;
+    const jwk = { ...(await exportJWK(pair.publicKey)), kid: 'k1', alg: 'RS256', use: 'sig' };
+    server = createServer((_req, res) => {
+      res.setHeader('content-type', 'application/json');
+      res.end(JSON.stringify({ keys: [jwk] }));
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    jwksUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}/jwks`;
+  });
+  afterAll(() => new Promise((resolve) => server.close(resolve)));
+
+  const both = () =>
+    createAdminJwtVerifier({ keys: { secret: SECRET, jwksUrl }, issuer: ISSUER, audience: AUDIENCE });
+  const providerToken = (claims: { iss?: string; aud?: string } = {}) =>
+    new SignJWT({ org: 'org_a', role: 'admin' })
+      .setProtectedHeader({ alg: 'RS256', kid: 'k1' })
+      .setSubject('alice')
+      .setIssuer(claims.iss ?? ISSUER)
+      .setAudience(claims.aud ?? AUDIENCE)
+      .setExpirationTime('5m')
+      .sign(privateKey);
+
+  it('accepts the provider’s tokens by its published keys and development tokens by the secret', async () => {
+    const verifyBoth = both();
+    await expect(verifyBoth(await providerToken())).resolves.toEqual({ sub: 'alice', orgId: 'org_a' });
+    // A development token carries neither the provider's issuer nor its audience.
+    await expect(verifyBoth(await sign({ org: 'org_1', role: 'admin' }))).resolves.toEqual({
+      sub: 'user_1',
+      orgId: 'org_1',
+    });
+  });
+
+  it('refuses a provider token of another issuer or audience', async () => {
+    const verifyBoth = both();
+    await expect(verifyBoth(await providerToken({ iss: 'https://evil.example.com' }))).rejects.toMatchObject({
+      code: 'INVALID_ADMIN_TOKEN',
+      message: expect.stringContaining('"iss"'),
+    });
+    await expect(verifyBoth(await providerToken({ aud: 'another-api' }))).rejects.toMatchObject({
+      code: 'INVALID_ADMIN_TOKEN',
+      message: expect.stringContaining('"aud"'),
+    });
+  });
+
+  it('refuses HS256 tokens when only the provider is configured, and asymmetric ones with only a secret', async () => {
+    const providerOnly = createAdminJwtVerifier({ keys: { jwksUrl }, issuer: ISSUER, audience: AUDIENCE });
+    await expect(providerOnly(await providerToken())).resolves.toMatchObject({ sub: 'alice' });
+    await expect(providerOnly(await sign({ org: 'org_1', role: 'admin' }))).rejects.toMatchObject({
+      status: 401,
+      code: 'INVALID_ADMIN_TOKEN',
+      message: expect.stringContaining('identity provider'),
+    });
+    await expect(verify(await providerToken())).rejects.toMatchObject({ code: 'INVALID_ADMIN_TOKEN' });
+  });
+
+  it('refuses a token signed by a key the provider does not publish', async () => {
+    const stranger = await generateKeyPair('RS256');
+    const forged = await new SignJWT({ org: 'org_a', role: 'admin' })
+      .setProtectedHeader({ alg: 'RS256', kid: 'k1' })
+      .setSubject('mallory')
+      .setIssuer(ISSUER)
+      .setAudience(AUDIENCE)
+      .setExpirationTime('5m')
+      .sign(stranger.privateKey);
+    await expect(both()(forged)).rejects.toMatchObject({ status: 401, code: 'INVALID_ADMIN_TOKEN' });
+  });
+
+  it('will not be built with a JWKS but no issuer or audience', () => {
+    expect(() => createAdminJwtVerifier({ keys: { jwksUrl }, issuer: ISSUER })).toThrow(
+      /issuer and audience/,
+    );
+    expect(() => createAdminJwtVerifier({ keys: {} })).toThrow(/secret, a JWKS URL or both/);
   });
 });

@@ -1,5 +1,5 @@
-import { createRemoteJWKSet, errors, jwtVerify } from 'jose';
-import type { JWTPayload, JWTVerifyGetKey } from 'jose';
+import { createRemoteJWKSet, decodeProtectedHeader, errors, jwtVerify } from 'jose';
+import type { JWTPayload, JWTVerifyOptions } from 'jose';
 import { ForbiddenError, ServiceUnavailableError, UnauthorizedError } from '@eudr/service-kit';
 
 /** The admin behind a request: who (`sub`, for the audit log) and which organisation they administer. */
@@ -8,15 +8,24 @@ export interface AdminPrincipal {
   orgId: string;
 }
 
-/** How admin JWTs are verified: a shared HS256 secret, or the keys an identity provider publishes. */
-export type AdminJwtKeySource = { secret: string } | { jwksUrl: string };
+/**
+ * How admin JWTs are verified: a shared HS256 secret, the keys an identity provider publishes, or both
+ * (the console signs in through the provider while `npm run admin-token` keeps working for curl).
+ */
+export interface AdminJwtKeySource {
+  secret?: string;
+  jwksUrl?: string;
+}
 
 /** Options of {@link createAdminJwtVerifier}. */
 export interface AdminJwtVerifierOptions {
   keys: AdminJwtKeySource;
-  /** Required `iss`, when set. */
+  /**
+   * Required `iss`: the identity provider's. Required with `jwksUrl`; checked on HS256 tokens only when
+   * no `jwksUrl` is set (a development token is not the provider's).
+   */
   issuer?: string;
-  /** Required `aud`, when set. */
+  /** Required `aud`, under the same rule as `issuer`. */
   audience?: string;
   /** Accepted clock skew in seconds for `exp`/`nbf`; default 5. */
   clockToleranceSeconds?: number;
@@ -70,29 +79,65 @@ function claimString(payload: JWTPayload, name: string): string | undefined {
  * - expired → 401 `ADMIN_TOKEN_EXPIRED`, so an admin client knows to sign in again;
  * - valid JWT but `role` is not `admin`, or no `org` → 403 `FORBIDDEN`;
  * - the JWKS cannot be fetched → 503 `SERVICE_UNAVAILABLE`.
+ *
+ * @throws Error when neither key source is given, or a JWKS URL comes without issuer and audience.
  */
 export function createAdminJwtVerifier(options: AdminJwtVerifierOptions): AdminJwtVerifier {
-  const { keys } = options;
-  const key: Uint8Array | JWTVerifyGetKey =
-    'secret' in keys ? new TextEncoder().encode(keys.secret) : createRemoteJWKSet(new URL(keys.jwksUrl));
-  const algorithms = 'secret' in keys ? ['HS256'] : JWKS_ALGORITHMS;
-  const verifyOptions = {
-    algorithms,
+  const { secret, jwksUrl } = options.keys;
+  if (secret === undefined && jwksUrl === undefined) throw new Error('set a secret, a JWKS URL or both');
+  if (jwksUrl !== undefined && (options.issuer === undefined || options.audience === undefined)) {
+    throw new Error('a JWKS URL needs the issuer and audience of the identity provider');
+  }
+  const strict = (issuer?: string, audience?: string): JWTVerifyOptions => ({
     requiredClaims: ['exp', 'sub'],
     clockTolerance: options.clockToleranceSeconds ?? 5,
-    ...(options.issuer === undefined ? {} : { issuer: options.issuer }),
-    ...(options.audience === undefined ? {} : { audience: options.audience }),
-  };
+    ...(issuer === undefined ? {} : { issuer }),
+    ...(audience === undefined ? {} : { audience }),
+  });
+  const hs256 =
+    secret === undefined
+      ? undefined
+      : {
+          key: new TextEncoder().encode(secret),
+          options: {
+            ...(jwksUrl === undefined ? strict(options.issuer, options.audience) : strict()),
+            algorithms: ['HS256'],
+          },
+        };
+  const provider =
+    jwksUrl === undefined
+      ? undefined
+      : {
+          keys: createRemoteJWKSet(new URL(jwksUrl)),
+          options: { ...strict(options.issuer, options.audience), algorithms: JWKS_ALGORITHMS },
+        };
+
+  /** The header's `alg` picks the key source, so neither is ever tried with the other's tokens. */
+  async function payloadOf(jwt: string): Promise<JWTPayload> {
+    let alg: unknown;
+    try {
+      alg = decodeProtectedHeader(jwt).alg;
+    } catch (err) {
+      throw invalid('The admin token is not valid: it is malformed or its signature does not verify.', err);
+    }
+    if (alg === 'HS256') {
+      if (hs256 === undefined) {
+        throw invalid('The admin token is not valid: sign in through the identity provider.');
+      }
+      return (await jwtVerify(jwt, hs256.key, hs256.options)).payload;
+    }
+    if (provider === undefined) {
+      throw invalid('The admin token is not valid: it is malformed or its signature does not verify.');
+    }
+    return (await jwtVerify(jwt, provider.keys, provider.options)).payload;
+  }
 
   return async (jwt) => {
     let payload: JWTPayload;
     try {
-      // Two overloads (key or key function) that TypeScript cannot pick from a union.
-      payload =
-        key instanceof Uint8Array
-          ? (await jwtVerify(jwt, key, verifyOptions)).payload
-          : (await jwtVerify(jwt, key, verifyOptions)).payload;
+      payload = await payloadOf(jwt);
     } catch (err) {
+      if (err instanceof UnauthorizedError) throw err;
       if (err instanceof errors.JWTExpired) {
         throw new UnauthorizedError(
           'ADMIN_TOKEN_EXPIRED',
