@@ -83,6 +83,7 @@ export async function startAuthService(
     const audit = createAuditService({ audit: auditRepository });
     const integrations = createIntegrationsService({
       integrations: integrationsRepository,
+      tokens: tokensRepository,
       audit,
       publisher,
       channel: channels.integrations,

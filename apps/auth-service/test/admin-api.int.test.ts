@@ -1,5 +1,5 @@
 import { SCOPES, checksumOk, isWellFormedToken } from '@eudr/auth';
-import { createTestScope } from '@eudr/testkit';
+import { createTestScope, waitFor } from '@eudr/testkit';
 import type { TestScope } from '@eudr/testkit';
 import type { RunningAuthService } from '../src/service';
 import {
@@ -77,6 +77,9 @@ describe('the admin lifecycle through HTTP', () => {
       createdAt: expect.any(String),
       createdBy: 'alice',
       updatedAt: expect.any(String),
+      tokenCount: 0,
+      activeTokenCount: 0,
+      lastUsedAt: null,
     });
     const integrationId = created.body['id'] as string;
 
@@ -201,6 +204,45 @@ describe('the admin lifecycle through HTTP', () => {
       { from: 5, to: null },
       { from: 600, to: 5 },
     ]);
+  });
+
+  it('counts the tokens of each integration, and filters its token list by status', async () => {
+    const integrationId = await createIntegration(orgA, 'Counted ERP');
+    const active = (await createToken(integrationId))['id'];
+    const revoked = (await createToken(integrationId))['id'] as string;
+    expect((await orgA.post(`${ADMIN}/integrations/${integrationId}/tokens/${revoked}/revoke`)).status).toBe(
+      200,
+    );
+    const expiring = await createToken(integrationId, {
+      expiresAt: new Date(Date.now() + 1_500).toISOString(),
+    });
+    const statusOf = async (id: unknown) =>
+      (await orgA.get(`${ADMIN}/integrations/${integrationId}/tokens/${String(id)}`)).body['status'];
+    await waitFor(async () => (await statusOf(expiring['id'])) === 'EXPIRED', { timeoutMs: 10_000 });
+
+    const counts = { tokenCount: 3, activeTokenCount: 1, lastUsedAt: null };
+    expect((await orgA.get(`${ADMIN}/integrations/${integrationId}`)).body).toMatchObject(counts);
+    const listed = await orgA.get(`${ADMIN}/integrations?limit=100`);
+    expect((listed.body.data ?? []).find((d) => d['id'] === integrationId)).toMatchObject(counts);
+    const renamed = await orgA.patch(`${ADMIN}/integrations/${integrationId}`, { name: 'Counted ERP 2' });
+    expect(renamed.body).toMatchObject(counts);
+
+    const byStatus = async (status: string) => {
+      const res = await orgA.get(`${ADMIN}/integrations/${integrationId}/tokens?status=${status}`);
+      expect(res.status).toBe(200);
+      return { total: res.body['total'], ids: (res.body.data ?? []).map((d) => d['id']) };
+    };
+    expect(await byStatus('ACTIVE')).toEqual({ total: 1, ids: [active] });
+    expect(await byStatus('REVOKED')).toEqual({ total: 1, ids: [revoked] });
+    expect(await byStatus('EXPIRED')).toEqual({ total: 1, ids: [expiring['id']] });
+    const all = await orgA.get(`${ADMIN}/integrations/${integrationId}/tokens`);
+    expect(all.body['total']).toBe(3);
+
+    for (const bad of ['active', 'ACTIVE&status=REVOKED', 'X'.repeat(300)]) {
+      const res = await orgA.get(`${ADMIN}/integrations/${integrationId}/tokens?status=${bad}`);
+      expect(res.status).toBe(400);
+      expect(res.body['message']).toMatch(/^status: must be one of ACTIVE, REVOKED, EXPIRED/);
+    }
   });
 
   it('leaves a token expiring at the given instant, or never', async () => {

@@ -197,4 +197,33 @@ describe('token usage folding', () => {
     // Usage is not part of the published state: no new version.
     expect((await introspect(hashToken(a.token))).body['token']).toEqual(versionBefore);
   });
+
+  it("shows an integration's latest use of any of its tokens in the list and on the integration", async () => {
+    const other = await admin.post(`${ADMIN}/integrations`, { name: 'Used ERP' });
+    const otherId = other.body['id'] as string;
+    const issue = async () =>
+      (
+        await admin.post(`${ADMIN}/integrations/${otherId}/tokens`, {
+          name: 'used',
+          scopes: ['integration:sync:read'],
+        })
+      ).body['id'] as string;
+    const [a, b] = [await issue(), await issue()];
+    await report('suppliers-service/2', [
+      { tokenId: a, lastUsedAt: '2026-02-01T08:00:00.000Z' },
+      { tokenId: b, lastUsedAt: '2026-02-03T08:00:00.000Z' },
+    ]);
+    const integration = async () => (await admin.get(`${ADMIN}/integrations/${otherId}`)).body;
+    await waitFor(async () => (await integration())['lastUsedAt'] === '2026-02-03T08:00:00.000Z', {
+      timeoutMs: 30_000,
+      message: 'the usage reports to be folded',
+    });
+    expect(await integration()).toMatchObject({ tokenCount: 2, activeTokenCount: 2 });
+    const listed = await admin.get(`${ADMIN}/integrations?limit=100`);
+    expect((listed.body.data ?? []).find((d) => d['id'] === otherId)).toMatchObject({
+      tokenCount: 2,
+      activeTokenCount: 2,
+      lastUsedAt: '2026-02-03T08:00:00.000Z',
+    });
+  });
 });

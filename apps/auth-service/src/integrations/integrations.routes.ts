@@ -27,7 +27,7 @@ export function integrationsRoutes(deps: { integrations: IntegrationsService }):
   });
 
   router.get('/integrations/:integrationId', async (req, res) => {
-    const found = await integrations.get(getAdmin(res), req.params.integrationId);
+    const found = await integrations.describe(getAdmin(res), req.params.integrationId);
     res.json(toIntegrationResponse(found));
   });
 

@@ -2,7 +2,8 @@ import { DEFAULT_RATE_LIMIT_PER_MINUTE, RATE_LIMIT_PER_MINUTE_RANGE } from '@eud
 import { z } from 'zod';
 import { descriptionSchema, nameSchema } from '../common/text.schemas';
 import { INTEGRATION_STATUSES } from './integration.model';
-import type { IntegrationRecord, IntegrationStatus } from './integration.model';
+import type { IntegrationStatus } from './integration.model';
+import type { IntegrationOverview } from './integrations.service';
 
 const RATE_LIMIT_MESSAGE = `must be a whole number of requests per minute from ${RATE_LIMIT_PER_MINUTE_RANGE.min} to ${RATE_LIMIT_PER_MINUTE_RANGE.max}`;
 
@@ -57,10 +58,16 @@ export interface IntegrationResponse {
   createdAt: string;
   createdBy: string;
   updatedAt: string;
+  /** Every token it was issued, revoked and expired ones included. */
+  tokenCount: number;
+  /** Its tokens that are neither revoked nor expired. */
+  activeTokenCount: number;
+  /** The latest use of any of its tokens (reported in batches, so a few seconds late at most). */
+  lastUsedAt: string | null;
 }
 
-/** The response shape of a stored integration (publication bookkeeping stays internal). */
-export function toIntegrationResponse(record: IntegrationRecord): IntegrationResponse {
+/** The response shape of an integration (publication bookkeeping stays internal). */
+export function toIntegrationResponse(record: IntegrationOverview): IntegrationResponse {
   return {
     id: record._id,
     name: record.name,
@@ -70,5 +77,8 @@ export function toIntegrationResponse(record: IntegrationRecord): IntegrationRes
     createdAt: record.createdAt.toISOString(),
     createdBy: record.createdBy,
     updatedAt: record.updatedAt.toISOString(),
+    tokenCount: record.tokens.tokenCount,
+    activeTokenCount: record.tokens.activeTokenCount,
+    lastUsedAt: record.tokens.lastUsedAt === null ? null : record.tokens.lastUsedAt.toISOString(),
   };
 }

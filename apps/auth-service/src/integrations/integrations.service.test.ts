@@ -61,7 +61,8 @@ function serviceLosing(lostRaces: number) {
   };
   const publisher: StatePublisher = { publishAfterWrite: async () => true, settle: unused, drain: unused };
   const channel: StateChannel<IntegrationRecord> = { kind: 'integration', store: integrations, send: unused };
-  const service = createIntegrationsService({ integrations, audit, publisher, channel });
+  const tokens = { summarize: async () => new Map() };
+  const service = createIntegrationsService({ integrations, tokens, audit, publisher, channel });
   return { service, attempts, audited };
 }
 

@@ -4,23 +4,31 @@ import type { AuditService } from '../audit/audit.service';
 import { ID_PREFIXES, isId } from '../common/ids';
 import type { Page, Pagination } from '../common/pagination.schemas';
 import type { StateChannel, StatePublisher } from '../publishing/state-publisher';
+import { NO_TOKENS } from '../tokens/tokens.repository';
+import type { TokenSummary, TokensRepository } from '../tokens/tokens.repository';
 import type { IntegrationRecord } from './integration.model';
 import type { IntegrationChanges, IntegrationsRepository } from './integrations.repository';
 import type { CreateIntegrationBody, UpdateIntegrationBody } from './integrations.schemas';
 
+/** An integration as the admin API shows it: the record and the summary of its tokens. */
+export type IntegrationOverview = IntegrationRecord & { tokens: TokenSummary };
+
 /** Integrations of the admin's organisation. */
 export interface IntegrationsService {
-  create(admin: AdminPrincipal, input: CreateIntegrationBody): Promise<IntegrationRecord>;
-  list(admin: AdminPrincipal, pagination: Pagination): Promise<Page<IntegrationRecord>>;
+  create(admin: AdminPrincipal, input: CreateIntegrationBody): Promise<IntegrationOverview>;
+  list(admin: AdminPrincipal, pagination: Pagination): Promise<Page<IntegrationOverview>>;
   /** @throws NotFoundError when the id is malformed or names no integration of the admin's organisation. */
   get(admin: AdminPrincipal, id: string): Promise<IntegrationRecord>;
+  /** {@link get} with the summary of its tokens. @throws NotFoundError */
+  describe(admin: AdminPrincipal, id: string): Promise<IntegrationOverview>;
   /** Applies the changes that differ from the stored values; no change → no write, no new version. */
-  update(admin: AdminPrincipal, id: string, input: UpdateIntegrationBody): Promise<IntegrationRecord>;
+  update(admin: AdminPrincipal, id: string, input: UpdateIntegrationBody): Promise<IntegrationOverview>;
 }
 
 /** Dependencies of {@link createIntegrationsService}. */
 export interface IntegrationsServiceDeps {
   integrations: IntegrationsRepository;
+  tokens: Pick<TokensRepository, 'summarize'>;
   audit: AuditService;
   publisher: StatePublisher;
   channel: StateChannel<IntegrationRecord>;
@@ -36,7 +44,25 @@ export function integrationNotFound(): NotFoundError {
 
 /** The integrations service. */
 export function createIntegrationsService(deps: IntegrationsServiceDeps): IntegrationsService {
-  const { integrations, audit, publisher, channel } = deps;
+  const { integrations, tokens, audit, publisher, channel } = deps;
+
+  // One aggregation over the tokens of all the records given (a page at most).
+  async function withTokens(
+    admin: AdminPrincipal,
+    records: IntegrationRecord[],
+  ): Promise<IntegrationOverview[]> {
+    const ids = records.map((record) => record._id);
+    const summaries = await tokens.summarize(admin.orgId, ids, new Date());
+    return records.map((record) => ({ ...record, tokens: summaries.get(record._id) ?? NO_TOKENS }));
+  }
+
+  async function withTokensOne(
+    admin: AdminPrincipal,
+    record: IntegrationRecord,
+  ): Promise<IntegrationOverview> {
+    const [overview] = await withTokens(admin, [record]);
+    return overview ?? { ...record, tokens: NO_TOKENS };
+  }
 
   async function get(admin: AdminPrincipal, id: string): Promise<IntegrationRecord> {
     if (!isId(ID_PREFIXES.integration, id)) throw integrationNotFound();
@@ -66,15 +92,19 @@ export function createIntegrationsService(deps: IntegrationsServiceDeps): Integr
         }),
         publisher.publishAfterWrite(channel, created),
       ]);
-      return created;
+      return { ...created, tokens: NO_TOKENS };
     },
 
     async list(admin, pagination) {
       const { items, total } = await integrations.list(admin.orgId, pagination);
-      return { data: items, total, page: pagination.page, limit: pagination.limit };
+      return { data: await withTokens(admin, items), total, page: pagination.page, limit: pagination.limit };
     },
 
     get,
+
+    async describe(admin, id) {
+      return withTokensOne(admin, await get(admin, id));
+    },
 
     async update(admin, id, input) {
       for (let attempt = 0; attempt < UPDATE_ATTEMPTS; attempt += 1) {
@@ -98,7 +128,7 @@ export function createIntegrationsService(deps: IntegrationsServiceDeps): Integr
           changes.rateLimitPerMinute = input.rateLimitPerMinute;
           diff['rateLimitPerMinute'] = { from: currentLimit, to: input.rateLimitPerMinute };
         }
-        if (Object.keys(changes).length === 0) return current;
+        if (Object.keys(changes).length === 0) return withTokensOne(admin, current);
 
         // Conditional on the version just read, so the audit entry's "from" values are exact.
         const updated = await integrations.update(admin.orgId, id, current.version, changes);
@@ -112,7 +142,7 @@ export function createIntegrationsService(deps: IntegrationsServiceDeps): Integr
           }),
           publisher.publishAfterWrite(channel, updated),
         ]);
-        return updated;
+        return withTokensOne(admin, updated);
       }
       throw new ConflictError('The integration is being changed by another request. Retry.');
     },

@@ -63,7 +63,9 @@ const tokenSchema = new Schema<TokenRecord>(
 // Every other query (get, revoke, publication marks, the usage fold) is by _id.
 // POST /internal/introspect: the token with a hash; unique, because one hash must name one token.
 tokenSchema.index({ tokenHash: 1 }, { unique: true });
-// GET /integrations/:id/tokens: {orgId, integrationId} newest first (and its count); _id keeps pages stable.
+// GET /integrations/:id/tokens: {orgId, integrationId} newest first (and its count; a status filter is
+// applied to these entries); _id keeps pages stable. Also the token summary of the integration list:
+// {orgId, integrationId: {$in: <one page of ids>}}.
 tokenSchema.index({ orgId: 1, integrationId: 1, createdAt: -1, _id: -1 });
 // The relay: {publishPending: true, updatedAt <= t} oldest first. Partial, so it holds only the few
 // tokens not yet acknowledged instead of every token.

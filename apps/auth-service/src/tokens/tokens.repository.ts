@@ -1,10 +1,11 @@
-import type { Connection } from 'mongoose';
+import type { Connection, FilterQuery } from 'mongoose';
 import { ID_PREFIXES, newId } from '../common/ids';
 import type { Pagination } from '../common/pagination.schemas';
 import { createPublishableStore } from '../publishing/publishable-store';
 import type { PublishableStore } from '../publishing/state-publisher';
 import { tokenModel } from './token.model';
 import type { TokenRecord } from './token.model';
+import type { TokenStatus } from './tokens.schemas';
 
 /** What is stored for a new token (never the raw token). */
 export interface NewToken {
@@ -18,6 +19,25 @@ export interface NewToken {
   createdBy: string;
 }
 
+/** What the integration list shows of an integration's tokens. */
+export interface TokenSummary {
+  /** Every token ever issued, revoked and expired ones included. */
+  tokenCount: number;
+  /** Tokens neither revoked nor expired. */
+  activeTokenCount: number;
+  /** The latest use of any of its tokens. */
+  lastUsedAt: Date | null;
+}
+
+/** The summary of an integration without tokens. */
+export const NO_TOKENS: TokenSummary = { tokenCount: 0, activeTokenCount: 0, lastUsedAt: null };
+
+/** Filter of a token list: only tokens in this status at `now` (status is derived, never stored). */
+export interface TokenStatusFilter {
+  status: TokenStatus;
+  now: Date;
+}
+
 /** Queries on the tokens collection; every result is a plain object. */
 export interface TokensRepository extends PublishableStore<TokenRecord> {
   create(orgId: string, input: NewToken): Promise<TokenRecord>;
@@ -26,7 +46,10 @@ export interface TokensRepository extends PublishableStore<TokenRecord> {
     orgId: string,
     integrationId: string,
     pagination: Pagination,
+    filter?: TokenStatusFilter,
   ): Promise<{ items: TokenRecord[]; total: number }>;
+  /** Token counts and last use of each of `integrationIds` (those without tokens are absent). */
+  summarize(orgId: string, integrationIds: readonly string[], now: Date): Promise<Map<string, TokenSummary>>;
   /**
    * Sets `revokedAt`/`revokedBy` on a token that is not revoked yet, bumping its version. Null when the
    * token does not exist in that organisation and integration, or is already revoked.
@@ -45,6 +68,15 @@ export interface TokensRepository extends PublishableStore<TokenRecord> {
    * Unknown token ids are ignored. Does not touch the published state.
    */
   foldLastUsed(lastUsed: ReadonlyMap<string, Date>): Promise<void>;
+}
+
+/** The query condition of a status, which is derived from `revokedAt` and `expiresAt` at `now`. */
+function statusCondition(filter: TokenStatusFilter | undefined): FilterQuery<TokenRecord> {
+  if (filter === undefined) return {};
+  const { status, now } = filter;
+  if (status === 'REVOKED') return { revokedAt: { $ne: null } };
+  if (status === 'EXPIRED') return { revokedAt: null, expiresAt: { $lte: now } };
+  return { revokedAt: null, $or: [{ expiresAt: null }, { expiresAt: { $gt: now } }] };
 }
 
 /** The tokens repository on `connection`. */
@@ -71,17 +103,50 @@ export function createTokensRepository(connection: Connection): TokensRepository
       return Token.findOne({ _id: id, orgId, integrationId }).lean<TokenRecord>().exec();
     },
 
-    async list(orgId, integrationId, { page, limit }) {
+    async list(orgId, integrationId, { page, limit }, filter) {
+      const query: FilterQuery<TokenRecord> = { orgId, integrationId, ...statusCondition(filter) };
       const [items, total] = await Promise.all([
-        Token.find({ orgId, integrationId })
+        Token.find(query)
           .sort({ createdAt: -1, _id: -1 })
           .skip((page - 1) * limit)
           .limit(limit)
           .lean<TokenRecord[]>()
           .exec(),
-        Token.countDocuments({ orgId, integrationId }).exec(),
+        Token.countDocuments(query).exec(),
       ]);
       return { items, total };
+    },
+
+    async summarize(orgId, integrationIds, now) {
+      const summaries = new Map<string, TokenSummary>();
+      if (integrationIds.length === 0) return summaries;
+      // Fields are always present (null when unset), so `$eq: null` means unset here. `$max` skips nulls.
+      const active = {
+        $and: [
+          { $eq: ['$revokedAt', null] },
+          { $or: [{ $eq: ['$expiresAt', null] }, { $gt: ['$expiresAt', now] }] },
+        ],
+      };
+      const rows = await Token.aggregate<{
+        _id: string;
+        tokenCount: number;
+        activeTokenCount: number;
+        lastUsedAt: Date | null;
+      }>([
+        { $match: { orgId, integrationId: { $in: [...integrationIds] } } },
+        {
+          $group: {
+            _id: '$integrationId',
+            tokenCount: { $sum: 1 },
+            activeTokenCount: { $sum: { $cond: [active, 1, 0] } },
+            lastUsedAt: { $max: '$lastUsedAt' },
+          },
+        },
+      ]).exec();
+      for (const { _id, ...summary } of rows) {
+        summaries.set(_id, { ...summary, lastUsedAt: summary.lastUsedAt ?? null });
+      }
+      return summaries;
     },
 
     revoke(orgId, integrationId, id, revokedBy, at) {

@@ -1,8 +1,7 @@
 import { Router } from 'express';
 import { getAdmin } from '@eudr/auth';
-import { paginationQuerySchema } from '../common/pagination.schemas';
 import { parseOrThrow } from '../common/validate';
-import { createTokenBodySchema, toTokenResponse } from './tokens.schemas';
+import { createTokenBodySchema, listTokensQuerySchema, toTokenResponse } from './tokens.schemas';
 import type { CreatedTokenResponse } from './tokens.schemas';
 import type { TokensService } from './tokens.service';
 
@@ -22,9 +21,10 @@ export function tokensRoutes(deps: { tokens: TokensService }): Router {
   });
 
   router.get('/integrations/:integrationId/tokens', async (req, res) => {
-    const pagination = parseOrThrow(paginationQuerySchema, req.query, 'query');
-    const page = await tokens.list(getAdmin(res), req.params.integrationId, pagination);
+    const query = parseOrThrow(listTokensQuerySchema, req.query, 'query');
+    // One instant for the filter and the statuses shown, so a token expiring meanwhile is consistent.
     const now = new Date();
+    const page = await tokens.list(getAdmin(res), req.params.integrationId, query, now);
     res.json({ ...page, data: page.data.map((record) => toTokenResponse(record, now)) });
   });
 

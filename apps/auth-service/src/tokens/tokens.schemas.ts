@@ -1,5 +1,6 @@
 import { MAX_SCOPES_PER_TOKEN, TOKEN_PREFIX, unknownScopes } from '@eudr/auth';
 import { z } from 'zod';
+import { paginationQuerySchema } from '../common/pagination.schemas';
 import { nameSchema } from '../common/text.schemas';
 import type { TokenRecord } from './token.model';
 
@@ -100,7 +101,18 @@ export function createTokenBodySchema(now: () => Date = () => new Date()) {
 export type CreateTokenBody = z.output<ReturnType<typeof createTokenBodySchema>>;
 
 /** Whether a token can be used, derived at read time (expiry needs no write). */
-export type TokenStatus = 'ACTIVE' | 'REVOKED' | 'EXPIRED';
+export const TOKEN_STATUSES = ['ACTIVE', 'REVOKED', 'EXPIRED'] as const;
+/** One of {@link TOKEN_STATUSES}. */
+export type TokenStatus = (typeof TOKEN_STATUSES)[number];
+
+/** `GET /integrations/:id/tokens?page=&limit=&status=`: `status` keeps only tokens in that status now. */
+export const listTokensQuerySchema = paginationQuerySchema.extend({
+  status: z
+    .enum(TOKEN_STATUSES, { error: `must be one of ${TOKEN_STATUSES.join(', ')}, given once` })
+    .optional(),
+});
+/** A validated token list request. */
+export type ListTokensQuery = z.output<typeof listTokensQuerySchema>;
 
 /** A token's metadata as the admin API returns it: never the raw token, never its hash. */
 export interface TokenResponse {

@@ -3,13 +3,13 @@ import { NotFoundError } from '@eudr/service-kit';
 import type { AdminPrincipal } from '@eudr/auth';
 import type { AuditService } from '../audit/audit.service';
 import { ID_PREFIXES, isId } from '../common/ids';
-import type { Page, Pagination } from '../common/pagination.schemas';
+import type { Page } from '../common/pagination.schemas';
 import { integrationNotFound } from '../integrations/integrations.service';
 import type { IntegrationsService } from '../integrations/integrations.service';
 import type { StateChannel, StatePublisher } from '../publishing/state-publisher';
 import type { TokenRecord } from './token.model';
 import type { TokensRepository } from './tokens.repository';
-import type { CreateTokenBody } from './tokens.schemas';
+import type { CreateTokenBody, ListTokensQuery } from './tokens.schemas';
 
 /** A token just created: the raw token (to show once, never stored) and the stored record. */
 export interface CreatedToken {
@@ -21,7 +21,13 @@ export interface CreatedToken {
 export interface TokensService {
   /** Creating a token on an INACTIVE integration is allowed; its tokens stay refused while it is inactive. */
   create(admin: AdminPrincipal, integrationId: string, input: CreateTokenBody): Promise<CreatedToken>;
-  list(admin: AdminPrincipal, integrationId: string, pagination: Pagination): Promise<Page<TokenRecord>>;
+  /** Newest first; with `query.status`, only the tokens in that status at `now`. */
+  list(
+    admin: AdminPrincipal,
+    integrationId: string,
+    query: ListTokensQuery,
+    now?: Date,
+  ): Promise<Page<TokenRecord>>;
   get(admin: AdminPrincipal, integrationId: string, tokenId: string): Promise<TokenRecord>;
   /** Idempotent: a token already revoked is returned as it is, with its original `revokedAt`. */
   revoke(admin: AdminPrincipal, integrationId: string, tokenId: string): Promise<TokenRecord>;
@@ -99,10 +105,12 @@ export function createTokensService(deps: TokensServiceDeps): TokensService {
       return { token: generated.token, record };
     },
 
-    async list(admin, integrationId, pagination) {
+    async list(admin, integrationId, query, now = new Date()) {
       await integrations.get(admin, integrationId);
-      const { items, total } = await tokens.list(admin.orgId, integrationId, pagination);
-      return { data: items, total, page: pagination.page, limit: pagination.limit };
+      const pagination = { page: query.page, limit: query.limit };
+      const filter = query.status === undefined ? undefined : { status: query.status, now };
+      const { items, total } = await tokens.list(admin.orgId, integrationId, pagination, filter);
+      return { data: items, total, page: query.page, limit: query.limit };
     },
 
     get,
