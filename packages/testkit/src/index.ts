@@ -25,5 +25,5 @@ export type {
 } from './admin-client';
 export { call, errorCode } from './http';
 export type { HttpResult, CallOptions } from './http';
-export { startStack, watchRevocation } from './stack';
+export { replicasAndEdge, startStack, summarizeRevocations, watchRevocation } from './stack';
 export type { Stack, StackOptions, IssuedToken, RevocationTarget, RevocationSeen } from './stack';

@@ -238,6 +238,34 @@ export interface RevocationSeen {
   ms: number;
 }
 
+/** Each replica of `app` (named `replica A :port`, `replica B :port`, …) and the edge, as revocation targets. */
+export function replicasAndEdge(stack: Stack, app: string): RevocationTarget[] {
+  const replicas = stack.replicas[app] ?? [];
+  return [
+    ...replicas.map((replica, i) => ({
+      name: `replica ${String.fromCharCode(65 + i)} :${replica.port}`,
+      url: replica.url,
+    })),
+    { name: 'edge', url: stack.edge.url },
+  ];
+}
+
+/**
+ * The revocations of {@link watchRevocation} in one line per target (`edge 7,7,10`), and those that were
+ * not a 401 `TOKEN_REVOKED` within `boundMs`: a test prints the first and expects the second empty.
+ */
+export function summarizeRevocations(
+  seen: RevocationSeen[],
+  boundMs: number,
+): { times: string; unexpected: RevocationSeen[] } {
+  const names = [...new Set(seen.map((s) => s.name))];
+  const times = names.map((name) => `${name} ${seen.filter((s) => s.name === name).map((s) => s.ms)}`);
+  const unexpected = seen.filter(
+    (s) => s.result.status !== 401 || s.result.body?.['error'] !== 'TOKEN_REVOKED' || s.ms > boundMs,
+  );
+  return { times: times.join('; '), unexpected };
+}
+
 /**
  * `rounds` times (default 1): issues a token with `scopes`, waits until every target accepts it on
  * `path` (200), revokes it through the admin API and then polls all targets at once, back to back,

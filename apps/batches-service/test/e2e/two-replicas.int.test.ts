@@ -1,6 +1,14 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { call, mintAdminJwt, startStack, waitFor, watchRevocation } from '@eudr/testkit';
+import {
+  call,
+  mintAdminJwt,
+  startStack,
+  waitFor,
+  watchRevocation,
+  replicasAndEdge,
+  summarizeRevocations,
+} from '@eudr/testkit';
 import type { AdminClient, AppProcess, HttpResult, IssuedToken, Stack } from '@eudr/testkit';
 import { PATHS } from './batches-stack';
 
@@ -85,10 +93,8 @@ it('balances requests through the edge over both replicas', async () => {
 });
 
 it('refuses a token revoked through the admin API with 401 TOKEN_REVOKED on both replicas', async () => {
-  const targets = [
-    ...replicas.map((app, i) => ({ name: `replica ${'AB'[i]} :${app.port}`, url: app.url })),
-    { name: 'edge', url: stack.edge.url },
-  ];
+  const targets = replicasAndEdge(stack, 'batches-service');
+  expect(targets).toHaveLength(3);
   const seen = await watchRevocation(stack, admin, {
     path: `${PATHS.batches}?limit=1`,
     scopes: ['integration:batches:read'],
@@ -96,16 +102,10 @@ it('refuses a token revoked through the admin API with 401 TOKEN_REVOKED on both
     timeoutMs: REVOCATION_BOUND_MS,
     rounds: REVOCATIONS,
   });
-  const times = targets.map((t) => `${t.name} ${seen.filter((s) => s.name === t.name).map((s) => s.ms)}`);
-  process.stdout.write(`batches-service revoke → first TOKEN_REVOKED, ms: ${times.join('; ')}\n`);
+  const { times, unexpected } = summarizeRevocations(seen, REVOCATION_BOUND_MS);
+  process.stdout.write(`batches-service revoke → first TOKEN_REVOKED, ms: ${times}\n`);
   expect(seen).toHaveLength(REVOCATIONS * targets.length);
-  for (const { result, ms } of seen) {
-    expect({ status: result.status, error: result.body?.['error'] }).toEqual({
-      status: 401,
-      error: 'TOKEN_REVOKED',
-    });
-    expect(ms).toBeLessThanOrEqual(REVOCATION_BOUND_MS);
-  }
+  expect(unexpected).toEqual([]);
 });
 
 it(`gives ${PARALLEL_PUSHES} parallel pushes spread over both replicas distinct, consecutive DDS numbers`, async () => {
