@@ -9,9 +9,15 @@ const PRINCIPAL_LOCAL = 'adminPrincipal';
 const BEARER_JWT = /^Bearer ([A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*)$/;
 
 /**
+ * The longest admin Authorization value looked at. Identity providers' JWTs run to 1–2 KB; longer values
+ * are refused before any pattern or crypto runs.
+ */
+export const MAX_ADMIN_AUTHORIZATION_LENGTH = 8_192;
+
+/**
  * Requires an admin JWT as `Authorization: Bearer <jwt>` and stores its principal for the handlers
- * (see {@link getAdmin}). No header → 401 `AUTHENTICATION_REQUIRED`; another scheme or not a JWT →
- * 401 `INVALID_ADMIN_TOKEN`; the rest as the verifier decides.
+ * (see {@link getAdmin}). No header → 401 `AUTHENTICATION_REQUIRED`; another scheme, not a JWT or longer
+ * than {@link MAX_ADMIN_AUTHORIZATION_LENGTH} → 401 `INVALID_ADMIN_TOKEN`; the rest as the verifier decides.
  */
 export function requireAdmin(verify: AdminJwtVerifier): RequestHandler {
   return async (req, res, next) => {
@@ -23,7 +29,7 @@ export function requireAdmin(verify: AdminJwtVerifier): RequestHandler {
         { headers: { 'WWW-Authenticate': ADMIN_CHALLENGE } },
       );
     }
-    const match = BEARER_JWT.exec(header);
+    const match = header.length > MAX_ADMIN_AUTHORIZATION_LENGTH ? null : BEARER_JWT.exec(header);
     if (match === null || match[1] === undefined) {
       throw new UnauthorizedError(
         'INVALID_ADMIN_TOKEN',

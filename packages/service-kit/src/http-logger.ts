@@ -10,6 +10,19 @@ import { getRequestId } from './request-id';
 /** Paths probed every few seconds by orchestrators and scrapers; their success lines are not logged. */
 const QUIET_PATHS = new Set(['/healthz', '/readyz', '/metrics']);
 
+/**
+ * Longest path and header value written to a log line. Both come from the client (up to Node's 16 KB
+ * of headers); a line holds their start and how much was cut, which is enough to recognise a request
+ * without letting a client size the log or the work of scrubbing it.
+ */
+const MAX_LOGGED_PATH = 512;
+const MAX_LOGGED_HEADER = 256;
+
+/** `value` cut to `max` characters, with the number of characters left out. */
+function truncateForLog(value: string, max: number): string {
+  return value.length <= max ? value : `${value.slice(0, max)}…(+${value.length - max} chars)`;
+}
+
 /** The path without its query string: query strings may carry secrets (`?token=`), paths do not. */
 function pathOf(req: IncomingMessage): string {
   const url = (req as { originalUrl?: string }).originalUrl ?? req.url ?? '';
@@ -24,9 +37,14 @@ function serializeRequest(req: IncomingMessage): Record<string, unknown> {
   const headers: Record<string, string | string[]> = {};
   for (const name of LOGGED_HEADERS) {
     const value = req.headers[name];
-    if (value !== undefined) headers[name] = value;
+    if (value !== undefined) headers[name] = truncateForLog(String(value), MAX_LOGGED_HEADER);
   }
-  return { method: req.method, path: pathOf(req), headers, remoteAddress: req.socket?.remoteAddress };
+  return {
+    method: req.method,
+    path: truncateForLog(pathOf(req), MAX_LOGGED_PATH),
+    headers,
+    remoteAddress: req.socket?.remoteAddress,
+  };
 }
 
 function serializeResponse(res: ServerResponse): Record<string, unknown> {
@@ -51,8 +69,10 @@ export function httpLoggerMiddleware(logger: Logger): RequestHandler {
     autoLogging: { ignore: (req) => QUIET_PATHS.has(pathOf(req)) },
     customLogLevel: (_req, res, err) =>
       err !== undefined || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info',
-    customSuccessMessage: (req, res) => `${req.method} ${pathOf(req)} ${res.statusCode}`,
-    customErrorMessage: (req, res) => `${req.method} ${pathOf(req)} ${res.statusCode}`,
+    customSuccessMessage: (req, res) =>
+      `${req.method} ${truncateForLog(pathOf(req), MAX_LOGGED_PATH)} ${res.statusCode}`,
+    customErrorMessage: (req, res) =>
+      `${req.method} ${truncateForLog(pathOf(req), MAX_LOGGED_PATH)} ${res.statusCode}`,
     customSuccessObject: (req, res, value: Record<string, unknown>) => ({
       ...value,
       route: getRouteTemplate(req),

@@ -17,7 +17,7 @@ export function integerQueryParameter(fallback: number, max?: number) {
   return z
     .string({ error: `${message}, given once` })
     .optional()
-    .refine((value) => value === undefined || INTEGER.test(value), { error: message })
+    .refine((value) => value === undefined || (value.length <= 9 && INTEGER.test(value)), { error: message })
     .transform((value) => (value === undefined ? fallback : Number(value)))
     .refine((value) => value >= 1 && (max === undefined || value <= max), { error: message });
 }
@@ -40,7 +40,9 @@ export function sinceQueryParameter() {
     .optional()
     .refine(
       (value) =>
-        value === undefined || isoDateTime.safeParse(value).success || isoDate.safeParse(value).success,
+        value === undefined ||
+        // Capped before zod's patterns run: a real timestamp is at most 35 characters or so.
+        (value.length <= 64 && (isoDateTime.safeParse(value).success || isoDate.safeParse(value).success)),
       { error: SINCE_MESSAGE },
     )
     .transform((value) => (value === undefined ? undefined : new Date(value)));

@@ -15,7 +15,7 @@ const SAFE_REQUEST_ID = /^[A-Za-z0-9\-_.:~+/=]{1,128}$/;
 
 /** True when `value` may be used as a request id as sent. */
 export function isValidRequestId(value: unknown): value is string {
-  return typeof value === 'string' && SAFE_REQUEST_ID.test(value);
+  return typeof value === 'string' && value.length <= 128 && SAFE_REQUEST_ID.test(value);
 }
 
 /**

@@ -104,6 +104,22 @@ describe('request logging', () => {
     expect(JSON.stringify(failure)).toContain('Bearer [REDACTED]');
   });
 
+  it('logs a long path and long header values cut short, saying how much was cut', async () => {
+    const path = `/api/v1/long/${'-eyJaa'.repeat(1_300)}`;
+    const agent = ` \t${'a=b;'.repeat(1_900)}`;
+    const res = await request(server.url)
+      .get(path)
+      .set('User-Agent', agent)
+      .set('X-Request-Id', 'log-test-long');
+    expect(res.status).toBe(404);
+    const line = logs.records().find((r) => r.requestId === 'log-test-long' && r.req !== undefined);
+    const req = line?.req as { path: string; headers: Record<string, string> };
+    expect(req.path).toBe(`${path.slice(0, 512)}…(+${path.length - 512} chars)`);
+    expect(req.headers['user-agent']).toMatch(/^a=b;a=b;.*…\(\+\d+ chars\)$/);
+    expect(req.headers['user-agent']?.length).toBeLessThan(300);
+    expect(String(line?.msg).length).toBeLessThan(600);
+  });
+
   it('does not log request bodies by itself', async () => {
     const marker = `plain-${randomBytes(6).toString('hex')}`;
     await request(server.url).post('/api/v1/nowhere').send({ note: marker });

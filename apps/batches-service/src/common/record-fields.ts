@@ -60,7 +60,8 @@ const HS_CODE_MESSAGE = 'must be 4 to 10 digits with optional dots between them,
 
 /** True for a well-formed HS code. */
 export function isHsCode(value: string): boolean {
-  if (!HS_CODE.test(value)) return false;
+  // Ten digits and nine dots at most; a longer value is refused before the pattern runs.
+  if (value.length > 19 || !HS_CODE.test(value)) return false;
   const digits = value.replace(/\./g, '').length;
   return digits >= 4 && digits <= 10;
 }
@@ -79,7 +80,8 @@ const isoDate = z.iso.date();
 
 /** True for an ISO 8601 calendar date (`2025-01-31`) or date-time with a zone (`…T12:00:00Z`). */
 export function isIsoDate(value: string): boolean {
-  return isoDateTime.safeParse(value).success || isoDate.safeParse(value).success;
+  // Capped before zod's patterns run: a real timestamp is at most 35 characters or so.
+  return value.length <= 64 && (isoDateTime.safeParse(value).success || isoDate.safeParse(value).success);
 }
 
 /** An ISO 8601 date or date-time, kept as sent (trimmed); `""` or null clears it. */

@@ -9,7 +9,8 @@ const DDS_NUMBER = /^DDS-(\d{4})-(\d{5,})$/;
 
 /** The year and sequence of a DDS number, or null when it is not one. */
 export function parseDdsNumber(value: string): { year: number; sequence: number } | null {
-  const match = DDS_NUMBER.exec(value);
+  // Client input (a path segment): capped before the pattern runs.
+  const match = value.length > 40 ? null : DDS_NUMBER.exec(value);
   if (match === null || match[1] === undefined || match[2] === undefined) return null;
   const sequence = Number(match[2]);
   if (!Number.isSafeInteger(sequence) || sequence < 1) return null;
