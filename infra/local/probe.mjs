@@ -61,6 +61,16 @@ async function probeKafka(address) {
     connectionTimeout: 1000,
     requestTimeout: ATTEMPT_TIMEOUT_MS,
     retry: { retries: 0 },
+    // A broker started by kafka.sh with a SASL user (tests of the SASL path) is probed as that user.
+    ...(process.env.KAFKA_LOCAL_SASL_USER
+      ? {
+          sasl: {
+            mechanism: 'plain',
+            username: process.env.KAFKA_LOCAL_SASL_USER,
+            password: process.env.KAFKA_LOCAL_SASL_PASSWORD ?? '',
+          },
+        }
+      : {}),
   });
   const admin = kafka.admin();
   try {

@@ -2,11 +2,19 @@ import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { EachBatchPayload, IHeaders, KafkaMessage } from 'kafkajs';
 import { fetchHighWatermarks } from './admin';
+import type { PartitionWatermark } from './admin';
 import { createCaughtUpTracker, type CaughtUpTracker, type LaggingPartition } from './caught-up';
 import { EventHandlerError } from './errors';
 import { kafkajsOf, toKafkajsRetry, type EventsKafka, type RetrySettings } from './kafka';
 import { CORRELATION_HEADER } from './producer';
-import { validateTopicValue, type TopicValue, type ValidationIssue } from './schemas/topic-schemas';
+import { STATE_HEARTBEAT_KEY, stateHeartbeatSchema } from './schemas/auth-state.schemas';
+import type { StateHeartbeat } from './schemas/auth-state.schemas';
+import {
+  toValidationIssues,
+  validateTopicValue,
+  type TopicValue,
+  type ValidationIssue,
+} from './schemas/topic-schemas';
 import { isStateTopic, type LogicalTopic, type StateTopic } from './topics';
 
 /**
@@ -26,6 +34,18 @@ export interface ConsumedMessage<T extends LogicalTopic> {
   correlationId?: string;
   /** Broker or producer timestamp, milliseconds since the epoch, as a string. */
   timestamp: string;
+  /** The value exactly as received (UTF-8), e.g. to check a signature over it; null for a tombstone. */
+  rawValue: string | null;
+}
+
+/** A heartbeat read from a state topic (key `~heartbeat`); never passed to message handlers. */
+export interface ConsumedHeartbeat {
+  topic: StateTopic;
+  partition: number;
+  offset: string;
+  value: StateHeartbeat;
+  headers: Record<string, string>;
+  rawValue: string;
 }
 
 /** A consumed message of any of the topics `T`, discriminated on `topic`. */
@@ -47,6 +67,11 @@ interface ConsumerOptionsBase<T extends LogicalTopic> {
   retry?: Partial<RetrySettings>;
   /** Called when every message of a partition before `nextOffset` has been handled or skipped. */
   onProgress?: (topic: T, partition: number, nextOffset: string) => void;
+  /**
+   * Called with the valid heartbeats of a fetched batch of a state topic, in order, once the batch's
+   * messages before them have been handled. Without it heartbeats are passed over silently.
+   */
+  onHeartbeats?: (heartbeats: ConsumedHeartbeat[]) => void;
 }
 
 /** Options of {@link createConsumer}: exactly one of `handler` and `batchHandler`. */
@@ -101,7 +126,9 @@ function decodeHeaders(headers: IHeaders | undefined): Record<string, string> {
 }
 
 type Decoded<T extends LogicalTopic> =
-  { ok: true; message: AnyConsumedMessage<T> } | { ok: false; reason: string; issues?: ValidationIssue[] };
+  | { ok: true; message: AnyConsumedMessage<T> }
+  | { ok: true; heartbeat: ConsumedHeartbeat }
+  | { ok: false; reason: string; issues?: ValidationIssue[] };
 
 function decodeMessage<T extends LogicalTopic>(
   topic: T,
@@ -118,23 +145,47 @@ function decodeMessage<T extends LogicalTopic>(
     timestamp: message.timestamp,
     ...(headers[CORRELATION_HEADER] ? { correlationId: headers[CORRELATION_HEADER] } : {}),
   };
+  const heartbeat = isStateTopic(topic) && base.key === STATE_HEARTBEAT_KEY;
   if (message.value === null) {
     if (!isStateTopic(topic)) return { ok: false, reason: 'tombstone on a topic that is not compacted' };
     if (base.key === null) return { ok: false, reason: 'tombstone without a key' };
-    return { ok: true, message: { ...base, value: null } as unknown as AnyConsumedMessage<T> };
+    if (heartbeat) return { ok: false, reason: 'tombstone of the heartbeat key' };
+    return {
+      ok: true,
+      message: { ...base, value: null, rawValue: null } as unknown as AnyConsumedMessage<T>,
+    };
   }
+  const rawValue = message.value.toString('utf8');
   let parsed: unknown;
   try {
-    parsed = JSON.parse(message.value.toString('utf8'));
+    parsed = JSON.parse(rawValue);
   } catch {
     // The parser's message quotes the input, which may hold a secret; say only what kind of failure.
     return { ok: false, reason: 'value is not valid JSON' };
+  }
+  if (heartbeat) {
+    // The key decides the kind: a heartbeat never passes for a state, nor a state for a heartbeat.
+    const beat = stateHeartbeatSchema.safeParse(parsed);
+    if (!beat.success) {
+      return {
+        ok: false,
+        reason: 'heartbeat does not match its schema',
+        issues: toValidationIssues(beat.error),
+      };
+    }
+    return {
+      ok: true,
+      heartbeat: { topic, partition, offset: message.offset, value: beat.data, headers, rawValue },
+    };
   }
   const result = validateTopicValue(topic, parsed);
   if (!result.success) {
     return { ok: false, reason: 'value does not match the topic schema', issues: result.issues };
   }
-  return { ok: true, message: { ...base, value: result.value } as unknown as AnyConsumedMessage<T> };
+  return {
+    ok: true,
+    message: { ...base, value: result.value, rawValue } as unknown as AnyConsumedMessage<T>,
+  };
 }
 
 /**
@@ -195,9 +246,18 @@ export function createConsumer<T extends LogicalTopic>(
     }
   });
 
-  function decode(topic: T, partition: number, message: KafkaMessage): AnyConsumedMessage<T> | null {
+  function decode(
+    topic: T,
+    partition: number,
+    message: KafkaMessage,
+    heartbeats: ConsumedHeartbeat[],
+  ): AnyConsumedMessage<T> | null {
     const decoded = decodeMessage(topic, partition, message);
-    if (decoded.ok) return decoded.message;
+    if (decoded.ok) {
+      if ('message' in decoded) return decoded.message;
+      heartbeats.push(decoded.heartbeat);
+      return null;
+    }
     stats.skipped += 1;
     logger.warn(
       {
@@ -230,11 +290,12 @@ export function createConsumer<T extends LogicalTopic>(
     const topic = kafka.logicalTopic(batch.topic) as T | null;
     if (topic === null) throw new Error(`received a message from unexpected topic ${batch.topic}`);
     const { partition } = batch;
+    const heartbeats: ConsumedHeartbeat[] = [];
 
     if (options.handler) {
       for (const message of batch.messages) {
         if (!isRunning() || isStale()) return;
-        const decoded = decode(topic, partition, message);
+        const decoded = decode(topic, partition, message, heartbeats);
         if (decoded) {
           await guard(topic, partition, message.offset, () => options.handler(decoded));
           stats.handled += 1;
@@ -245,7 +306,7 @@ export function createConsumer<T extends LogicalTopic>(
     } else {
       const decoded: AnyConsumedMessage<T>[] = [];
       for (const message of batch.messages) {
-        const one = decode(topic, partition, message);
+        const one = decode(topic, partition, message, heartbeats);
         if (one) decoded.push(one);
       }
       if (!isRunning() || isStale()) return;
@@ -258,6 +319,7 @@ export function createConsumer<T extends LogicalTopic>(
       if (last) resolveOffset(last.offset);
       await heartbeat();
     }
+    if (heartbeats.length > 0) options.onHeartbeats?.(heartbeats);
     // lastOffset() covers trailing records kafkajs filtered out (control records).
     options.onProgress?.(topic, partition, (BigInt(batch.lastOffset()) + 1n).toString());
   }
@@ -312,7 +374,7 @@ export type CreateStateReaderOptions<T extends LogicalTopic> = Omit<
   );
 
 /** A reader of whole topics; see {@link createStateReader}. */
-export interface StateReader {
+export interface StateReader<T extends LogicalTopic = LogicalTopic> {
   /** The physical, unique group id. */
   readonly groupId: string;
   /** Reads the high watermarks, then starts consuming from the beginning. */
@@ -323,6 +385,8 @@ export interface StateReader {
   whenCaughtUp(): Promise<void>;
   /** The partitions still behind their start mark. */
   lagging(): LaggingPartition[];
+  /** Every partition of the topics, as found at start (empty before). */
+  partitions(): { topic: T; partition: number }[];
   /** Milliseconds since the last fetch answered by a broker (Infinity before the first one). */
   msSinceLastFetch(): number;
   isRunning(): boolean;
@@ -344,8 +408,9 @@ export interface StateReader {
 export function createStateReader<T extends LogicalTopic>(
   kafka: EventsKafka,
   options: CreateStateReaderOptions<T>,
-): StateReader {
+): StateReader<T> {
   let tracker: CaughtUpTracker | null = null;
+  let marks: readonly PartitionWatermark[] = [];
   let settle: { resolve: () => void; reject: (err: Error) => void } | null = null;
   const caughtUp = new Promise<void>((resolve, reject) => {
     settle = { resolve, reject };
@@ -376,6 +441,7 @@ export function createStateReader<T extends LogicalTopic>(
       ? {}
       : { partitionsConsumedConcurrently: options.partitionsConsumedConcurrently }),
     ...(options.retry === undefined ? {} : { retry: options.retry }),
+    ...(options.onHeartbeats === undefined ? {} : { onHeartbeats: options.onHeartbeats }),
   };
   const consumer = options.handler
     ? createConsumer(kafka, { ...base, handler: options.handler })
@@ -384,13 +450,15 @@ export function createStateReader<T extends LogicalTopic>(
   return {
     groupId: consumer.groupId,
     async start() {
-      tracker = createCaughtUpTracker(await fetchHighWatermarks(kafka, options.topics));
+      marks = await fetchHighWatermarks(kafka, options.topics);
+      tracker = createCaughtUpTracker(marks);
       checkCaughtUp();
       await consumer.start();
     },
     isCaughtUp: () => tracker?.isCaughtUp() ?? false,
     whenCaughtUp: () => caughtUp,
     lagging: () => tracker?.lagging() ?? [],
+    partitions: () => marks.map((mark) => ({ topic: mark.topic as T, partition: mark.partition })),
     msSinceLastFetch: () => consumer.msSinceLastFetch(),
     isRunning: () => consumer.isRunning(),
     stats: () => consumer.stats(),

@@ -17,8 +17,25 @@ export {
   tokenStateSchema,
   integrationStateSchema,
   tokenUsageReportSchema,
+  stateHeartbeatSchema,
+  STATE_HEARTBEAT_KEY,
 } from './schemas/auth-state.schemas';
-export type { TokenState, IntegrationState, TokenUsageReport } from './schemas/auth-state.schemas';
+export type {
+  TokenState,
+  IntegrationState,
+  TokenUsageReport,
+  StateHeartbeat,
+} from './schemas/auth-state.schemas';
+export {
+  STATE_SIGNATURE_HEADER,
+  signedBytes,
+  parseSigningKey,
+  parsePublicKeys,
+  publicKeyEntry,
+  createStateSigner,
+  createStateVerifier,
+} from './signing';
+export type { StateSigner, StateVerifier, SignatureProblem } from './signing';
 export {
   supplierRecordSchema,
   productRecordSchema,
@@ -64,8 +81,10 @@ export type {
 
 export { EventValidationError, EventHandlerError } from './errors';
 
-export { createKafka, DEFAULT_RETRY } from './kafka';
-export type { EventsKafka, CreateKafkaOptions, RetrySettings } from './kafka';
+export { createKafka, DEFAULT_RETRY, KAFKA_SASL_MECHANISMS } from './kafka';
+export type { EventsKafka, CreateKafkaOptions, RetrySettings, KafkaSasl } from './kafka';
+export { kafkaConfigShape, kafkaSecurityFromConfig } from './kafka-config';
+export type { KafkaConfig } from './kafka-config';
 export { ensureTopics, describeTopicConfig, fetchHighWatermarks, fetchCommittedOffsets } from './admin';
 export type { EnsureTopicsOptions, EnsureTopicsResult, PartitionWatermark, CommittedOffset } from './admin';
 export { createProducer, CORRELATION_HEADER, CONTENT_TYPE_HEADER, JSON_CONTENT_TYPE } from './producer';
@@ -73,6 +92,7 @@ export type { EventProducer, PublishMessage, PublishOptions, CreateProducerOptio
 export { createConsumer, createStateReader } from './consumer';
 export type {
   ConsumedMessage,
+  ConsumedHeartbeat,
   AnyConsumedMessage,
   CreateConsumerOptions,
   EventConsumer,

@@ -1,4 +1,4 @@
-import { Kafka } from 'kafkajs';
+import { Kafka, type SASLOptions } from 'kafkajs';
 import type { Logger } from 'pino';
 import { createPinoLogCreator, kafkaLogLevelFor } from './kafka-logger';
 import { applyTopicPrefix, stripTopicPrefix, validateTopicPrefix, type LogicalTopic } from './topics';
@@ -42,6 +42,20 @@ export interface CreateKafkaOptions {
   connectionTimeoutMs?: number;
   /** Time to wait for a broker's answer. Default 30000. */
   requestTimeoutMs?: number;
+  /** TLS to the brokers: `true` trusts the system's CAs, `{ca}` (PEM) trusts those CAs instead. Default off. */
+  tls?: boolean | { ca: string };
+  /** SASL authentication (over TLS, or plaintext on a private network). Default none. */
+  sasl?: KafkaSasl;
+}
+
+/** The SASL mechanisms the client speaks. */
+export const KAFKA_SASL_MECHANISMS = ['plain', 'scram-sha-256', 'scram-sha-512'] as const;
+
+/** SASL credentials of the client. */
+export interface KafkaSasl {
+  mechanism: (typeof KAFKA_SASL_MECHANISMS)[number];
+  username: string;
+  password: string;
 }
 
 /**
@@ -83,6 +97,18 @@ export function toKafkajsRetry(retry: RetrySettings) {
   };
 }
 
+// kafkajs types SASL options per mechanism, so a union-typed mechanism is narrowed here.
+function toKafkajsSasl({ mechanism, username, password }: KafkaSasl): SASLOptions {
+  switch (mechanism) {
+    case 'plain':
+      return { mechanism, username, password };
+    case 'scram-sha-256':
+      return { mechanism, username, password };
+    case 'scram-sha-512':
+      return { mechanism, username, password };
+  }
+}
+
 /**
  * Creates the Kafka client wrapper. kafkajs logs are forwarded to `logger`; retries follow
  * {@link DEFAULT_RETRY} unless overridden.
@@ -100,7 +126,16 @@ export function createKafka(options: CreateKafkaOptions): EventsKafka {
     retry: toKafkajsRetry(retry),
     logLevel: kafkaLogLevelFor(options.logger.level),
     logCreator: createPinoLogCreator(options.logger),
+    ...(options.tls === undefined || options.tls === false
+      ? {}
+      : { ssl: options.tls === true ? true : { ca: [options.tls.ca] } }),
+    ...(options.sasl === undefined ? {} : { sasl: toKafkajsSasl(options.sasl) }),
   });
+  if (options.sasl?.mechanism === 'plain' && !options.tls) {
+    options.logger.warn(
+      'Kafka SASL PLAIN without TLS sends the password in clear: use it on a private network only',
+    );
+  }
   const kafka: EventsKafka = {
     clientId: options.clientId,
     topicPrefix,

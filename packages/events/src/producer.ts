@@ -1,8 +1,12 @@
 import { Partitioners, type Message } from 'kafkajs';
+import { fetchHighWatermarks } from './admin';
 import { EventValidationError } from './errors';
 import { kafkajsOf, toKafkajsRetry, type EventsKafka, type RetrySettings } from './kafka';
+import { STATE_HEARTBEAT_KEY, stateHeartbeatSchema } from './schemas/auth-state.schemas';
+import type { StateHeartbeat } from './schemas/auth-state.schemas';
 import { stateKeyOf, validateTopicValue, type TopicInput, type TopicValue } from './schemas/topic-schemas';
-import { isStateTopic, type LogicalTopic } from './topics';
+import { STATE_SIGNATURE_HEADER, type StateSigner } from './signing';
+import { TOPICS, isStateTopic, type LogicalTopic, type StateTopic } from './topics';
 
 /** Header carrying the id of the request that caused a message (the same header name as HTTP). */
 export const CORRELATION_HEADER = 'x-request-id';
@@ -44,6 +48,12 @@ export interface EventProducer {
     messages: readonly PublishMessage<T>[],
     options?: PublishOptions,
   ): Promise<void>;
+  /**
+   * Sends `heartbeat` (signed, like every state message of a producer with a signer) to every partition
+   * of each state topic in one request, under {@link STATE_HEARTBEAT_KEY}. Partition counts are read
+   * from the broker, again at most once a minute.
+   */
+  publishHeartbeat(topics: readonly StateTopic[], heartbeat: StateHeartbeat): Promise<void>;
 }
 
 /** Options of {@link createProducer}. */
@@ -52,7 +62,15 @@ export interface CreateProducerOptions {
   retry?: Partial<RetrySettings>;
   /** How long the broker may take to replicate before answering. Default 30000. */
   ackTimeoutMs?: number;
+  /**
+   * Signs every message on a state topic (header {@link STATE_SIGNATURE_HEADER}), so that readers can
+   * tell auth-service's states from anything else written to the topic. Only auth-service has one.
+   */
+  signer?: StateSigner;
 }
+
+/** How long partition counts are trusted by {@link EventProducer.publishHeartbeat}. */
+const PARTITIONS_TTL_MS = 60_000;
 
 /**
  * Creates an idempotent producer (acks from all in-sync replicas, one request in flight per broker, so
@@ -79,8 +97,10 @@ export function createProducer(kafka: EventsKafka, options: CreateProducerOption
     return messages.map((message, index) => {
       const result = validateTopicValue(topic, message.value);
       if (!result.success) throw new EventValidationError(topic, index, result.issues);
-      if (message.key.length === 0) {
-        throw new EventValidationError(topic, index, [{ path: '(key)', message: 'must not be empty' }]);
+      if (message.key.length === 0 || message.key === STATE_HEARTBEAT_KEY) {
+        throw new EventValidationError(topic, index, [
+          { path: '(key)', message: 'must not be empty or the heartbeat key' },
+        ]);
       }
       if (
         isStateTopic(topic) &&
@@ -96,8 +116,27 @@ export function createProducer(kafka: EventsKafka, options: CreateProducerOption
       };
       if (publishOptions.correlationId) headers[CORRELATION_HEADER] = publishOptions.correlationId;
       // The parsed value is sent, so unknown fields of strict schemas never leave the service.
-      return { key: message.key, value: JSON.stringify(result.value), headers };
+      const value = JSON.stringify(result.value);
+      if (options.signer && isStateTopic(topic)) {
+        headers[STATE_SIGNATURE_HEADER] = options.signer.sign(kafka.topicName(topic), message.key, value);
+      }
+      return { key: message.key, value, headers };
     });
+  }
+
+  let partitions: { at: number; byTopic: Map<StateTopic, number[]> } | null = null;
+  async function partitionsOf(topics: readonly StateTopic[]): Promise<Map<StateTopic, number[]>> {
+    const cached = partitions;
+    if (cached && Date.now() - cached.at < PARTITIONS_TTL_MS && topics.every((t) => cached.byTopic.has(t))) {
+      return cached.byTopic;
+    }
+    const byTopic = new Map<StateTopic, number[]>();
+    for (const mark of await fetchHighWatermarks(kafka, topics)) {
+      const topic = mark.topic as StateTopic;
+      byTopic.set(topic, [...(byTopic.get(topic) ?? []), mark.partition]);
+    }
+    partitions = { at: Date.now(), byTopic };
+    return byTopic;
   }
 
   return {
@@ -119,6 +158,35 @@ export function createProducer(kafka: EventsKafka, options: CreateProducerOption
         messages: encoded,
         acks: -1,
         timeout: options.ackTimeoutMs ?? 30_000,
+      });
+    },
+    async publishHeartbeat(topics, heartbeat) {
+      const parsed = stateHeartbeatSchema.safeParse(heartbeat);
+      if (!parsed.success) {
+        throw new EventValidationError(topics[0] ?? TOPICS.authTokens, 0, [
+          { path: '(heartbeat)', message: 'not a valid heartbeat' },
+        ]);
+      }
+      const value = JSON.stringify(parsed.data);
+      const byTopic = await partitionsOf(topics);
+      await producer.sendBatch({
+        acks: -1,
+        timeout: options.ackTimeoutMs ?? 30_000,
+        topicMessages: topics.map((topic) => {
+          const physical = kafka.topicName(topic);
+          const headers: Record<string, string> = { [CONTENT_TYPE_HEADER]: JSON_CONTENT_TYPE };
+          if (options.signer)
+            headers[STATE_SIGNATURE_HEADER] = options.signer.sign(physical, STATE_HEARTBEAT_KEY, value);
+          return {
+            topic: physical,
+            messages: (byTopic.get(topic) ?? []).map((partition) => ({
+              key: STATE_HEARTBEAT_KEY,
+              value,
+              partition,
+              headers,
+            })),
+          };
+        }),
       });
     },
   };

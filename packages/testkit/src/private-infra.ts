@@ -1,4 +1,5 @@
 import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -17,6 +18,8 @@ export interface PrivateServer {
   /** Stops the process; the data folder is kept so `start()` resumes with the same data. */
   stop(): Promise<void>;
   start(): Promise<void>;
+  /** The user the broker accepts (PLAIN, SCRAM-SHA-256 and SCRAM-SHA-512), when started with one. */
+  sasl?: { username: string; password: string };
   /** Kills the process with SIGKILL (no chance to flush anything) and resolves once it is gone. */
   kill(): Promise<void>;
   /** Stops it and deletes its data folder. */
@@ -90,9 +93,10 @@ function privateServer(
 /**
  * Starts a private single-node Kafka broker (local launcher, KRaft) on spare loopback ports. Always
  * local, even where Docker exists: a container's mapped port changes across restarts, which a broker's
- * advertised address cannot follow.
+ * advertised address cannot follow. With `sasl`, its client port is a SASL_PLAINTEXT listener that
+ * accepts only that user (a fresh random password), with PLAIN, SCRAM-SHA-256 or SCRAM-SHA-512.
  */
-export async function startPrivateKafka(): Promise<PrivateServer> {
+export async function startPrivateKafka(options: { sasl?: boolean } = {}): Promise<PrivateServer> {
   const port = await freePort();
   let controllerPort = await freePort();
   while (controllerPort === port) controllerPort = await freePort();
@@ -102,8 +106,14 @@ export async function startPrivateKafka(): Promise<PrivateServer> {
     KAFKA_CONTROLLER_PORT: String(controllerPort),
     KAFKA_DATA_DIR: dataDir,
   };
+  const sasl = options.sasl ? { username: 'eudr', password: randomBytes(16).toString('hex') } : undefined;
+  if (sasl)
+    Object.assign(env, { KAFKA_LOCAL_SASL_USER: sasl.username, KAFKA_LOCAL_SASL_PASSWORD: sasl.password });
   const address = `127.0.0.1:${port}`;
-  const server = privateServer('kafka.sh', env, dataDir, { brokers: [address], url: address, port });
+  const server = {
+    ...privateServer('kafka.sh', env, dataDir, { brokers: [address], url: address, port }),
+    ...(sasl ? { sasl } : {}),
+  };
   await server.start();
   return server;
 }

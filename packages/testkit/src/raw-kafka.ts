@@ -37,29 +37,60 @@ function kcat(args: string[], input?: Buffer): Promise<string> {
   });
 }
 
-/** Writes one record, exactly as given, to one partition of a physical topic. */
+/** SASL credentials for a broker started with them (see `startPrivateKafka`). */
+export interface RawKafkaSasl {
+  mechanism: 'PLAIN' | 'SCRAM-SHA-256' | 'SCRAM-SHA-512';
+  username: string;
+  password: string;
+}
+
+function securityArgs(sasl: RawKafkaSasl | undefined): string[] {
+  if (sasl === undefined) return [];
+  return [
+    ...['-X', 'security.protocol=SASL_PLAINTEXT', '-X', `sasl.mechanisms=${sasl.mechanism}`],
+    ...['-X', `sasl.username=${sasl.username}`, '-X', `sasl.password=${sasl.password}`],
+  ];
+}
+
+/**
+ * Writes one record, exactly as given, to one partition of a physical topic, with `headers` (e.g. a
+ * forged signature) and SASL credentials when the broker needs them.
+ */
 export async function produceRaw(
   brokers: string[],
   topic: string,
   partition: number,
   key: Buffer,
   value: Buffer,
+  options: { headers?: Record<string, string>; sasl?: RawKafkaSasl } = {},
 ): Promise<void> {
+  const headers = Object.entries(options.headers ?? {}).flatMap(([name, text]) => ['-H', `${name}=${text}`]);
   // -K with a delimiter byte that appears in neither key nor value.
   const delimiter = Buffer.from('\u0001');
   await kcat(
-    ['-P', '-b', brokers.join(','), '-t', topic, '-p', String(partition), '-K', '\u0001'],
+    [
+      ...['-P', '-b', brokers.join(','), '-t', topic, '-p', String(partition), '-K', '\u0001'],
+      ...headers,
+      ...securityArgs(options.sasl),
+    ],
     Buffer.concat([key, delimiter, value, Buffer.from('\n')]),
   );
 }
 
 /** Every message of the given physical topics, from the beginning to their current ends. */
-export async function readRawMessages(brokers: string[], topics: string[]): Promise<RawMessage[]> {
+export async function readRawMessages(
+  brokers: string[],
+  topics: string[],
+  options: { sasl?: RawKafkaSasl } = {},
+): Promise<RawMessage[]> {
   const messages: RawMessage[] = [];
   for (const topic of topics) {
     let out: string;
     try {
-      out = await kcat(['-C', '-b', brokers.join(','), '-t', topic, '-o', 'beginning', '-e', '-J', '-q']);
+      out = await kcat([
+        ...['-C', '-b', brokers.join(','), '-t', topic, '-o', 'beginning', '-e', '-J', '-q'],
+        ...securityArgs(options.sasl),
+      ]);
     } catch (error) {
       // A topic nobody has created yet holds no messages.
       if (error instanceof Error && error.message.includes('Unknown topic or partition')) continue;

@@ -1,4 +1,10 @@
-import { integrationStateSchema, tokenStateSchema, tokenUsageReportSchema } from './auth-state.schemas';
+import {
+  STATE_HEARTBEAT_KEY,
+  integrationStateSchema,
+  stateHeartbeatSchema,
+  tokenStateSchema,
+  tokenUsageReportSchema,
+} from './auth-state.schemas';
 
 const validToken = {
   tokenId: 'tok_1',
@@ -100,5 +106,27 @@ describe('TokenUsageReport', () => {
   it('rejects a last-used time that is not an ISO timestamp', () => {
     const bad = { source: 's', reports: [{ tokenId: 'tok_1', lastUsedAt: 'yesterday' }] };
     expect(tokenUsageReportSchema.safeParse(bad).success).toBe(false);
+  });
+});
+
+describe('stateHeartbeatSchema', () => {
+  const beat = {
+    type: 'heartbeat',
+    upTo: '2026-05-01T10:00:00.000Z',
+    sentAt: '2026-05-01T10:00:00.500Z',
+    source: 'auth-service@host:1',
+  };
+
+  it('accepts a heartbeat and nothing that could pass for a state', () => {
+    expect(stateHeartbeatSchema.safeParse(beat).success).toBe(true);
+    expect(stateHeartbeatSchema.safeParse({ ...beat, tokenId: 'tok_1' }).success).toBe(false);
+    expect(stateHeartbeatSchema.safeParse({ ...beat, type: 'token' }).success).toBe(false);
+    expect(stateHeartbeatSchema.safeParse({ ...beat, upTo: 'yesterday' }).success).toBe(false);
+    expect(tokenStateSchema.safeParse(beat).success).toBe(false);
+    expect(integrationStateSchema.safeParse(beat).success).toBe(false);
+  });
+
+  it('uses a key no token or integration id has', () => {
+    expect(STATE_HEARTBEAT_KEY.startsWith('~')).toBe(true);
   });
 });

@@ -51,3 +51,31 @@ const tokenUsageReportObject = z.object({
 export const tokenUsageReportSchema = withRawTokenGuard(tokenUsageReportObject);
 /** A batch of last-used times reported by one resource service. */
 export type TokenUsageReport = z.output<typeof tokenUsageReportObject>;
+
+/**
+ * The key of heartbeats on the state topics. Token and integration ids never start with `~`, and
+ * compaction keeps only the newest heartbeat of each partition.
+ */
+export const STATE_HEARTBEAT_KEY = '~heartbeat';
+
+const stateHeartbeatObject = z.strictObject({
+  type: z.literal('heartbeat'),
+  /**
+   * Every state change auth-service stored before this instant had been acknowledged by the broker
+   * when this heartbeat was sent, so it sits before the heartbeat in its partition.
+   */
+  upTo: isoDateTimeSchema,
+  /** When the heartbeat was sent; `upTo` is never later. */
+  sentAt: isoDateTimeSchema,
+  /** The auth-service replica that sent it. */
+  source: z.string().min(1).max(200),
+});
+
+/**
+ * Value of a heartbeat on `auth.tokens` and `auth.integrations` (key {@link STATE_HEARTBEAT_KEY}, sent to
+ * every partition about once a second): tells readers how current their view of the topic is, even
+ * while no state changes.
+ */
+export const stateHeartbeatSchema = withRawTokenGuard(stateHeartbeatObject);
+/** A heartbeat on a state topic. */
+export type StateHeartbeat = z.output<typeof stateHeartbeatObject>;
