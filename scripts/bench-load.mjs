@@ -7,28 +7,44 @@ import os from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
 
-/** A request maker for `connections` HTTP loops (GET, or `method` with a JSON `body`), cycling through `urls`. */
-function httpRequests({ urls, authorization, connections, method = 'GET', body }) {
+/**
+ * A request maker for `connections` HTTP loops (GET, or `method` with a JSON `body`), cycling through
+ * `urls`; or through `requests`, each `{url, method, headers, body?}` sent exactly as given.
+ */
+function httpRequests({ urls, authorization, connections, method = 'GET', body, requests }) {
   const agent = new http.Agent({ keepAlive: true, maxSockets: connections });
-  const targets = urls.map((url) => new URL(url));
+  const shapes = (
+    requests ??
+    urls.map((url) => ({
+      url,
+      method,
+      body,
+      headers: {
+        ...(authorization ? { authorization } : {}),
+        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+      },
+    }))
+  ).map((shape) => ({
+    ...shape,
+    target: new URL(shape.url),
+    headers: {
+      ...shape.headers,
+      ...(shape.body === undefined ? {} : { 'content-length': Buffer.byteLength(shape.body) }),
+    },
+  }));
   let next = 0;
   const request = () =>
     new Promise((resolve, reject) => {
-      const target = targets[next];
-      next = (next + 1) % targets.length;
+      const { target, method: verb = 'GET', headers, body: payload } = shapes[next];
+      next = (next + 1) % shapes.length;
       const req = http.request(
         {
           host: target.hostname,
           port: target.port,
           path: `${target.pathname}${target.search}`,
-          method,
+          method: verb,
           agent,
-          headers: {
-            ...(authorization ? { authorization } : {}),
-            ...(body === undefined
-              ? {}
-              : { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) }),
-          },
+          headers,
         },
         (res) => {
           res.resume();
@@ -37,7 +53,7 @@ function httpRequests({ urls, authorization, connections, method = 'GET', body }
         },
       );
       req.on('error', reject);
-      req.end(body);
+      req.end(payload);
     });
   return { request, close: async () => agent.destroy() };
 }
@@ -99,7 +115,7 @@ async function generateLoad(options, control = { stopAt: Number.POSITIVE_INFINIT
 /**
  * Runs {@link generateLoad} in a worker thread and summarizes it. Options: `connections`, `warmupMs`,
  * `durationMs` (may be Infinity), and either HTTP requests (`url` or `urls`, `authorization?`,
- * `method?`, `body?`: a string sent as JSON) or driver reads
+ * `method?`, `body?`: a string sent as JSON; or `requests`, see {@link httpRequests}) or driver reads
  * (`mongo: {url, db?, collection, op: 'findOne' | 'find', filters, sort?, limit?, count?}`).
  * Resolves to `{latencies, statuses, elapsedMs, rps, p50, p99}`; its `stop()` ends the load early.
  */
