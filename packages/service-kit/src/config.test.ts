@@ -137,3 +137,70 @@ describe('env field helpers', () => {
     ]);
   });
 });
+
+describe('the production rule for secrets', () => {
+  const schema = baseConfigSchema.extend({
+    INTERNAL_SERVICE_KEY: z.string().min(32),
+    ADMIN_JWT_SECRET: z.string().min(32).optional(),
+  });
+  const strong = 'a3f9c1d2e4b5a6978812bcdef0123456789abcdef0123456789abcdef012345';
+  const production = { ...validEnv, NODE_ENV: 'production', INTERNAL_SERVICE_KEY: strong };
+
+  const problems = (env: Record<string, string>) =>
+    configErrorOf(() => loadConfig(schema, env)).issues.map((issue) => `${issue.variable}: ${issue.message}`);
+
+  it('accepts real secrets, and leaves an optional one unset', () => {
+    expect(loadConfig(schema, production)).toMatchObject({ INTERNAL_SERVICE_KEY: strong });
+    expect(loadConfig(schema, { ...production, ADMIN_JWT_SECRET: strong.toUpperCase() })).toMatchObject({
+      ADMIN_JWT_SECRET: strong.toUpperCase(),
+    });
+  });
+
+  it('refuses a missing, short or development secret, naming it and how to generate one', () => {
+    const { INTERNAL_SERVICE_KEY: _key, ...withoutKey } = production;
+    expect(problems(withoutKey)).toEqual([
+      'INTERNAL_SERVICE_KEY: is required in production; generate one with "openssl rand -hex 32"',
+    ]);
+    expect(problems({ ...production, ADMIN_JWT_SECRET: 'short-secret' })).toEqual([
+      'ADMIN_JWT_SECRET: must be at least 32 characters in production; generate one with "openssl rand -hex 32"',
+    ]);
+    expect(
+      problems({
+        ...production,
+        INTERNAL_SERVICE_KEY: 'dev-only-internal-service-key-not-for-production',
+        ADMIN_JWT_SECRET: 'dev-only-admin-jwt-secret-not-for-production-use',
+      }),
+    ).toEqual([
+      'ADMIN_JWT_SECRET: is a development value published with the source, refused in production; generate one with "openssl rand -hex 32"',
+      'INTERNAL_SERVICE_KEY: is a development value published with the source, refused in production; generate one with "openssl rand -hex 32"',
+    ]);
+  });
+
+  it('recognises development values by their markers, also hex- or base64-encoded', () => {
+    for (const value of [
+      'my-dev-only-key-that-is-long-enough-to-pass',
+      Buffer.from('dev-only-webhook-secret-key!32by').toString('hex'),
+      Buffer.from('another-key-not-for-production!!').toString('base64'),
+    ]) {
+      expect(problems({ ...production, INTERNAL_SERVICE_KEY: value })[0]).toMatch(
+        /^INTERNAL_SERVICE_KEY: is a development value/,
+      );
+    }
+  });
+
+  it('reports secrets together with every other bad variable', () => {
+    expect(
+      problems({ ...production, PORT: 'x', ADMIN_JWT_SECRET: 'short' }).map((p) => p.split(':')[0]),
+    ).toEqual(['ADMIN_JWT_SECRET', 'PORT']);
+  });
+
+  it('does not apply outside production, where the local stack runs with the development values', () => {
+    expect(
+      loadConfig(schema, {
+        ...production,
+        NODE_ENV: 'development',
+        INTERNAL_SERVICE_KEY: 'dev-only-internal-service-key-not-for-production',
+      }),
+    ).toMatchObject({ NODE_ENV: 'development' });
+  });
+});

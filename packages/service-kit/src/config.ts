@@ -33,7 +33,8 @@ const SECRET_NAME = /SECRET|PASSWORD|PASSWD|TOKEN|PRIVATE|CREDENTIAL|KEY$/i;
 
 /**
  * Parses `env` with `schema` (an object schema of coercing fields; see the `env*` helpers and
- * {@link baseConfigSchema}). Empty strings count as unset, so `PORT=` falls back to the default.
+ * {@link baseConfigSchema}). Empty strings count as unset, so `PORT=` falls back to the default. With
+ * `NODE_ENV=production`, the secrets the schema declares must be real ones ({@link productionSecretIssues}).
  * Call it from `main`, never at import time, so tests can pass their own env.
  *
  * @throws ConfigError listing every bad variable at once.
@@ -44,17 +45,84 @@ export function loadConfig<S extends z.ZodType>(schema: S, env: Env = process.en
     if (value !== undefined && value !== '') input[key] = value;
   }
   const result = schema.safeParse(input);
-  if (result.success) return result.data;
+  // The production rule's word on a secret replaces the schema's (it says how to make a good one).
+  const secretIssues = productionSecretIssues(schema, input);
+  if (result.success && secretIssues.length === 0) return result.data;
 
-  const seen = new Set<string>();
-  const issues: ConfigIssue[] = [];
-  for (const issue of result.error.issues) {
+  const seen = new Set<string>(secretIssues.map((issue) => issue.variable));
+  const issues: ConfigIssue[] = [...secretIssues];
+  for (const issue of result.success ? [] : result.error.issues) {
     const variable = typeof issue.path[0] === 'string' ? issue.path[0] : '(configuration)';
     if (seen.has(variable)) continue;
     seen.add(variable);
     issues.push({ variable, message: describeConfigIssue(issue, variable, input[variable]) });
   }
   throw new ConfigError(issues);
+}
+
+/**
+ * The platform's secrets. Wherever a service's schema declares one, {@link loadConfig} with
+ * `NODE_ENV=production` refuses to load when it is missing (unless the schema makes it optional),
+ * shorter than {@link MIN_PRODUCTION_SECRET_LENGTH}, or a development value published with the source.
+ * A new secret variable is added here, and its development value to {@link DEVELOPMENT_SECRET_VALUES}.
+ */
+export const SECRET_VARIABLES: readonly string[] = [
+  'ADMIN_JWT_SECRET',
+  'INTERNAL_SERVICE_KEY',
+  'WEBHOOK_SECRET_KEY',
+];
+
+/** The shortest secret accepted in production: 32 characters. */
+export const MIN_PRODUCTION_SECRET_LENGTH = 32;
+
+/**
+ * Values published in this repository for development (infra/services.json, the apps' `.env.example`,
+ * docker-compose before it required real ones). Anyone can sign an admin JWT with them.
+ */
+export const DEVELOPMENT_SECRET_VALUES: ReadonlySet<string> = new Set([
+  'dev-only-admin-jwt-secret-not-for-production-use',
+  'dev-only-internal-service-key-not-for-production',
+  '6465762d6f6e6c792d776562686f6f6b2d7365637265742d6b65792133326279',
+]);
+
+/** How to make a secret, said in every refusal. */
+const GENERATE = 'generate one with "openssl rand -hex 32"';
+
+/** Markers of a development value, also inside a hex or base64 encoding of one. */
+const DEVELOPMENT_MARKERS = ['dev-only', 'not-for-production'];
+
+function isDevelopmentValue(value: string): boolean {
+  if (DEVELOPMENT_SECRET_VALUES.has(value)) return true;
+  const texts = [value, Buffer.from(value, 'base64').toString('latin1')];
+  if (/^(?:[0-9a-fA-F]{2})+$/.test(value)) texts.push(Buffer.from(value, 'hex').toString('latin1'));
+  return texts.some((text) => DEVELOPMENT_MARKERS.some((marker) => text.toLowerCase().includes(marker)));
+}
+
+/**
+ * The production rule for secrets (see {@link SECRET_VARIABLES}): with `NODE_ENV=production` in
+ * `input`, one issue per secret of `schema` that is missing, short or a development value, naming how
+ * to generate one. Nothing outside production, where the development values are what the local stack
+ * runs with.
+ */
+export function productionSecretIssues(schema: z.ZodType, input: Env): ConfigIssue[] {
+  if (input['NODE_ENV'] !== 'production' || !(schema instanceof z.ZodObject)) return [];
+  const shape = schema.shape as Record<string, z.ZodType>;
+  const issues: ConfigIssue[] = [];
+  for (const variable of SECRET_VARIABLES) {
+    const field = shape[variable];
+    if (field === undefined) continue;
+    const value = input[variable] ?? '';
+    let message: string | undefined;
+    if (value === '') {
+      if (!field.safeParse(undefined).success) message = `is required in production; ${GENERATE}`;
+    } else if (isDevelopmentValue(value)) {
+      message = `is a development value published with the source, refused in production; ${GENERATE}`;
+    } else if (value.length < MIN_PRODUCTION_SECRET_LENGTH) {
+      message = `must be at least ${MIN_PRODUCTION_SECRET_LENGTH} characters in production; ${GENERATE}`;
+    }
+    if (message !== undefined) issues.push({ variable, message });
+  }
+  return issues;
 }
 
 function describeConfigIssue(issue: z.core.$ZodIssue, variable: string, value: string | undefined): string {

@@ -51,6 +51,10 @@ export {
 } from './request-id';
 export {
   loadConfig,
+  productionSecretIssues,
+  SECRET_VARIABLES,
+  DEVELOPMENT_SECRET_VALUES,
+  MIN_PRODUCTION_SECRET_LENGTH,
   ConfigError,
   baseConfigSchema,
   envPort,

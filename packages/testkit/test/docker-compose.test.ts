@@ -1,4 +1,5 @@
 import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse } from 'yaml';
@@ -22,6 +23,7 @@ interface ComposeService {
   volumes?: string[];
   depends_on?: Record<string, { condition?: string }>;
   healthcheck?: { test?: string[] | string };
+  networks?: Record<string, { ipv4_address?: string } | null>;
 }
 
 const root = repoRoot();
@@ -30,6 +32,7 @@ const apps = (
 ).apps;
 const compose = parse(readFileSync(path.join(root, 'docker-compose.yml'), 'utf8'), { merge: true }) as {
   services: Record<string, ComposeService>;
+  networks?: Record<string, { ipam?: { config?: { subnet?: string; ip_range?: string }[] } }>;
 };
 const services = compose.services;
 
@@ -39,18 +42,49 @@ function service(name: string): ComposeService {
   return found;
 }
 
-/** The app's table env as docker-compose must spell it: {{url:x}} → http://x:<port>. */
+/** Secrets, which docker-compose takes from the environment or .env, never from the table. */
+const isSecret = (variable: string): boolean => /(SECRET|_KEY)$/.test(variable);
+
+/** The app's table env as docker-compose must spell it, secrets aside: {{url:x}} → http://x:<port>. */
 function composeEnv(app: AppEntry): Record<string, string> {
   return Object.fromEntries(
-    Object.entries(app.env).map(([key, value]) => [
-      key,
-      value.replace(/\{\{url:([a-z0-9-]+)\}\}/g, (_, name: string) => {
-        const target = apps.find((a) => a.name === name);
-        if (!target) throw new Error(`${app.name} env refers to unknown app ${name}`);
-        return `http://${target.name}:${target.port}`;
-      }),
-    ]),
+    Object.entries(app.env)
+      .filter(([key]) => !isSecret(key))
+      .map(([key, value]) => [
+        key,
+        value.replace(/\{\{url:([a-z0-9-]+)\}\}/g, (_, name: string) => {
+          const target = apps.find((a) => a.name === name);
+          if (!target) throw new Error(`${app.name} env refers to unknown app ${name}`);
+          return `http://${target.name}:${target.port}`;
+        }),
+      ]),
   );
+}
+
+/** A compose service's environment as strings. */
+function environmentOf(name: string): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(service(name).environment ?? {}).map(([key, value]) => [key, String(value)]),
+  );
+}
+
+/** Fresh strong secrets, as an operator's .env would hold. */
+const operatorSecrets = new Map<string, string>();
+
+/**
+ * The environment a container gets, as docker-compose interpolates it from an operator's .env:
+ * `${VAR:?…}` → a fresh strong secret, `${VAR:-}` → unset; plus the image's NODE_ENV=production.
+ */
+function containerEnv(name: string): Record<string, string> {
+  const env = environmentOf(name);
+  for (const [key, value] of Object.entries(env)) {
+    const required = /^\$\{(\w+):\?[^}]+\}$/.exec(value)?.[1];
+    if (required !== undefined) {
+      if (!operatorSecrets.has(required)) operatorSecrets.set(required, randomBytes(32).toString('hex'));
+      env[key] = operatorSecrets.get(required) ?? '';
+    } else if (/^\$\{\w+:-\}$/.test(value)) env[key] = '';
+  }
+  return { ...env, NODE_ENV: 'production' };
 }
 
 /** An app's built configuration module (apps/<name>/dist/config.js). */
@@ -75,7 +109,7 @@ describe('docker-compose.yml', () => {
       const svc = service(app.name);
       expect(svc.image).toBe('eudr-platform:local');
       expect(svc.build).toBeDefined();
-      const env = Object.fromEntries(Object.entries(svc.environment ?? {}).map(([k, v]) => [k, String(v)]));
+      const env = environmentOf(app.name);
       expect(env).toMatchObject({
         APP: app.name,
         PORT: String(app.port),
@@ -114,22 +148,81 @@ describe('docker-compose.yml', () => {
     },
   );
 
-  // The table's development values must be valid, not only present: each app's own config loader (its
-  // build output; npm test builds first) must accept the environment docker-compose gives it, which is
-  // the table's env plus the compose hostnames, the same values the local stack passes.
-  it.each(apps.filter((app) => existsSync(configModule(app.name))).map((app) => [app.name] as const))(
-    'gives %s an environment its configuration accepts',
+  it.each(
+    apps.flatMap((app) =>
+      Object.keys(app.env)
+        .filter(isSecret)
+        .map((variable) => [app.name, variable] as const),
+    ),
+  )('takes %s’s %s from the environment or .env, and refuses to start without it', (name, variable) => {
+    expect(environmentOf(name)[variable]).toMatch(new RegExp(`^\\$\\{${variable}:\\?.+\\}$`));
+  });
+
+  it('names every secret it requires in .env.example, with the command that makes a .env', () => {
+    const example = readFileSync(path.join(root, '.env.example'), 'utf8');
+    const required = new Set(
+      Object.keys(services).flatMap((name) =>
+        Object.values(environmentOf(name)).flatMap((value) => /^\$\{(\w+):\?/.exec(value)?.[1] ?? []),
+      ),
+    );
+    expect(required.size).toBeGreaterThan(0);
+    for (const variable of required) {
+      expect(example).toMatch(new RegExp(`^${variable}=$`, 'm'));
+      expect(example).toMatch(new RegExp(`for v in [A-Z_ ]*\\b${variable}\\b.*openssl rand -hex 32`));
+    }
+  });
+
+  it('runs the apps with NODE_ENV=production, which the production rule for secrets keys on', () => {
+    const runtime = readFileSync(path.join(root, 'Dockerfile'), 'utf8').split(/^FROM /m);
+    expect(runtime.find((stage) => / AS runtime\b/.test(stage))).toMatch(/^ENV NODE_ENV=production$/m);
+  });
+
+  // Each app's own config loader (its build output; npm test builds first) must accept what
+  // docker-compose gives it with an operator's .env, and refuse the development values of the table.
+  const loadConfigOf = (name: string) =>
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- the app's build output, by path
+    (require(configModule(name)) as { loadConfig: (env: object) => unknown }).loadConfig;
+  const built = apps.filter((app) => existsSync(configModule(app.name)));
+
+  it.each(built.map((app) => [app.name] as const))(
+    'gives %s an environment its configuration accepts in production',
     (name) => {
-      const env = Object.fromEntries(
-        Object.entries(service(name).environment ?? {}).map(([key, value]) => [key, String(value)]),
-      );
-      // docker-compose substitutes ${VAR:-} from the caller's environment; unset here.
-      for (const [key, value] of Object.entries(env)) if (/^\$\{\w+:-\}$/.test(value)) env[key] = '';
-      // eslint-disable-next-line @typescript-eslint/no-require-imports -- the app's build output, by path
-      const { loadConfig } = require(configModule(name)) as { loadConfig: (env: object) => unknown };
-      expect(() => loadConfig(env)).not.toThrow();
+      expect(() => loadConfigOf(name)(containerEnv(name))).not.toThrow();
     },
   );
+
+  it.each(built.map((app) => [app.name, app] as const))(
+    'refuses to start %s in production with the development secrets of infra/services.json',
+    (name, app) => {
+      const secrets = Object.entries(app.env).filter(([key]) => isSecret(key));
+      expect(secrets.length).toBeGreaterThan(0);
+      const env = { ...containerEnv(name), ...Object.fromEntries(secrets) };
+      let message = '';
+      try {
+        loadConfigOf(name)(env);
+      } catch (err) {
+        message = (err as Error).message;
+      }
+      for (const [variable] of secrets) {
+        expect(message).toMatch(new RegExp(`${variable}: .*development value.*openssl rand -hex 32`));
+      }
+    },
+  );
+
+  it('trusts X-Forwarded-For in every app only from the edge’s fixed address, outside the dynamic range', () => {
+    const address = service('edge').networks?.['default']?.ipv4_address ?? '';
+    expect(address).toMatch(/^\d+\.\d+\.\d+\.\d+$/);
+    for (const app of apps) expect(environmentOf(app.name)['TRUST_PROXY']).toBe(address);
+    const [config] = compose.networks?.['default']?.ipam?.config ?? [];
+    const octets = (ip: string) => ip.split('.').map(Number);
+    const [subnet, subnetBits] = (config?.subnet ?? '').split('/');
+    const [range, rangeBits] = (config?.ip_range ?? '').split('/');
+    const inside = (ip: string, net: string, bits: number) =>
+      octets(ip).reduce((n, o) => n * 256 + o, 0) >>> (32 - bits) ===
+      octets(net).reduce((n, o) => n * 256 + o, 0) >>> (32 - bits);
+    expect(inside(address, subnet ?? '', Number(subnetBits))).toBe(true);
+    expect(inside(address, range ?? '', Number(rangeBits))).toBe(false);
+  });
 
   it('gives every service a healthcheck', () => {
     const missing = Object.entries(services)
