@@ -1,0 +1,54 @@
+import { useCallback, useEffect, useRef, useState } from 'react';
+import { ApiError, NETWORK_ERROR } from './api';
+
+/** Data loaded for a page: the last good data stays shown while a reload runs. */
+export interface Resource<T> {
+  data: T | undefined;
+  error: ApiError | undefined;
+  loading: boolean;
+  reload: () => void;
+}
+
+/** Loads `load()` now and whenever `key` changes; `reload()` loads again. Stale answers are dropped. */
+export function useResource<T>(load: () => Promise<T>, key: string): Resource<T> {
+  const [state, setState] = useState<{ data?: T; error?: ApiError; loading: boolean }>({ loading: true });
+  const [generation, setGeneration] = useState(0);
+  const loader = useRef(load);
+  loader.current = load;
+
+  useEffect(() => {
+    let current = true;
+    setState((previous) => ({ data: previous.data, loading: true }));
+    loader.current().then(
+      (data) => current && setState({ data, loading: false }),
+      (error: unknown) =>
+        current && setState({ error: error instanceof ApiError ? error : NETWORK_ERROR, loading: false }),
+    );
+    return () => {
+      current = false;
+    };
+  }, [key, generation]);
+
+  const reload = useCallback(() => setGeneration((g) => g + 1), []);
+  return { data: state.data, error: state.error, loading: state.loading, reload };
+}
+
+/** The page's title in the tab and for screen readers' page announcements. */
+export function useTitle(...parts: (string | undefined)[]): void {
+  const title = [...parts.filter((p): p is string => p !== undefined && p !== ''), 'EUDR console'].join(
+    ' · ',
+  );
+  useEffect(() => {
+    document.title = title;
+  }, [title]);
+}
+
+/** A clock that ticks every `ms`, for "expires in" and "last used" texts that age while a page is open. */
+export function useNow(ms = 60_000): number {
+  const [now, setNow] = useState(() => Date.now());
+  useEffect(() => {
+    const timer = setInterval(() => setNow(Date.now()), ms);
+    return () => clearInterval(timer);
+  }, [ms]);
+  return now;
+}

@@ -1,0 +1,157 @@
+import { Link, useSearchParams } from 'react-router';
+import type { AuditEntry, Page } from '../api';
+import { EmptyState, ErrorNotice, Loading } from '../components/feedback';
+import { Pager } from '../components/Pager';
+import { formatDateTime, relativeTime } from '../format';
+import { useNow, useResource, useTitle } from '../hooks';
+import { useSession } from '../session';
+import { pageParam } from './IntegrationsPage';
+
+const PAGE_SIZE = 25;
+
+const ACTIONS: Record<string, string> = {
+  'integration.created': 'Created integration',
+  'integration.updated': 'Changed integration',
+  'token.created': 'Generated token',
+  'token.revoked': 'Revoked token',
+};
+
+const LABELS: Record<string, string> = {
+  name: 'name',
+  description: 'description',
+  status: 'status',
+  rateLimitPerMinute: 'rate limit',
+  scopes: 'scopes',
+  expiresAt: 'expires',
+  integrationId: 'integration',
+};
+
+/** A value of an entry's details in words: lists joined, changes as "from → to", dates readable. */
+function describe(value: unknown): string {
+  if (value === null || value === undefined) return 'none';
+  if (Array.isArray(value)) return value.map(describe).join(', ');
+  if (typeof value === 'object') {
+    const record = value as Record<string, unknown>;
+    if ('from' in record && 'to' in record) return `${describe(record['from'])} → ${describe(record['to'])}`;
+    return Object.entries(record)
+      .map(([key, v]) => `${LABELS[key] ?? key}: ${describe(v)}`)
+      .join('; ');
+  }
+  if (typeof value === 'string' && /^\d{4}-\d{2}-\d{2}T/.test(value)) return formatDateTime(value);
+  return String(value);
+}
+
+function Details(props: { details: Record<string, unknown> }) {
+  const entries = Object.entries(props.details).filter(([key]) => key !== 'integrationId');
+  const changes = props.details['changes'];
+  const shown =
+    typeof changes === 'object' && changes !== null
+      ? Object.entries(changes as Record<string, unknown>)
+      : entries;
+  if (shown.length === 0) return <span className="muted">—</span>;
+  return (
+    <ul className="details">
+      {shown.map(([key, value]) => (
+        <li key={key}>
+          <span className="muted">{LABELS[key] ?? key}:</span> {describe(value)}
+        </li>
+      ))}
+    </ul>
+  );
+}
+
+function Target(props: { entry: AuditEntry }) {
+  const { entry } = props;
+  const details = entry.details as Record<string, unknown>;
+  const integrationId =
+    entry.targetType === 'integration'
+      ? entry.targetId
+      : typeof details['integrationId'] === 'string'
+        ? details['integrationId']
+        : undefined;
+  return (
+    <>
+      {entry.targetType === 'token' ? 'Token ' : 'Integration '}
+      {integrationId === undefined ? (
+        <code>{entry.targetId}</code>
+      ) : (
+        <Link to={`/integrations/${integrationId}/tokens`}>
+          <code>{entry.targetId}</code>
+        </Link>
+      )}
+    </>
+  );
+}
+
+/** The organisation's audit log: who changed which integration or token, when. */
+export function AuditPage() {
+  useTitle('Audit log');
+  const { api } = useSession();
+  const now = useNow();
+  const [params, setParams] = useSearchParams();
+  const page = pageParam(params);
+  const list = useResource(
+    () =>
+      api.call(() =>
+        api.client.GET('/api/v1/admin/audit-log', { params: { query: { page, limit: PAGE_SIZE } } }),
+      ) as Promise<Page<AuditEntry>>,
+    `audit:${page}`,
+  );
+
+  return (
+    <section>
+      <h1 tabIndex={-1}>Audit log</h1>
+      <p className="lead">
+        Every change an admin of your organisation made to integrations and tokens, newest first.
+      </p>
+      <ErrorNotice error={list.error} title="The audit log could not be loaded." onRetry={list.reload} />
+      {list.loading && list.data === undefined && <Loading what="the audit log" />}
+      {list.data !== undefined && list.data.total === 0 && (
+        <EmptyState title="Nothing yet">Changes to integrations and tokens will be listed here.</EmptyState>
+      )}
+      {list.data !== undefined && list.data.total > 0 && (
+        <>
+          <table className="list" aria-busy={list.loading}>
+            <caption className="visually-hidden">Audit log entries</caption>
+            <thead>
+              <tr>
+                <th scope="col">When</th>
+                <th scope="col">Who</th>
+                <th scope="col">What</th>
+                <th scope="col">Target</th>
+                <th scope="col">Details</th>
+              </tr>
+            </thead>
+            <tbody>
+              {list.data.data.map((entry) => (
+                <tr key={entry.id}>
+                  <td>
+                    <time dateTime={entry.at} title={formatDateTime(entry.at)}>
+                      {relativeTime(entry.at, now)}
+                    </time>
+                    <div className="sub">{formatDateTime(entry.at)}</div>
+                  </td>
+                  <td>{entry.actor}</td>
+                  <td>{ACTIONS[entry.action] ?? entry.action}</td>
+                  <td>
+                    <Target entry={entry} />
+                  </td>
+                  <td>
+                    <Details details={entry.details as Record<string, unknown>} />
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+          <Pager
+            page={list.data.page}
+            limit={list.data.limit}
+            total={list.data.total}
+            noun="entries"
+            onPage={(next) => setParams({ page: String(next) })}
+          />
+        </>
+      )}
+    </section>
+  );
+}
