@@ -79,6 +79,17 @@ describe('createAdminJwtVerifier with a shared secret', () => {
     });
   });
 
+  it.each(['acme:x', 'acme/x', 'acme x', 'a'.repeat(65)])(
+    'refuses an admin token whose organisation is %j with 403 FORBIDDEN',
+    async (org) => {
+      expect(await failureOf(await sign({ role: 'admin', org }))).toMatchObject({
+        status: 403,
+        code: 'FORBIDDEN',
+        message: expect.stringContaining('letters, digits') as unknown,
+      });
+    },
+  );
+
   it('rejects an unsigned token (alg none)', async () => {
     const header = Buffer.from(JSON.stringify({ alg: 'none', typ: 'JWT' })).toString('base64url');
     const exp = Math.floor(Date.now() / 1000) + 300;

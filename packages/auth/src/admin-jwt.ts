@@ -1,6 +1,12 @@
 import { createRemoteJWKSet, decodeProtectedHeader, errors, jwtVerify } from 'jose';
 import type { JWTPayload, JWTVerifyOptions } from 'jose';
-import { ForbiddenError, ServiceUnavailableError, UnauthorizedError } from '@eudr/service-kit';
+import {
+  ForbiddenError,
+  ORG_ID_RULE,
+  ServiceUnavailableError,
+  UnauthorizedError,
+  isOrgId,
+} from '@eudr/service-kit';
 
 /** The admin behind a request: who (`sub`, for the audit log) and which organisation they administer. */
 export interface AdminPrincipal {
@@ -77,7 +83,8 @@ function claimString(payload: JWTPayload, name: string): string | undefined {
  * - bad signature, malformed JWT, wrong algorithm, issuer or audience, no `exp` or no `sub` →
  *   401 `INVALID_ADMIN_TOKEN`;
  * - expired → 401 `ADMIN_TOKEN_EXPIRED`, so an admin client knows to sign in again;
- * - valid JWT but `role` is not `admin`, or no `org` → 403 `FORBIDDEN`;
+ * - valid JWT but `role` is not `admin`, or no `org`, or an `org` that is not an organisation id
+ *   (`isOrgId`: 1 to 64 letters, digits, `_` or `-`) → 403 `FORBIDDEN`;
  * - the JWKS cannot be fetched → 503 `SERVICE_UNAVAILABLE`.
  *
  * @throws Error when neither key source is given, or a JWKS URL comes without issuer and audience.
@@ -177,6 +184,13 @@ export function createAdminJwtVerifier(options: AdminJwtVerifierOptions): AdminJ
     const orgId = claimString(payload, 'org');
     if (orgId === undefined) {
       throw new ForbiddenError('FORBIDDEN', 'The admin token does not name an organisation ("org" claim).');
+    }
+    // Org ids become parts of keys (`orgId:externalId`): `acme:x` must not be able to reach into `acme`.
+    if (!isOrgId(orgId)) {
+      throw new ForbiddenError(
+        'FORBIDDEN',
+        `The admin token's organisation ("org" claim) must be ${ORG_ID_RULE}.`,
+      );
     }
     return { sub, orgId };
   };

@@ -65,6 +65,7 @@ export {
   LOG_LEVELS,
 } from './config';
 export type { Env, ConfigIssue, BaseConfig, LogLevel } from './config';
+export { isOrgId, orgIdSchema, MAX_ORG_ID_LENGTH, ORG_ID_PATTERN, ORG_ID_RULE } from './org-id';
 export {
   UNMATCHED_ROUTE,
   routeTemplateMiddleware,

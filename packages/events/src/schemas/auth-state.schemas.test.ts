@@ -68,6 +68,14 @@ describe('TokenState', () => {
     expect(JSON.stringify(result.error?.issues)).not.toContain(rawToken);
   });
 
+  it.each(['acme:x', 'acme x', 'a'.repeat(65), ''])('rejects the organisation id %j', (orgId) => {
+    expect(tokenStateSchema.safeParse({ ...validToken, orgId }).success).toBe(false);
+    expect(
+      integrationStateSchema.safeParse({ integrationId: 'int_1', orgId, status: 'ACTIVE', version: 1 })
+        .success,
+    ).toBe(false);
+  });
+
   it('strips unknown fields from the parsed state', () => {
     expect(tokenStateSchema.parse({ ...validToken, extra: 1 })).not.toHaveProperty('extra');
   });

@@ -1,3 +1,4 @@
+import { orgIdSchema } from '@eudr/service-kit';
 import { z } from 'zod';
 import { idSchema, isoDateTimeSchema } from './common.schemas';
 import { withRawTokenGuard } from './raw-token-guard';
@@ -6,7 +7,7 @@ const tokenStateObject = z.object({
   tokenId: idSchema,
   /** SHA-256 of the raw token, lowercase hex. The raw token itself never leaves auth-service. */
   tokenHash: z.string().regex(/^[0-9a-f]{64}$/, 'must be 64 lowercase hex characters'),
-  orgId: idSchema,
+  orgId: orgIdSchema,
   integrationId: idSchema,
   name: z.string().max(200).optional(),
   scopes: z.array(z.string().min(1).max(100)).max(50),
@@ -27,7 +28,7 @@ export type TokenState = z.output<typeof tokenStateObject>;
 
 const integrationStateObject = z.object({
   integrationId: idSchema,
-  orgId: idSchema,
+  orgId: orgIdSchema,
   status: z.enum(['ACTIVE', 'INACTIVE']),
   rateLimitPerMinute: z.number().int().positive().optional(),
   version: z.number().int().positive(),

@@ -61,6 +61,14 @@ describe('domain events', () => {
     expect(parsed.data).toMatchObject({ externalId: 'SUP-1', syncStatus: 'SYNCED' });
   });
 
+  it('refuses an organisation id outside [A-Za-z0-9_-]{1,64}, so that orgId:externalId keys stay unambiguous', () => {
+    for (const orgId of ['acme:x', 'acme/x', 'a'.repeat(65)]) {
+      expect(domainEventSchema.safeParse({ ...envelope('supplier.created', supplier), orgId }).success).toBe(
+        false,
+      );
+    }
+  });
+
   it('requires the external and internal id of a record', () => {
     const result = domainEventSchema.safeParse(
       envelope('product.updated', { externalId: 'P-1', name: 'Beans' }),

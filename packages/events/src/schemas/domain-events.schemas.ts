@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { orgIdSchema } from '@eudr/service-kit';
 import { z } from 'zod';
 import { TOPICS, type DomainTopic } from '../topics';
 import { idSchema, isoDateTimeSchema } from './common.schemas';
@@ -96,7 +97,7 @@ export const eventEnvelopeSchema = z.object({
   source: z.string().min(1).max(100),
   /** The request id of the call that caused the event, to follow one request across services. */
   correlationId: z.string().min(1).max(200).optional(),
-  orgId: idSchema,
+  orgId: orgIdSchema,
   integrationId: idSchema.optional(),
 });
 
