@@ -18,12 +18,18 @@ import { createTargetPolicy } from '../src/subscriptions/target-policy';
 
 jest.setTimeout(60_000);
 
-describe('registering internal targets without an allow-list', () => {
+describe('registering internal targets outside the allow-list', () => {
   let stack: WebhooksStack;
   let token: IssuedToken;
+  // The one internal address this stack may target, so that a subscription exists to move elsewhere.
+  const ALLOWED = 'http://127.0.0.2:9/hooks';
 
   beforeAll(async () => {
-    stack = await startWebhooksStack('wh_ssrf', { WEBHOOK_TARGET_ALLOWLIST: '' }, { withSuppliers: false });
+    stack = await startWebhooksStack(
+      'wh_ssrf',
+      { WEBHOOK_TARGET_ALLOWLIST: '127.0.0.2' },
+      { withSuppliers: false },
+    );
     token = await issueWebhookToken(stack, 'org_wh_ssrf', ['integration:webhooks:manage']);
   }, 120_000);
 
@@ -40,6 +46,10 @@ describe('registering internal targets without an allow-list', () => {
     ['http://[fd00:ec2::254]/hooks', 'cloud metadata'],
     ['http://100.64.1.1/hooks', 'carrier-grade NAT'],
     ['http://localhost:8080/hooks', 'localhost resolves to'],
+    ['http://[::127.0.0.1]/hooks', 'IPv4-compatible'],
+    ['http://[::8.8.8.8]/hooks', 'IPv4-compatible'],
+    ['http://[fec0::1]/hooks', 'site-local'],
+    ['http://[64:ff9b:1::a00:1]/hooks', 'local-use NAT64'],
   ])('refuses %s with 400 VALIDATION_ERROR naming a %s address', async (url, label) => {
     const result = await createSubscription(stack.edge.url, token.token, url, ['supplier.created']);
     expect(result.status).toBe(400);
@@ -48,15 +58,33 @@ describe('registering internal targets without an allow-list', () => {
     expect(String(result.body?.['message'])).toMatch(/^url: /);
   });
 
-  it('refuses to move an existing subscription to an internal target with PATCH', async () => {
-    // No subscription can exist here with an internal URL, so PATCH of an unknown id is 404 first;
-    // the check itself is the same function as for POST.
-    const result = await call(stack.edge.url, `${WEBHOOKS_PATH}/wh_000000000000000000000000`, {
+  it('refuses to move an existing subscription to an internal target with PATCH, and keeps its URL', async () => {
+    const created = await createSubscription(stack.edge.url, token.token, ALLOWED, ['supplier.created']);
+    expect(created.status).toBe(201);
+    const path = `${WEBHOOKS_PATH}/${String(created.body?.['id'])}`;
+    for (const url of [
+      'http://127.0.0.1/x',
+      'http://[::ffff:10.0.0.1]/x',
+      'http://169.254.169.254/latest/meta-data',
+      'http://[fec0::1]/x',
+      'http://localhost:8080/x',
+    ]) {
+      const result = await call(stack.edge.url, path, { method: 'PATCH', token: token.token, body: { url } });
+      expect({ url, status: result.status, error: result.body?.['error'] }).toEqual({
+        url,
+        status: 400,
+        error: 'VALIDATION_ERROR',
+      });
+      expect(String(result.body?.['message'])).toMatch(/^url: .*publicly routable|^url: .*resolves to/);
+    }
+    expect((await call(stack.edge.url, path, { token: token.token })).body?.['url']).toBe(ALLOWED);
+    // The allow-list itself still works for PATCH: the same address is accepted.
+    const same = await call(stack.edge.url, path, {
       method: 'PATCH',
       token: token.token,
-      body: { url: 'http://127.0.0.1/x' },
+      body: { url: `${ALLOWED}/v2` },
     });
-    expect(result.status).toBe(404);
+    expect(same.status).toBe(200);
   });
 });
 

@@ -38,7 +38,10 @@ export function createSubscriptionsRouter(deps: SubscriptionsRouterDeps): Router
   router.post('/', async (req, res) => {
     const parsed = createSubscriptionSchema.safeParse(req.body);
     if (!parsed.success) throw validationErrorFromZod(parsed.error);
-    res.status(201).json(await subscriptions.create(ownerOf(req), parsed.data));
+    const created = await subscriptions.create(ownerOf(req), parsed.data);
+    // The only answer carrying the signing secret: nothing in between may keep a copy.
+    res.setHeader('Cache-Control', 'no-store');
+    res.status(201).json(created);
   });
 
   router.get('/', async (req, res) => {

@@ -43,6 +43,13 @@ describe('createTargetPolicy without an allow-list', () => {
     ['::ffff:10.0.0.1', 'private'],
     ['::ffff:169.254.169.254', 'cloud metadata'],
     ['ff02::1', 'multicast'],
+    ['::127.0.0.1', 'IPv4-compatible'],
+    ['::8.8.8.8', 'IPv4-compatible'],
+    ['::a00:1', 'IPv4-compatible'],
+    ['fec0::1', 'site-local'],
+    ['feff:ffff::1', 'site-local'],
+    ['64:ff9b:1::a00:1', 'local-use NAT64'],
+    ['64:ff9b::a00:1', 'reserved or special-purpose'],
   ])('refuses %s as %s', (address, label) => {
     expect(policy.refusal(address, address)).toContain(label);
   });
@@ -78,6 +85,15 @@ describe('createTargetPolicy with an allow-list', () => {
 
 describe('checkTargetUrl', () => {
   const policy = createTargetPolicy([]);
+
+  it.each(['http://[::127.0.0.1]/x', 'http://[fec0::1]/x', 'http://[64:ff9b:1::7f00:1]/x'])(
+    'refuses the IPv6 literal of %s',
+    async (url) => {
+      expect(await checkTargetUrl(url, createTargetPolicy([]), resolver)).toMatch(
+        /IPv4-compatible|site-local|NAT64/,
+      );
+    },
+  );
 
   it('checks IP literals, including bracketed IPv6, without resolving', async () => {
     expect(await checkTargetUrl('http://[::1]:8080/hook', policy, resolver)).toContain('loopback');

@@ -29,6 +29,32 @@ const RANGE_LABELS: Readonly<Record<string, string>> = {
 
 const METADATA_ADDRESSES = new Set(['169.254.169.254', 'fd00:ec2::254']);
 
+/**
+ * IPv6 ranges ipaddr.js 1.x classes as plain unicast that are not publicly routable: IPv4-compatible
+ * addresses (`::a.b.c.d`, deprecated by RFC 4291, which some stacks still route to the IPv4 address),
+ * site-local `fec0::/10` (deprecated by RFC 3879, still routed inside some networks) and the local-use
+ * NAT64 prefix `64:ff9b:1::/48` (RFC 8215), which can embed a private IPv4 address.
+ */
+const REFUSED_IPV6_RANGES: readonly (readonly [ipaddr.IPv6, number, string])[] = [
+  [ipaddr.IPv6.parse('::'), 96, 'an IPv4-compatible IPv6 address'],
+  [ipaddr.IPv6.parse('fec0::'), 10, 'a site-local IPv6 address'],
+  [ipaddr.IPv6.parse('64:ff9b:1::'), 48, 'a local-use NAT64 (RFC 8215) address'],
+];
+
+/** The label of a refused IPv6 range `address` lies in, if any. */
+function refusedIpv6Range(address: ipaddr.IPv4 | ipaddr.IPv6): string | undefined {
+  if (address.kind() !== 'ipv6') return undefined;
+  return REFUSED_IPV6_RANGES.find(([range, bits]) => (address as ipaddr.IPv6).match(range, bits))?.[2];
+}
+
+/**
+ * An address in the form ipaddr.js parses: resolvers print IPv4-compatible addresses as `::1.2.3.4`,
+ * which ipaddr.js 1.x cannot read, and the URL parser rewrites them to `::102:304`.
+ */
+function canonicalAddress(address: string): string {
+  return isIP(address) === 6 ? new URL(`http://[${address}]/`).hostname.slice(1, -1) : address;
+}
+
 /** A host name as compared: lower case, without the brackets of an IPv6 literal or a trailing dot. */
 export function normalizeHost(host: string): string {
   return host
@@ -44,7 +70,8 @@ export function normalizeHost(host: string): string {
  * it as plain `unicast`. That covers RFC 1918, CGNAT, ULA, loopback, link-local (and so the cloud
  * metadata endpoints 169.254.169.254 and fd00:ec2::254), unspecified, multicast, broadcast and the
  * documentation, benchmarking and translation ranges (NAT64, 6to4, Teredo can embed a private IPv4).
- * IPv4-mapped IPv6 addresses (`::ffff:10.0.0.1`) are judged as the IPv4 address they carry.
+ * IPv4-mapped IPv6 addresses (`::ffff:10.0.0.1`) are judged as the IPv4 address they carry; the IPv6
+ * ranges ipaddr.js misses are refused too (see {@link REFUSED_IPV6_RANGES}).
  *
  * `allowList` entries are host names (matched exactly against the URL's host, case-insensitive), IP
  * addresses or CIDRs (matched against the address connected to).
@@ -79,15 +106,17 @@ export function createTargetPolicy(allowList: readonly string[]): TargetPolicy {
 
   return {
     refusal(address, hostname) {
-      if (!ipaddr.isValid(address)) return `${address} is not an IP address`;
-      const parsed = ipaddr.process(address);
+      const canonical = canonicalAddress(address);
+      if (!ipaddr.isValid(canonical)) return `${address} is not an IP address`;
+      const parsed = ipaddr.process(canonical);
       if (allowed(parsed, hostname)) return null;
       const range = parsed.range();
-      if (range === 'unicast') return null;
+      const refusedIpv6 = range === 'unicast' ? refusedIpv6Range(parsed) : undefined;
+      if (range === 'unicast' && refusedIpv6 === undefined) return null;
       const shown = parsed.toString();
       const what = METADATA_ADDRESSES.has(shown)
         ? 'a cloud metadata address'
-        : (RANGE_LABELS[range] ?? 'a reserved or special-purpose address');
+        : (refusedIpv6 ?? RANGE_LABELS[range] ?? 'a reserved or special-purpose address');
       return `${normalizeHost(hostname) === shown ? shown : `${hostname} resolves to ${shown}, which`} is ${what}; webhook targets must be publicly routable`;
     },
   };

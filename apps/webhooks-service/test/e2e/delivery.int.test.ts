@@ -50,10 +50,12 @@ async function create(url: string, events: string[], as = token): Promise<HttpRe
 describe('a supplier pushed through suppliers-service', () => {
   let subscription: Record<string, unknown>;
   let secret: string;
+  let cacheControl: string | null;
 
   beforeAll(async () => {
     const created = await create(receiver.url, ['supplier.created']);
     expect(created.status).toBe(201);
+    cacheControl = created.headers.get('cache-control');
     subscription = created.body as Record<string, unknown>;
     secret = String(subscription['secret']);
     expect((await pushSuppliers(edge, token.token, ['SUP-WH-1'])).status).toBe(200);
@@ -65,7 +67,8 @@ describe('a supplier pushed through suppliers-service', () => {
     );
   });
 
-  it('answers the create with 201, a wh_ id and a whsec_ secret', () => {
+  it('answers the create with 201, a wh_ id and a whsec_ secret, never to be cached', () => {
+    expect(cacheControl).toBe('no-store');
     expect(subscription).toEqual(
       expect.objectContaining({
         id: expect.stringMatching(/^wh_/),
