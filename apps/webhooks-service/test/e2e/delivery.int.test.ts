@@ -276,6 +276,62 @@ describe('the rest of the subscription API', () => {
   });
 });
 
+describe('organisation isolation', () => {
+  it("delivers one organisation's events to its own subscribers only", async () => {
+    const own = await issueWebhookToken(stack, 'org_wh_iso_a');
+    const other = await issueWebhookToken(stack, 'org_wh_iso_b');
+    const ownReceiver = await startReceiver();
+    const otherReceiver = await startReceiver();
+    try {
+      expect((await create(ownReceiver.url, ['supplier.created'], own)).status).toBe(201);
+      expect((await create(otherReceiver.url, ['supplier.created'], other)).status).toBe(201);
+      // An integration's event, and one the platform caused (no integration), which goes to every
+      // subscription of its organisation: neither may cross to the other organisation's subscriber.
+      expect((await pushSuppliers(edge, own.token, ['SUP-ISO-1'])).status).toBe(200);
+      const { createDomainEvent, domainEventKey } = await import('@eudr/events');
+      const { produceRaw } = await import('@eudr/testkit');
+      const platformEvent = createDomainEvent({
+        type: 'supplier.created',
+        orgId: 'org_wh_iso_a',
+        source: 'suppliers-service',
+        data: { externalId: 'SUP-ISO-2', internalId: 'sup_000000000000000000000003', name: 'Platform' },
+      });
+      await produceRaw(
+        stack.kafkaBrokers,
+        `${stack.scope.topicPrefix}suppliers`,
+        0,
+        Buffer.from(domainEventKey(platformEvent)),
+        Buffer.from(JSON.stringify(platformEvent)),
+      );
+      // Both events have been turned into every delivery they owe once the own subscriber has both.
+      await waitFor(() => ownReceiver.requests.length >= 2, {
+        timeoutMs: 20_000,
+        message: "both events at the organisation's own subscriber",
+      });
+      const { client, db } = await stack.webhooksDb();
+      try {
+        expect(await db.collection('deliveries').countDocuments({ orgId: 'org_wh_iso_b' })).toBe(0);
+      } finally {
+        await client.close();
+      }
+      expect(otherReceiver.requests).toHaveLength(0);
+      // The other subscriber works: its own organisation's event reaches it, once.
+      expect((await pushSuppliers(edge, other.token, ['SUP-ISO-3'])).status).toBe(200);
+      await waitFor(() => otherReceiver.requests.length >= 1, {
+        timeoutMs: 20_000,
+        message: "the other organisation's own event",
+      });
+      expect(otherReceiver.requests.map((request) => request.body)).toEqual([
+        expect.stringContaining('SUP-ISO-3'),
+      ]);
+      expect(ownReceiver.requests).toHaveLength(2);
+    } finally {
+      await ownReceiver.close();
+      await otherReceiver.close();
+    }
+  });
+});
+
 describe('an INACTIVE integration', () => {
   it('records events that arrive while it is inactive as SKIPPED deliveries and sends nothing', async () => {
     const admin = await stack.admin('org_wh_c');

@@ -89,9 +89,25 @@ describe('a receiver that is down for good', () => {
       );
     }
 
-    // While disabled, new events are not sent.
+    // While disabled, new events are not sent. A second subscription of the same integration, always
+    // active, is the witness: once it has SUP-D-4, the event has been turned into every delivery it
+    // owes, and the disabled subscription got none.
     receiver = await startReceiver({ port });
-    await pushSuppliers(edge, token.token, ['SUP-D-4']);
+    const witness = await startReceiver();
+    try {
+      expect((await createSubscription(edge, token.token, witness.url, ['supplier.created'])).status).toBe(
+        201,
+      );
+      await pushSuppliers(edge, token.token, ['SUP-D-4']);
+      await waitFor(() => witness.requests.some((request) => request.body.includes('SUP-D-4')), {
+        timeoutMs: 20_000,
+        message: 'the witness to receive SUP-D-4',
+      });
+    } finally {
+      await witness.close();
+    }
+    expect(await listDeliveries(edge, token.token, id)).toHaveLength(3);
+    expect(receiver.requests).toHaveLength(0);
 
     const reenabled = await call(edge, `${WEBHOOKS_PATH}/${id}`, {
       method: 'PATCH',
@@ -115,5 +131,7 @@ describe('a receiver that is down for good', () => {
     );
     expect(delivered.headers['x-webhook-event']).toBe('supplier.created');
     expect(receiver.requests.some((request) => request.body.includes('SUP-D-4'))).toBe(false);
+    // SUP-D-4 was never queued, not even once re-enabled: the three from before and SUP-D-5.
+    expect(await listDeliveries(edge, token.token, id)).toHaveLength(4);
   });
 });
