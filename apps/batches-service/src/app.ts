@@ -15,6 +15,13 @@ import {
   createSyncStatusRouter,
 } from './sync/sync.routes';
 import type { SyncService } from './sync/sync.service';
+import type { IntegrationLookup } from './admin/integration-lookup';
+import {
+  ADMIN_SYNC_LOGS_PATH,
+  ADMIN_SYNC_STATUS_PATH,
+  createAdminSyncLogsRouter,
+  createAdminSyncStatusRouter,
+} from './sync/admin-sync.routes';
 
 /** The name the service reports in logs and metrics. */
 export const SERVICE_NAME = 'batches-service';
@@ -24,6 +31,8 @@ export interface AppDeps {
   logger: Logger;
   auth: RouteAuth;
   verifyAdminJwt: AdminJwtVerifier;
+  /** Asks auth-service whether an integration is the admin's (admin sync history). */
+  integrations: IntegrationLookup;
   products: ProductsService;
   batches: BatchesService;
   dds: DdsService;
@@ -53,6 +62,9 @@ export function createApp(deps: AppDeps): Express {
       app.use(SYNC_STATUS_PATH, createSyncStatusRouter({ auth: deps.auth, sync: deps.sync }));
       app.use(SYNC_LOGS_PATH, createSyncLogsRouter({ auth: deps.auth, sync: deps.sync }));
       app.use(ADMIN_DDS_PATH, createAdminDdsRouter({ verifyAdminJwt: deps.verifyAdminJwt, dds: deps.dds }));
+      const admin = { verifyAdminJwt: deps.verifyAdminJwt, integrations: deps.integrations, sync: deps.sync };
+      app.use(ADMIN_SYNC_LOGS_PATH, createAdminSyncLogsRouter(admin));
+      app.use(ADMIN_SYNC_STATUS_PATH, createAdminSyncStatusRouter(admin));
     },
   });
 }

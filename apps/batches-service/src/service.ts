@@ -4,6 +4,7 @@ import { TOPICS, connectKafka } from '@eudr/events';
 import { connectMongo, createLogger, createMetricsRegistry, startServer } from '@eudr/service-kit';
 import type { Logger } from '@eudr/service-kit';
 import type { Express } from 'express';
+import { createIntegrationLookup } from './admin/integration-lookup';
 import { SERVICE_NAME, createApp } from './app';
 import type { BatchesServiceConfig } from './config';
 import type { EventOutbox } from './events/event-outbox';
@@ -108,6 +109,7 @@ export async function startBatchesService(
       logger,
       auth,
       verifyAdminJwt,
+      integrations: createIntegrationLookup({ authServiceUrl: config.AUTH_SERVICE_URL, logger }),
       products,
       batches,
       dds,

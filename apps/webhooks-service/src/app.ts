@@ -1,8 +1,10 @@
 import { createApp as createServiceApp } from '@eudr/service-kit';
 import type { CreateAppOptions, Logger, Readiness } from '@eudr/service-kit';
 import type { Express } from 'express';
+import type { AdminJwtVerifier, RouteAuth } from '@eudr/auth';
+import type { IntegrationLookup } from './admin/integration-lookup';
+import { ADMIN_WEBHOOKS_PATH, createAdminWebhooksRouter } from './subscriptions/admin-webhooks.routes';
 import { WEBHOOKS_PATH, createSubscriptionsRouter } from './subscriptions/subscriptions.routes';
-import type { RouteAuth } from '@eudr/auth';
 import type { SubscriptionsService } from './subscriptions/subscriptions.service';
 
 /** The name the service reports in logs and metrics. */
@@ -12,6 +14,9 @@ export const SERVICE_NAME = 'webhooks-service';
 export interface AppDeps {
   logger: Logger;
   auth: RouteAuth;
+  verifyAdminJwt: AdminJwtVerifier;
+  /** Asks auth-service whether an integration is the admin's (admin routes). */
+  integrations: IntegrationLookup;
   subscriptions: SubscriptionsService;
   /** The `/readyz` checks. */
   readiness?: Readiness;
@@ -23,7 +28,8 @@ export interface AppDeps {
 
 /**
  * The Express app of webhooks-service, without listening: health, readiness and metrics endpoints, the
- * JSON body parser and error envelope of the service kit, and the webhook subscription routes.
+ * JSON body parser and error envelope of the service kit, and the webhook subscription routes of the
+ * Integration API (integration token) and of the admin API (admin JWT), each on its own path.
  */
 export function createApp(deps: AppDeps): Express {
   return createServiceApp({
@@ -36,6 +42,14 @@ export function createApp(deps: AppDeps): Express {
       app.use(
         WEBHOOKS_PATH,
         createSubscriptionsRouter({ auth: deps.auth, subscriptions: deps.subscriptions }),
+      );
+      app.use(
+        ADMIN_WEBHOOKS_PATH,
+        createAdminWebhooksRouter({
+          verifyAdminJwt: deps.verifyAdminJwt,
+          integrations: deps.integrations,
+          subscriptions: deps.subscriptions,
+        }),
       );
     },
   });

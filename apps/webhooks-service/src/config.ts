@@ -1,6 +1,12 @@
-import { authConfigShape } from '@eudr/auth';
-import { baseConfigSchema, envInteger, envList, loadConfig as loadEnvConfig } from '@eudr/service-kit';
-import type { Env } from '@eudr/service-kit';
+import { adminJwtConfigIssues, adminJwtConfigShape, authConfigShape } from '@eudr/auth';
+import {
+  ConfigError,
+  baseConfigSchema,
+  envInteger,
+  envList,
+  loadConfig as loadEnvConfig,
+} from '@eudr/service-kit';
+import type { ConfigIssue, Env } from '@eudr/service-kit';
 import { z } from 'zod';
 
 /** Port of webhooks-service in the local stack (see infra/services.json). */
@@ -27,7 +33,8 @@ const encryptionKey = z
 
 /**
  * Environment of webhooks-service: the base variables, the token authentication variables of
- * `authConfigShape` (`@eudr/auth`), plus
+ * `authConfigShape` and the admin JWT variables of `adminJwtConfigShape` (`@eudr/auth`; the admin
+ * routes), plus
  *
  * - `PORT` (default 4004; 0 picks a free port),
  * - `WEBHOOK_SECRET_KEY` (required): the AES-256-GCM key that encrypts subscription secrets at rest,
@@ -49,6 +56,7 @@ const encryptionKey = z
 export const configSchema = baseConfigSchema
   .extend({
     ...authConfigShape,
+    ...adminJwtConfigShape,
     PORT: envInteger({ min: 0, max: 65_535, fallback: DEFAULT_PORT }),
     WEBHOOK_SECRET_KEY: encryptionKey,
     WEBHOOK_TARGET_ALLOWLIST: envList({ itemDescription: 'hosts or CIDRs', fallback: [] }),
@@ -75,8 +83,19 @@ export type WebhooksServiceConfig = z.output<typeof configSchema>;
 
 /**
  * Parses the environment.
- * @throws ConfigError listing every bad variable at once.
+ * @throws ConfigError listing every bad variable at once (including "exactly one of ADMIN_JWT_SECRET
+ *   and ADMIN_JWKS_URL").
  */
 export function loadConfig(env: Env = process.env): WebhooksServiceConfig {
-  return loadEnvConfig(configSchema, env);
+  const issues: ConfigIssue[] = [];
+  let config: WebhooksServiceConfig | undefined;
+  try {
+    config = loadEnvConfig(configSchema, env);
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    issues.push(...err.issues);
+  }
+  issues.push(...adminJwtConfigIssues(env));
+  if (issues.length > 0 || config === undefined) throw new ConfigError(issues);
+  return config;
 }

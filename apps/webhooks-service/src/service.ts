@@ -1,9 +1,10 @@
 import { hostname } from 'node:os';
-import { authOptionsFromConfig, createAuth } from '@eudr/auth';
+import { adminJwtVerifierFromConfig, authOptionsFromConfig, createAuth } from '@eudr/auth';
 import { DOMAIN_TOPICS, TOPICS, connectKafka } from '@eudr/events';
 import { connectMongo, createLogger, createMetricsRegistry, startServer } from '@eudr/service-kit';
 import type { Logger } from '@eudr/service-kit';
 import type { Express } from 'express';
+import { createIntegrationLookup } from './admin/integration-lookup';
 import { SERVICE_NAME, createApp } from './app';
 import type { WebhooksServiceConfig } from './config';
 import { createDomainEventsConsumer } from './consumers/domain-events.consumer';
@@ -57,6 +58,7 @@ export async function startWebhooksService(
 ): Promise<RunningWebhooksService> {
   const logger = options.logger ?? createLogger({ service: SERVICE_NAME, level: config.LOG_LEVEL });
   const replica = `${SERVICE_NAME}@${hostname()}:${process.pid}`;
+  const verifyAdminJwt = adminJwtVerifierFromConfig(config);
   const opened: { name: string; close: () => Promise<void> }[] = [];
   try {
     const policy = createTargetPolicy(config.WEBHOOK_TARGET_ALLOWLIST);
@@ -130,6 +132,8 @@ export async function startWebhooksService(
     const app = createApp({
       logger,
       auth,
+      verifyAdminJwt,
+      integrations: createIntegrationLookup({ authServiceUrl: config.AUTH_SERVICE_URL, logger }),
       subscriptions,
       readiness: [
         mongo.readinessCheck,

@@ -206,6 +206,12 @@ describe('the admin API', () => {
     expect(created.headers.get('cache-control')).toBe('no-store');
     tokenId = field<string>(created, 'id');
     expectContract(await admin('GET', `/integrations/${integrationId}/tokens`), 200);
+    expectContract(await admin('GET', `/integrations/${integrationId}/tokens?status=ACTIVE`), 200);
+    expectContract(
+      await admin('GET', `/integrations/${integrationId}/tokens?status=GONE`),
+      400,
+      'VALIDATION_ERROR',
+    );
     expectContract(await admin('GET', `/integrations/${integrationId}/tokens/${tokenId}`), 200);
     const revoked = await admin('POST', `/integrations/${integrationId}/tokens/${tokenId}/revoke`);
     expectContract(revoked, 200);
@@ -401,6 +407,23 @@ describe('the quickstart of an integrator', () => {
       expectContract(await integration(token, 'GET', '/sync-logs?limit=10'), 200);
     });
 
+    it("shows the integration's sync history and the organisation's totals to its admin", async () => {
+      const history = await admin('GET', `/sync-logs?integrationId=${integrationId}&limit=10`);
+      expectContract(history, 200);
+      expect(field<{ errors: unknown[] }[]>(history, 'data').some((log) => log.errors.length > 0)).toBe(true);
+      expectContract(
+        await admin('GET', `/sync-logs?integrationId=${integrationId}&entityType=PRODUCT&status=SUCCESS`),
+        200,
+      );
+      expectContract(await admin('GET', '/sync-status'), 200);
+      expectContract(await admin('GET', '/sync-logs'), 400, 'VALIDATION_ERROR');
+      expectContract(
+        await admin('GET', '/sync-logs?integrationId=int_000000000000000000000000'),
+        404,
+        'NOT_FOUND',
+      );
+    });
+
     it('answers bad product, batch, DDS and sync requests with the documented 400 and 404', async () => {
       expectContract(await integration(token, 'GET', '/products/PRD-404'), 404, 'NOT_FOUND');
       expectContract(await integration(token, 'GET', '/batches/BAT-404'), 404, 'NOT_FOUND');
@@ -567,6 +590,59 @@ describe('the quickstart of an integrator', () => {
       404,
       'NOT_FOUND',
     );
+  });
+});
+
+(has('webhooks-service') ? describe : describe.skip)("an admin's webhook administration", () => {
+  let integrationId: string;
+  let webhookId: string;
+
+  beforeAll(async () => {
+    const created = await admin('POST', '/integrations', { name: 'ERP with webhooks' });
+    expectContract(created, 201);
+    integrationId = field<string>(created, 'id');
+  });
+
+  it('adds a subscription to an integration, its secret shown once', async () => {
+    const created = await admin('POST', '/webhooks', {
+      integrationId,
+      url: receiverUrl,
+      events: ['dds.status_changed', 'sync.failed'],
+    });
+    expectContract(created, 201);
+    expect(created.headers.get('cache-control')).toBe('no-store');
+    webhookId = field<string>(created, 'id');
+    const secret = field<string>(created, 'secret');
+    const list = await admin('GET', `/webhooks?integrationId=${integrationId}&page=1&limit=10`);
+    expectContract(list, 200);
+    expect(list.text).not.toContain(secret);
+    expectContract(await admin('GET', `/webhooks/${webhookId}`), 200);
+  });
+
+  it('sends a test delivery, shows the history and re-enables', async () => {
+    expectContract(await admin('POST', `/webhooks/${webhookId}/test`), 200);
+    expectContract(await admin('GET', `/webhooks/${webhookId}/deliveries?limit=5`), 200);
+    const listed = await admin('GET', `/webhooks?integrationId=${integrationId}`);
+    expectContract(listed, 200);
+    expect(field<{ lastDelivery: { test: boolean } }[]>(listed, 'data')[0]?.lastDelivery.test).toBe(true);
+    expectContract(await admin('PATCH', `/webhooks/${webhookId}`, { active: true }), 200);
+  });
+
+  it('answers bad requests with the documented 400 and 404, and deletes', async () => {
+    expectContract(await admin('GET', '/webhooks'), 400, 'VALIDATION_ERROR');
+    expectContract(
+      await admin('POST', '/webhooks', { integrationId, url: 'not a url', events: [] }),
+      400,
+      'VALIDATION_ERROR',
+    );
+    expectContract(
+      await admin('GET', '/webhooks?integrationId=int_000000000000000000000000'),
+      404,
+      'NOT_FOUND',
+    );
+    expectContract(await admin('GET', '/webhooks/wh_000000000000000000000000'), 404, 'NOT_FOUND');
+    expectContract(await admin('DELETE', `/webhooks/${webhookId}`), 204);
+    expectContract(await admin('GET', `/webhooks/${webhookId}/deliveries`), 404, 'NOT_FOUND');
   });
 });
 

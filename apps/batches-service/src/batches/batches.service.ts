@@ -165,6 +165,7 @@ export function createBatchesService(deps: BatchesServiceDeps): BatchesService {
         { created, updated, failed, status: syncStatusOf(created + updated, failed) },
         at,
         write.id,
+        errors,
       );
       // Every record write of this request is done: the sync log and the events it owes are
       // independent, so they are written side by side (one round trip less), both before the answer.

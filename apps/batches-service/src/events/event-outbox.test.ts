@@ -66,6 +66,8 @@ function recordingProducer(): EventProducer & { sent: string[] } {
     async publish(_topic, messages) {
       for (const message of messages) sent.push((message.value as DomainEvent).id);
     },
+    // State topics are auth-service's; the outbox never sends heartbeats.
+    publishHeartbeat: async () => undefined,
   };
 }
 

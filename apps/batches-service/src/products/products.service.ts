@@ -160,6 +160,7 @@ export function createProductsService(deps: ProductsServiceDeps): ProductsServic
         { created, updated, failed, status: syncStatusOf(created + updated, failed) },
         at,
         write.id,
+        errors,
       );
       await deps.syncLogs.insert(log);
       await write.commit([productEventGroup(events), syncEventGroup(syncEvent)]);

@@ -1,10 +1,11 @@
 import { TOPICS, createDomainEvent } from '@eudr/events';
 import type { DomainEventOf } from '@eudr/events';
 import type { mongo } from 'mongoose';
-import type { SyncLogStatus } from '../common/bulk-upsert';
+import type { RecordError, SyncLogStatus } from '../common/bulk-upsert';
 import { ID_PREFIXES, newId } from '../common/ids';
 import { EVENT_SOURCE } from '../events/event-outbox';
 import type { OutboxGroup } from '../events/event-outbox';
+import { LOGGED_ERRORS } from './sync-log.model';
 import type { EntityType, SyncLogDocument } from './sync-log.model';
 
 /** The event that ends a bulk upsert. */
@@ -18,13 +19,18 @@ export interface CallerContext {
   correlationId?: string | undefined;
 }
 
-/** The sync log of one bulk upsert and its event (the event goes to the write's outbox document). */
+/**
+ * The sync log of one bulk upsert and its event (the event goes to the write's outbox document). The
+ * log keeps the first failed records (see `LOGGED_ERRORS`), for the admin's sync history; the event
+ * carries the counts only.
+ */
 export function buildSyncLog(
   caller: CallerContext,
   entityType: EntityType,
   counts: { created: number; updated: number; failed: number; status: SyncLogStatus },
   at: Date,
   writeId: mongo.ObjectId,
+  errors: readonly RecordError[] = [],
 ): { log: SyncLogDocument; event: SyncEvent } {
   const log: SyncLogDocument = {
     _id: newId(ID_PREFIXES.syncLog),
@@ -32,6 +38,10 @@ export function buildSyncLog(
     integrationId: caller.integrationId,
     entityType,
     ...counts,
+    failedRecords: errors.slice(0, LOGGED_ERRORS.records).map(({ externalId, error }) => ({
+      externalId: externalId.slice(0, LOGGED_ERRORS.externalId),
+      error: error.slice(0, LOGGED_ERRORS.error),
+    })),
     correlationId: caller.correlationId ?? null,
     source: EVENT_SOURCE,
     createdAt: at,

@@ -1,11 +1,17 @@
 import { Schema } from 'mongoose';
 import type { Connection, Model, mongo } from 'mongoose';
-import type { SyncLogStatus } from '../common/bulk-upsert';
+import type { RecordError, SyncLogStatus } from '../common/bulk-upsert';
 
 /** The entity types of the sync read model. */
 export const ENTITY_TYPES = ['SUPPLIER', 'PRODUCT', 'BATCH'] as const;
 /** One of {@link ENTITY_TYPES}. */
 export type EntityType = (typeof ENTITY_TYPES)[number];
+
+/** The outcomes of a bulk upsert. */
+export const SYNC_LOG_STATUSES = ['SUCCESS', 'PARTIAL', 'ERROR'] as const;
+
+/** Failed records a log keeps (the request's answer had them all), and the length kept of each field. */
+export const LOGGED_ERRORS = { records: 10, externalId: 200, error: 500 } as const;
 
 /**
  * One bulk upsert of any entity type: the read model of `GET /sync-logs`. Logs of this service's own
@@ -22,6 +28,11 @@ export interface SyncLogDocument {
   created: number;
   updated: number;
   failed: number;
+  /**
+   * The first failed records with their error, cut to {@link LOGGED_ERRORS}; absent on logs of other
+   * services (their events carry counts only).
+   */
+  failedRecords?: RecordError[];
   /** Request id of the upsert. */
   correlationId: string | null;
   /** The service that took the upsert. */
@@ -37,10 +48,11 @@ const syncLogSchema = new Schema<SyncLogDocument>(
     orgId: { type: String, required: true },
     integrationId: { type: String, default: null },
     entityType: { type: String, required: true, enum: ENTITY_TYPES },
-    status: { type: String, required: true, enum: ['SUCCESS', 'PARTIAL', 'ERROR'] },
+    status: { type: String, required: true, enum: SYNC_LOG_STATUSES },
     created: { type: Number, required: true },
     updated: { type: Number, required: true },
     failed: { type: Number, required: true },
+    failedRecords: { type: [{ _id: false, externalId: String, error: String }], default: undefined },
     correlationId: { type: String, default: null },
     source: { type: String, required: true },
     createdAt: { type: Date, required: true },
@@ -53,6 +65,12 @@ const syncLogSchema = new Schema<SyncLogDocument>(
 syncLogSchema.index({ orgId: 1, createdAt: -1, _id: -1 });
 // GET /sync-logs?entityType=: the same, of one entity type.
 syncLogSchema.index({ orgId: 1, entityType: 1, createdAt: -1, _id: -1 });
+// GET /admin/sync-logs?integrationId=: one integration's logs, newest first.
+syncLogSchema.index({ orgId: 1, integrationId: 1, createdAt: -1, _id: -1 });
+// The same with &entityType= (and &status= too: the entries of one entity type are filtered by status).
+syncLogSchema.index({ orgId: 1, integrationId: 1, entityType: 1, createdAt: -1, _id: -1 });
+// The same with &status= alone: failed pushes are rare, so they get their own index, not a scan.
+syncLogSchema.index({ orgId: 1, integrationId: 1, status: 1, createdAt: -1, _id: -1 });
 // The relay's recovery of a write that died before storing its events: its sync log. Only this
 // service's own logs carry a writeId.
 syncLogSchema.index({ writeId: 1 }, { sparse: true });

@@ -1,14 +1,17 @@
 import { mongo } from 'mongoose';
 import type { Connection } from 'mongoose';
 import { syncLogModel } from './sync-log.model';
+import type { SyncLogStatus } from '../common/bulk-upsert';
 import type { EntityType, SyncLogDocument } from './sync-log.model';
 
-/** Filter and page of `GET /sync-logs`. */
+/** Filter and page of `GET /sync-logs` (the organisation's) and `GET /admin/sync-logs` (an integration's). */
 export interface SyncLogQuery {
   page: number;
   limit: number;
   since?: Date | undefined;
   entityType?: EntityType | undefined;
+  integrationId?: string | undefined;
+  status?: SyncLogStatus | undefined;
 }
 
 /** Queries on the sync logs collection; every result is a plain object. */
@@ -41,10 +44,12 @@ export function createSyncLogsRepository(connection: Connection): SyncLogsReposi
       }
     },
 
-    async list(orgId, { page, limit, since, entityType }) {
+    async list(orgId, { page, limit, since, entityType, integrationId, status }) {
       const filter: mongo.Filter<SyncLogDocument> = { orgId };
+      if (integrationId !== undefined) filter.integrationId = integrationId;
       if (since !== undefined) filter.createdAt = { $gt: since };
       if (entityType !== undefined) filter.entityType = entityType;
+      if (status !== undefined) filter.status = status;
       const [items, total] = await Promise.all([
         logs
           .find(filter)

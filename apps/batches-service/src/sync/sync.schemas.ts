@@ -1,7 +1,9 @@
 import { z } from 'zod';
 import { listQueryShape } from '../common/list.schemas';
 import { FIELD_LIMITS } from '../common/record-fields';
-import { ENTITY_TYPES } from './sync-log.model';
+import { ENTITY_TYPES, SYNC_LOG_STATUSES } from './sync-log.model';
+import type { EntityType } from './sync-log.model';
+import type { RecordError, SyncLogStatus } from '../common/bulk-upsert';
 
 /** Most externalIds one `/sync-status` request may name. */
 export const MAX_EXTERNAL_IDS = 100;
@@ -46,6 +48,30 @@ export const syncLogsQuerySchema = z.object({
 /** A validated `/sync-logs` request. */
 export type SyncLogsQuery = z.output<typeof syncLogsQuerySchema>;
 
+const INTEGRATION_ID_MESSAGE = 'must be an integration id (int_ and 24 lowercase hex characters), given once';
+
+/** An integration id (`int_` + 24 lowercase hex), checked by length before any pattern. */
+export const integrationIdSchema = z
+  .string({ error: (issue) => (issue.input === undefined ? 'is required' : INTEGRATION_ID_MESSAGE) })
+  .refine(
+    (value) => value.length === 28 && value.startsWith('int_') && /^[0-9a-f]{24}$/.test(value.slice(4)),
+    { error: INTEGRATION_ID_MESSAGE },
+  );
+
+/**
+ * `GET /admin/sync-logs?integrationId=&entityType=&status=&since=&page=&limit=`: one integration's
+ * logs, newest first.
+ */
+export const adminSyncLogsQuerySchema = syncLogsQuerySchema.extend({
+  integrationId: integrationIdSchema,
+  status: z
+    .enum(SYNC_LOG_STATUSES, { error: `must be one of ${SYNC_LOG_STATUSES.join(', ')}, given once` })
+    .optional(),
+});
+
+/** A validated `/admin/sync-logs` request. */
+export type AdminSyncLogsQuery = z.output<typeof adminSyncLogsQuerySchema>;
+
 /** One record in the sync status list. */
 export interface SyncRecordView {
   externalId: string;
@@ -65,6 +91,26 @@ export interface SyncLogView {
   updated: number;
   failed: number;
   integrationId: string | null;
+}
+
+/** What a sync log records: a bulk upsert is the only action that writes one. */
+export type SyncAction = 'UPSERT';
+
+/** One entry of `/admin/sync-logs`: the `/sync-logs` entry and what the admin needs to act on it. */
+export interface SyncLogDetail extends SyncLogView {
+  entityType: EntityType;
+  status: SyncLogStatus;
+  action: SyncAction;
+  /** Records created or updated. */
+  recordsAffected: number;
+  /** Null when nothing failed, else how many records failed and the first one's error. */
+  error: string | null;
+  /** The first failed records (at most 10); empty for pushes counted by another service. */
+  errors: RecordError[];
+  /** The service that took the push. */
+  source: string;
+  /** The request id of the push, to find it in the logs. */
+  requestId: string | null;
 }
 
 /** `/sync-status` without entityType. */

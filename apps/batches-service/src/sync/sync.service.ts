@@ -4,7 +4,16 @@ import type { RecordStore } from '../common/record-store';
 import type { ProductDocument } from '../products/product.model';
 import type { SuppliersProjectionRepository } from '../suppliers-projection/suppliers-projection.repository';
 import type { SyncLogsRepository } from './sync-logs.repository';
-import type { SyncLogView, SyncLogsQuery, SyncRecordView, SyncStatusQuery, SyncTotals } from './sync.schemas';
+import type { SyncLogDocument } from './sync-log.model';
+import type {
+  AdminSyncLogsQuery,
+  SyncLogDetail,
+  SyncLogView,
+  SyncLogsQuery,
+  SyncRecordView,
+  SyncStatusQuery,
+  SyncTotals,
+} from './sync.schemas';
 
 /** The sync read model: record statuses of every entity type and the log of bulk upserts. */
 export interface SyncService {
@@ -14,6 +23,46 @@ export interface SyncService {
     query: SyncStatusQuery & { entityType: 'SUPPLIER' | 'PRODUCT' | 'BATCH' },
   ): Promise<Page<SyncRecordView>>;
   logs(orgId: string, query: SyncLogsQuery): Promise<Page<SyncLogView>>;
+  /** One integration's logs with their failed records, for the admin's sync history. */
+  history(orgId: string, query: AdminSyncLogsQuery): Promise<Page<SyncLogDetail>>;
+}
+
+/** A log as `/sync-logs` shows it. */
+function toSyncLogView(log: SyncLogDocument): SyncLogView {
+  return {
+    id: log._id,
+    createdAt: log.createdAt.toISOString(),
+    entityType: log.entityType,
+    status: log.status,
+    created: log.created,
+    updated: log.updated,
+    failed: log.failed,
+    integrationId: log.integrationId,
+  };
+}
+
+/** A log as `/admin/sync-logs` shows it. */
+export function toSyncLogDetail(log: SyncLogDocument): SyncLogDetail {
+  const errors = log.failedRecords ?? [];
+  const total = log.created + log.updated + log.failed;
+  const first = errors[0];
+  let error: string | null = null;
+  if (log.failed > 0) {
+    error = `${log.failed} of ${total} record${total === 1 ? '' : 's'} failed`;
+    if (first !== undefined)
+      error += `; first: ${first.externalId === '' ? '(no externalId)' : first.externalId}: ${first.error}`;
+  }
+  return {
+    ...toSyncLogView(log),
+    entityType: log.entityType,
+    status: log.status,
+    action: 'UPSERT',
+    recordsAffected: log.created + log.updated,
+    error,
+    errors: errors.map(({ externalId, error: message }) => ({ externalId, error: message })),
+    source: log.source,
+    requestId: log.correlationId,
+  };
 }
 
 /** Dependencies of {@link createSyncService}. */
@@ -85,21 +134,12 @@ export function createSyncService(deps: SyncServiceDeps): SyncService {
 
     async logs(orgId, query) {
       const { items, total } = await deps.syncLogs.list(orgId, query);
-      return {
-        entities: items.map((log) => ({
-          id: log._id,
-          createdAt: log.createdAt.toISOString(),
-          entityType: log.entityType,
-          status: log.status,
-          created: log.created,
-          updated: log.updated,
-          failed: log.failed,
-          integrationId: log.integrationId,
-        })),
-        total,
-        page: query.page,
-        limit: query.limit,
-      };
+      return { entities: items.map(toSyncLogView), total, page: query.page, limit: query.limit };
+    },
+
+    async history(orgId, query) {
+      const { items, total } = await deps.syncLogs.list(orgId, query);
+      return { entities: items.map(toSyncLogDetail), total, page: query.page, limit: query.limit };
     },
   };
 }

@@ -59,6 +59,14 @@ export interface DeliveriesRepository {
   release(lease: string, ids: readonly string[]): Promise<void>;
   /** Claimable deliveries due by `now`, oldest first, leaving out some subscriptions. */
   findDue(now: Date, limit: number, excludeSubscriptions: readonly string[]): Promise<DueDelivery[]>;
+  /**
+   * The newest delivery (without its body) of each of the subscriptions, those with none left out. One
+   * indexed lookup per subscription: the callers pass a page of subscriptions (100 at most).
+   */
+  latestForSubscriptions(
+    orgId: string,
+    subscriptionIds: readonly string[],
+  ): Promise<Map<string, Omit<DeliveryDocument, 'body'>>>;
   /** One subscription's deliveries, newest first. */
   listForSubscription(
     orgId: string,
@@ -150,6 +158,18 @@ export function createDeliveriesRepository(connection: Connection): DeliveriesRe
         .lean<{ _id: string; subscriptionId: string }[]>()
         .exec();
       return rows.map((row) => ({ id: row._id, subscriptionId: row.subscriptionId }));
+    },
+
+    async latestForSubscriptions(orgId, subscriptionIds) {
+      const latest = await Promise.all(
+        subscriptionIds.map((subscriptionId) =>
+          Delivery.findOne({ subscriptionId, orgId }, { body: 0 })
+            .sort({ createdAt: -1, _id: 1 })
+            .lean<Omit<DeliveryDocument, 'body'>>()
+            .exec(),
+        ),
+      );
+      return new Map(latest.flatMap((doc) => (doc === null ? [] : [[doc.subscriptionId, doc] as const])));
     },
 
     async listForSubscription(orgId, subscriptionId, { page, limit }) {

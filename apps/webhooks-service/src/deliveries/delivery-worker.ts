@@ -179,8 +179,9 @@ export function createDeliveryWorker(options: CreateDeliveryWorkerOptions): Deli
     // Each subscription of the batch is read once, after the claim: its state (active, url, secret,
     // failure period) is as current for every attempt of the batch as a read per attempt would be.
     const lookups = new Map<string, Promise<SubscriptionDocument | null>>();
-    for (const { subscriptionId } of claimed) {
-      if (!lookups.has(subscriptionId)) lookups.set(subscriptionId, subscriptions.findById(subscriptionId));
+    for (const { orgId, subscriptionId } of claimed) {
+      if (!lookups.has(subscriptionId))
+        lookups.set(subscriptionId, subscriptions.findById(orgId, subscriptionId));
     }
     const lookedUp = timed('lookup', () => Promise.all(lookups.values()));
     // Handled per attempt below; this only keeps a failed lookup from going unobserved.

@@ -91,7 +91,8 @@ const deliverySchema = new Schema<DeliveryDocument>(
 // The worker's poll: PENDING deliveries whose next attempt is due, oldest first. Settled deliveries
 // sit under other status values, so the poll never walks the history.
 deliverySchema.index({ status: 1, nextAttemptAt: 1 });
-// GET /webhook-events/:id/deliveries: one subscription's deliveries, newest first, and their count.
+// GET /webhook-events/:id/deliveries (and its admin twin): one subscription's deliveries, newest first,
+// and their count; and the admin list's newest delivery of each subscription on the page.
 deliverySchema.index({ subscriptionId: 1, createdAt: -1, _id: 1 });
 
 /** The deliveries model, registered on `connection`. */

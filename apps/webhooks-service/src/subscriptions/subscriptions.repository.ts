@@ -14,6 +14,28 @@ export interface Owner {
   integrationId: string;
 }
 
+/**
+ * Which subscriptions a caller may address by id: those of its organisation, and of one integration
+ * when it is an integration token ({@link Owner}). An organisation admin addresses any of the
+ * organisation's.
+ */
+export interface SubscriptionScope {
+  orgId: string;
+  integrationId?: string;
+}
+
+/** The filter of one subscription within a scope. */
+function inScope(
+  scope: SubscriptionScope,
+  id: string,
+): { _id: string; orgId: string; integrationId?: string } {
+  return {
+    _id: id,
+    orgId: scope.orgId,
+    ...(scope.integrationId === undefined ? {} : { integrationId: scope.integrationId }),
+  };
+}
+
 /** The fields a PATCH may set. */
 export type SubscriptionChanges = Partial<
   Pick<
@@ -25,28 +47,31 @@ export type SubscriptionChanges = Partial<
 /** Queries on the subscriptions collection; every result is a plain object. */
 export interface SubscriptionsRepository {
   insert(doc: SubscriptionDocument): Promise<void>;
-  findOwned(owner: Owner, id: string): Promise<SubscriptionDocument | null>;
+  findOwned(scope: SubscriptionScope, id: string): Promise<SubscriptionDocument | null>;
   list(
     owner: Owner,
     query: { page: number; limit: number },
   ): Promise<{ items: SubscriptionDocument[]; total: number }>;
-  /** Applies `changes` if the subscription is the owner's; returns the new state or null. */
+  /** Applies `changes` if the subscription is in the scope; returns the new state or null. */
   update(
-    owner: Owner,
+    scope: SubscriptionScope,
     id: string,
     changes: SubscriptionChanges,
     now: Date,
   ): Promise<SubscriptionDocument | null>;
-  /** Returns whether a subscription of the owner was deleted. */
-  delete(owner: Owner, id: string): Promise<boolean>;
+  /** Returns whether a subscription in the scope was deleted. */
+  delete(scope: SubscriptionScope, id: string): Promise<boolean>;
   /**
    * The active subscriptions an event of this organisation and integration may go to. Without an
    * integration (an event the platform caused, not an integration), every active subscription of the
    * organisation.
    */
   findActiveFor(orgId: string, integrationId: string | undefined): Promise<SubscriptionDocument[]>;
-  /** For the delivery worker, which acts for every organisation: one subscription by id. */
-  findById(id: string): Promise<SubscriptionDocument | null>;
+  /**
+   * For the delivery worker, which acts for every organisation: one subscription by id, within the
+   * organisation of the delivery that names it.
+   */
+  findById(orgId: string, id: string): Promise<SubscriptionDocument | null>;
   /**
    * A 2xx arrived: the failure count starts again from 0, if the subscription is still active in the
    * period the attempt started in (`failureEpoch`, as read before the attempt).
@@ -70,10 +95,8 @@ export function createSubscriptionsRepository(connection: Connection): Subscript
       await collection.insertOne(doc);
     },
 
-    findOwned(owner, id) {
-      return Subscription.findOne({ _id: id, orgId: owner.orgId, integrationId: owner.integrationId })
-        .lean<SubscriptionDocument>()
-        .exec();
+    findOwned(scope, id) {
+      return Subscription.findOne(inScope(scope, id)).lean<SubscriptionDocument>().exec();
     },
 
     async list(owner, { page, limit }) {
@@ -90,11 +113,11 @@ export function createSubscriptionsRepository(connection: Connection): Subscript
       return { items, total };
     },
 
-    update(owner, id, changes, now) {
+    update(scope, id, changes, now) {
       // `$set` of the changed fields only: the worker's `$inc` of the failure count on the same document
       // is kept, whichever comes first.
       return Subscription.findOneAndUpdate(
-        { _id: id, orgId: owner.orgId, integrationId: owner.integrationId },
+        inScope(scope, id),
         { $set: { ...changes, updatedAt: now } },
         { new: true },
       )
@@ -102,12 +125,8 @@ export function createSubscriptionsRepository(connection: Connection): Subscript
         .exec();
     },
 
-    async delete(owner, id) {
-      const result = await Subscription.deleteOne({
-        _id: id,
-        orgId: owner.orgId,
-        integrationId: owner.integrationId,
-      }).exec();
+    async delete(scope, id) {
+      const result = await Subscription.deleteOne(inScope(scope, id)).exec();
       return result.deletedCount === 1;
     },
 
@@ -117,8 +136,8 @@ export function createSubscriptionsRepository(connection: Connection): Subscript
       return Subscription.find(filter).lean<SubscriptionDocument[]>().exec();
     },
 
-    findById(id) {
-      return Subscription.findOne({ _id: id }).lean<SubscriptionDocument>().exec();
+    findById(orgId, id) {
+      return Subscription.findOne({ _id: id, orgId }).lean<SubscriptionDocument>().exec();
     },
 
     async recordSuccess({ _id, failureEpoch }) {

@@ -76,6 +76,31 @@ export const pageQuerySchema = z.object(pageQueryShape);
 /** A validated page request. */
 export type PageQuery = z.output<typeof pageQuerySchema>;
 
+const INTEGRATION_ID_MESSAGE = 'must be an integration id (int_ and 24 lowercase hex characters), given once';
+
+/** An integration id (`int_` + 24 lowercase hex), checked by length before any pattern. */
+export const integrationIdSchema = z
+  .string({ error: (issue) => (issue.input === undefined ? 'is required' : INTEGRATION_ID_MESSAGE) })
+  .refine(
+    (value) => value.length === 28 && value.startsWith('int_') && /^[0-9a-f]{24}$/.test(value.slice(4)),
+    {
+      error: INTEGRATION_ID_MESSAGE,
+    },
+  );
+
+/** `GET /api/v1/admin/webhooks?integrationId=&page=&limit=`: one integration's subscriptions. */
+export const adminListQuerySchema = z.object({ integrationId: integrationIdSchema, ...pageQueryShape });
+/** A validated admin list request. */
+export type AdminListQuery = z.output<typeof adminListQuerySchema>;
+
+/** `POST /api/v1/admin/webhooks`: a subscription of the named integration. Unknown fields are ignored. */
+export const adminCreateSubscriptionSchema = z.object(
+  { integrationId: integrationIdSchema, url: targetUrlSchema, events: eventListSchema },
+  { error: 'must be a JSON object of the form {"integrationId": "int_...", "url": "...", "events": [...]}' },
+);
+/** A validated admin create request. */
+export type AdminCreateSubscriptionInput = z.output<typeof adminCreateSubscriptionSchema>;
+
 /** A subscription as the API shows it (never with its secret, except once in {@link CreatedSubscription}). */
 export interface SubscriptionView {
   id: string;
@@ -117,6 +142,21 @@ export interface DeliveryView {
   createdAt: string;
   updatedAt: string;
 }
+
+/** The newest delivery of a subscription, as the admin list shows it. */
+export interface DeliverySummary {
+  id: string;
+  event: string;
+  test: boolean;
+  status: DeliveryView['status'];
+  attemptCount: number;
+  /** Its latest attempt; null while the first is still to come (or when it was skipped). */
+  lastAttempt: AttemptView | null;
+  createdAt: string;
+}
+
+/** A subscription as the admin routes show it: with its newest delivery. */
+export type SubscriptionOverview = SubscriptionView & { lastDelivery: DeliverySummary | null };
 
 /** A page of a list: the shape of every list of the Integration API. */
 export interface Page<T> {

@@ -9,13 +9,20 @@ import type { WebhookSender } from '../deliveries/webhook-sender';
 import type { SecretBox } from './secret-box';
 import type { SubscriptionDocument } from './subscription.model';
 import { newFailureEpoch } from './subscriptions.repository';
-import type { Owner, SubscriptionChanges, SubscriptionsRepository } from './subscriptions.repository';
+import type {
+  Owner,
+  SubscriptionChanges,
+  SubscriptionScope,
+  SubscriptionsRepository,
+} from './subscriptions.repository';
 import type {
   CreateSubscriptionInput,
   CreatedSubscription,
+  DeliverySummary,
   DeliveryView,
   Page,
   PageQuery,
+  SubscriptionOverview,
   SubscriptionView,
   TestDeliveryResult,
   UpdateSubscriptionInput,
@@ -38,20 +45,26 @@ export interface SubscriptionsServiceDeps {
   clock?: () => number;
 }
 
-/** The webhook subscription use cases, each scoped to the caller's organisation and integration. */
+/**
+ * The webhook subscription use cases of the Integration API (an integration token: its organisation
+ * and integration) and of the admin routes (an organisation admin: any integration of the
+ * organisation, the integration checked by the caller).
+ */
 export interface SubscriptionsService {
   create(owner: Owner, input: CreateSubscriptionInput): Promise<CreatedSubscription>;
   list(owner: Owner, query: PageQuery): Promise<Page<SubscriptionView>>;
-  /** @throws NotFoundError when the id is unknown to the owner. */
-  get(owner: Owner, id: string): Promise<SubscriptionView>;
+  /** @throws NotFoundError when the id is unknown in the scope. */
+  get(scope: SubscriptionScope, id: string): Promise<SubscriptionView>;
   /** `active: true` re-enables a disabled subscription and resets its failure count. @throws NotFoundError */
-  update(owner: Owner, id: string, input: UpdateSubscriptionInput): Promise<SubscriptionView>;
+  update(scope: SubscriptionScope, id: string, input: UpdateSubscriptionInput): Promise<SubscriptionView>;
   /** @throws NotFoundError */
-  remove(owner: Owner, id: string): Promise<void>;
+  remove(scope: SubscriptionScope, id: string): Promise<void>;
   /** Sends one signed test delivery now and records it in the history. @throws NotFoundError */
-  sendTest(owner: Owner, id: string): Promise<TestDeliveryResult>;
+  sendTest(scope: SubscriptionScope, id: string): Promise<TestDeliveryResult>;
   /** @throws NotFoundError */
-  listDeliveries(owner: Owner, id: string, query: PageQuery): Promise<Page<DeliveryView>>;
+  listDeliveries(scope: SubscriptionScope, id: string, query: PageQuery): Promise<Page<DeliveryView>>;
+  /** The subscriptions (of `orgId`) with the newest delivery of each, for the admin console's lists. */
+  withLastDelivery(orgId: string, views: readonly SubscriptionView[]): Promise<SubscriptionOverview[]>;
 }
 
 /** A stored subscription as the API shows it: no secret. */
@@ -71,7 +84,7 @@ export function toSubscriptionView(doc: SubscriptionDocument): SubscriptionView 
 }
 
 /** A stored delivery as the API shows it: no body, no lease. */
-export function toDeliveryView(doc: DeliveryDocument): DeliveryView {
+export function toDeliveryView(doc: Omit<DeliveryDocument, 'body'>): DeliveryView {
   return {
     id: doc._id,
     event: doc.eventType,
@@ -94,6 +107,20 @@ export function toDeliveryView(doc: DeliveryDocument): DeliveryView {
   };
 }
 
+/** The newest delivery of a subscription as the admin list shows it: its last attempt, not all. */
+export function toDeliverySummary(doc: Omit<DeliveryDocument, 'body'>): DeliverySummary {
+  const view = toDeliveryView(doc);
+  return {
+    id: view.id,
+    event: view.event,
+    test: view.test,
+    status: view.status,
+    attemptCount: view.attemptCount,
+    lastAttempt: view.attempts.at(-1) ?? null,
+    createdAt: view.createdAt,
+  };
+}
+
 const NOT_FOUND = 'No webhook subscription with this id exists for this integration.';
 
 /** Creates the subscriptions service. */
@@ -109,8 +136,8 @@ export function createSubscriptionsService(deps: SubscriptionsServiceDeps): Subs
     }
   }
 
-  async function getOwned(owner: Owner, id: string): Promise<SubscriptionDocument> {
-    const doc = await subscriptions.findOwned(owner, id);
+  async function getOwned(scope: SubscriptionScope, id: string): Promise<SubscriptionDocument> {
+    const doc = await subscriptions.findOwned(scope, id);
     if (doc === null) throw new NotFoundError(NOT_FOUND);
     return doc;
   }
@@ -149,12 +176,12 @@ export function createSubscriptionsService(deps: SubscriptionsServiceDeps): Subs
       return { entities: items.map(toSubscriptionView), total, page: query.page, limit: query.limit };
     },
 
-    async get(owner, id) {
-      return toSubscriptionView(await getOwned(owner, id));
+    async get(scope, id) {
+      return toSubscriptionView(await getOwned(scope, id));
     },
 
-    async update(owner, id, input) {
-      await getOwned(owner, id);
+    async update(scope, id, input) {
+      await getOwned(scope, id);
       if (input.url !== undefined) await assertTargetAllowed(input.url);
       const changes: SubscriptionChanges = {};
       if (input.url !== undefined) changes.url = input.url;
@@ -175,19 +202,19 @@ export function createSubscriptionsService(deps: SubscriptionsServiceDeps): Subs
           disabledReason: 'disabled by the integration',
         });
       }
-      const updated = await subscriptions.update(owner, id, changes, new Date(clock()));
+      const updated = await subscriptions.update(scope, id, changes, new Date(clock()));
       if (updated === null) throw new NotFoundError(NOT_FOUND);
       deps.logger.info({ subscriptionId: id, fields: Object.keys(input) }, 'webhook subscription updated');
       return toSubscriptionView(updated);
     },
 
-    async remove(owner, id) {
-      if (!(await subscriptions.delete(owner, id))) throw new NotFoundError(NOT_FOUND);
+    async remove(scope, id) {
+      if (!(await subscriptions.delete(scope, id))) throw new NotFoundError(NOT_FOUND);
       deps.logger.info({ subscriptionId: id }, 'webhook subscription deleted');
     },
 
-    async sendTest(owner, id) {
-      const subscription = await getOwned(owner, id);
+    async sendTest(scope, id) {
+      const subscription = await getOwned(scope, id);
       const now = new Date(clock());
       const deliveryId = newTestDeliveryId();
       const body = JSON.stringify({
@@ -250,14 +277,25 @@ export function createSubscriptionsService(deps: SubscriptionsServiceDeps): Subs
       };
     },
 
-    async listDeliveries(owner, id, query) {
-      const subscription = await getOwned(owner, id);
+    async listDeliveries(scope, id, query) {
+      const subscription = await getOwned(scope, id);
       const { items, total } = await deliveries.listForSubscription(
         subscription.orgId,
         subscription._id,
         query,
       );
       return { entities: items.map(toDeliveryView), total, page: query.page, limit: query.limit };
+    },
+
+    async withLastDelivery(orgId, views) {
+      const latest = await deliveries.latestForSubscriptions(
+        orgId,
+        views.map((view) => view.id),
+      );
+      return views.map((view) => {
+        const doc = latest.get(view.id);
+        return { ...view, lastDelivery: doc === undefined ? null : toDeliverySummary(doc) };
+      });
     },
   };
 }
