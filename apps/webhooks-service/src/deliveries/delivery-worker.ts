@@ -179,9 +179,12 @@ export function createDeliveryWorker(options: CreateDeliveryWorkerOptions): Deli
     // Each subscription of the batch is read once, after the claim: its state (active, url, secret,
     // failure period) is as current for every attempt of the batch as a read per attempt would be.
     const lookups = new Map<string, Promise<SubscriptionDocument | null>>();
-    for (const { orgId, subscriptionId } of claimed) {
-      if (!lookups.has(subscriptionId))
-        lookups.set(subscriptionId, subscriptions.findById(orgId, subscriptionId));
+    // By organisation and id: a delivery only ever reaches a subscription of its own organisation.
+    const lookupKey = (delivery: DeliveryDocument) => `${delivery.orgId}/${delivery.subscriptionId}`;
+    for (const delivery of claimed) {
+      const key = lookupKey(delivery);
+      if (!lookups.has(key))
+        lookups.set(key, subscriptions.findById(delivery.orgId, delivery.subscriptionId));
     }
     const lookedUp = timed('lookup', () => Promise.all(lookups.values()));
     // Handled per attempt below; this only keeps a failed lookup from going unobserved.
@@ -192,7 +195,7 @@ export function createDeliveryWorker(options: CreateDeliveryWorkerOptions): Deli
         try {
           await lookedUp;
           const subscription = await (lookups.get(
-            delivery.subscriptionId,
+            lookupKey(delivery),
           ) as Promise<SubscriptionDocument | null>);
           if (stopping) {
             await deliveries.release(lease, [delivery._id]);

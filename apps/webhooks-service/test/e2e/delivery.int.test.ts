@@ -283,7 +283,8 @@ describe('organisation isolation', () => {
     const ownReceiver = await startReceiver();
     const otherReceiver = await startReceiver();
     try {
-      expect((await create(ownReceiver.url, ['supplier.created'], own)).status).toBe(201);
+      const ownSubscription = await create(ownReceiver.url, ['supplier.created'], own);
+      expect(ownSubscription.status).toBe(201);
       expect((await create(otherReceiver.url, ['supplier.created'], other)).status).toBe(201);
       // An integration's event, and one the platform caused (no integration), which goes to every
       // subscription of its organisation: neither may cross to the other organisation's subscriber.
@@ -324,6 +325,43 @@ describe('organisation isolation', () => {
       expect(otherReceiver.requests.map((request) => request.body)).toEqual([
         expect.stringContaining('SUP-ISO-3'),
       ]);
+      // A delivery of the other organisation that names this organisation's subscription (a stored
+      // document gone wrong) is looked up within its own organisation, finds nothing and is not sent.
+      const { client: dbClient, db: webhooksDb } = await stack.webhooksDb();
+      try {
+        const now = new Date();
+        await webhooksDb.collection<{ _id: string }>('deliveries').insertOne({
+          _id: 'dlv_forged_across_organisations',
+          subscriptionId: String(ownSubscription.body?.['id']),
+          orgId: 'org_wh_iso_b',
+          integrationId: other.integrationId,
+          eventId: null,
+          eventType: 'supplier.created',
+          test: false,
+          body: JSON.stringify({ event: 'supplier.created', data: { externalId: 'SUP-ISO-FORGED' } }),
+          status: 'PENDING',
+          attempts: [],
+          nextAttemptAt: now,
+          leaseOwner: null,
+          leaseUntil: null,
+          reason: null,
+          subscriptionDisabled: false,
+          createdAt: now,
+          updatedAt: now,
+        });
+        const settled = await waitFor(
+          () =>
+            webhooksDb
+              .collection<{ _id: string; status: string; reason: string | null }>('deliveries')
+              .findOne({ _id: 'dlv_forged_across_organisations', status: { $ne: 'PENDING' } }),
+          { timeoutMs: 20_000, message: 'the forged delivery to be settled' },
+        );
+        expect(settled).toEqual(
+          expect.objectContaining({ status: 'SKIPPED', reason: 'the subscription was deleted' }),
+        );
+      } finally {
+        await dbClient.close();
+      }
       expect(ownReceiver.requests).toHaveLength(2);
     } finally {
       await ownReceiver.close();
