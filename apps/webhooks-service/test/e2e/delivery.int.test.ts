@@ -2,6 +2,7 @@ import { createHmac } from 'node:crypto';
 import { DOMAIN_EVENT_TYPES } from '@eudr/events';
 import { readRawMessages } from '@eudr/testkit';
 import { Webhook } from 'standardwebhooks';
+import type { DeliveryDocument } from '../../src/deliveries/delivery.model';
 import { startReceiver } from '../helpers/receiver';
 import type { Receiver } from '../helpers/receiver';
 import {
@@ -330,7 +331,7 @@ describe('organisation isolation', () => {
       const { client: dbClient, db: webhooksDb } = await stack.webhooksDb();
       try {
         const now = new Date();
-        await webhooksDb.collection<{ _id: string }>('deliveries').insertOne({
+        await webhooksDb.collection<DeliveryDocument>('deliveries').insertOne({
           _id: 'dlv_forged_across_organisations',
           subscriptionId: String(ownSubscription.body?.['id']),
           orgId: 'org_wh_iso_b',
