@@ -247,7 +247,7 @@ export type LogLevel = (typeof LOG_LEVELS)[number];
  * - `TRUST_PROXY` (default `loopback`): the proxies whose `X-Forwarded-For` names the client (Express's
  *   `trust proxy`: a comma list of `loopback`, `linklocal`, `uniquelocal`, addresses and CIDRs). The
  *   client address keys the per-address limit on failed authentications, so it must be the edge's
- *   address range and nothing wider (`loopback,uniquelocal` in docker-compose).
+ *   address and nothing wider (in docker-compose, the edge's fixed address on the compose network).
  */
 export const baseConfigSchema = z.object({
   PORT: envPort(),
