@@ -23,10 +23,12 @@ RUN npx turbo run build --output-logs=errors-only \
   && rm -rf packages/*/src packages/*/test apps/*/src apps/*/test
 
 # The edge of docker-compose: nginx with the API document and its reference page (/openapi.json, /docs)
-# built above by packages/openapi. Its nginx.conf is mounted from infra/edge/nginx.compose.conf.
-# (Before `runtime`, so that a plain `docker build .` still builds the app image.)
+# built above by packages/openapi, and the console (/console, apps/console). Its nginx.conf is mounted
+# from infra/edge/nginx.compose.conf. (Before `runtime`, so that a plain `docker build .` still builds
+# the app image.)
 FROM nginx:1.27 AS edge
 COPY --from=build /repo/packages/openapi/dist/public /usr/share/nginx/eudr-docs
+COPY --from=build /repo/apps/console/dist /usr/share/nginx/eudr-console
 
 FROM node:${NODE_VERSION}-bookworm-slim AS runtime
 ENV NODE_ENV=production

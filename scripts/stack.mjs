@@ -3,7 +3,9 @@
 // EUDR_REPLICAS replicas (default 2) of every app of infra/services.json whose workspace exists, and the
 // nginx edge balancing over them. The replicas are supervised like docker-compose's restart policy: one
 // that exits unexpectedly is restarted after 0.5 s, 1 s, 2 s ... up to 30 s (back to 0.5 s once it ran
-// 30 s), and one that exits 5 times within 60 s is reported and left down.
+// 30 s), and one that exits 5 times within 60 s is reported and left down. The edge serves the console at
+// /console; the development OpenID provider it signs in with (apps/dev-oidc-provider, one process) runs
+// next to the apps, and every app that verifies admin JWTs accepts its tokens (infra/edge/console.mjs).
 //
 //   node scripts/stack.mjs run            foreground; Ctrl-C stops the apps, then the edge and infra it started
 //   node scripts/stack.mjs up             background (a detached supervisor); returns once everything answers
@@ -11,8 +13,9 @@
 //   node scripts/stack.mjs status [--json]  per replica: port, state, pid, restarts, last exit
 //
 // Environment: EUDR_REPLICAS (2), EDGE_PORT (8080), MONGO_PORT (27017), KAFKA_PORT (9092), REDIS_PORT
-// (6379), <APP>_PORT / <APP>_PORTS (infra/services.mjs), EUDR_LOCAL_DIR (<repo>/.local: the data dirs,
-// the stack's state and logs), LOG_LEVEL (info), STACK_READY_TIMEOUT_MS (120000), STACK_SKIP_BUILD=1
+// (6379), <APP>_PORT / <APP>_PORTS (infra/services.mjs), DEV_OIDC_PROVIDER_PORT (4010), CONSOLE_OIDC_ISSUER
+// (another identity provider instead of the development one: infra/edge/console.json), EUDR_LOCAL_DIR
+// (<repo>/.local: the data dirs, the stack's state and logs), LOG_LEVEL (info), STACK_READY_TIMEOUT_MS (120000), STACK_SKIP_BUILD=1
 // (the caller has just built), STACK_LOG_FORMAT=json for raw app logs in `run`, NO_COLOR. Everything
 // else in the caller's environment reaches the apps (e.g. WEBHOOK_TARGET_ALLOWLIST) and wins over the
 // `env` of services.json; PORT, HOST, MONGO_URL, KAFKA_BROKERS and REDIS_URL are set per replica.
@@ -31,6 +34,7 @@ import {
 } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import {
   appExists,
   databaseName,
@@ -39,6 +43,7 @@ import {
   repoRoot,
   resolveAppEnv,
 } from '../infra/services.mjs';
+import { adminJwtEnv, consoleExists, consoleSettings, devProviderEnv } from '../infra/edge/console.mjs';
 import { ensurePrerequisites } from './prerequisites.mjs';
 
 const LOCAL_DIR = path.resolve(process.env.EUDR_LOCAL_DIR || path.join(repoRoot, '.local'));
@@ -237,7 +242,20 @@ function replicasWanted() {
   }
 }
 
-/** The apps of the table (with every replica's port) and those whose workspace exists. */
+/** The console's identity provider settings (infra/edge/console.json, CONSOLE_OIDC_* to use your own). */
+function consoleConfig() {
+  try {
+    return consoleSettings();
+  } catch (error) {
+    throw new StackError(error.message);
+  }
+}
+
+/**
+ * The apps of the table (with every replica's port) and those whose workspace exists, plus the
+ * development OpenID provider of the console (one process: its sessions live in memory) unless
+ * CONSOLE_OIDC_ISSUER names another provider.
+ */
 function presentApps(replicas, { quiet = false } = {}) {
   let apps;
   try {
@@ -248,7 +266,22 @@ function presentApps(replicas, { quiet = false } = {}) {
   for (const app of apps.filter((a) => !appExists(a))) {
     if (!quiet) say(`${app.name}: no apps/${app.name}/package.json yet; not started`);
   }
-  return { all: apps, present: apps.filter((a) => appExists(a)) };
+  const present = apps.filter((a) => appExists(a));
+  const { devProvider, ...settings } = consoleConfig();
+  if (devProvider !== null && consoleExists() && appExists({ name: devProvider.app })) {
+    const provider = {
+      name: devProvider.app,
+      port: devProvider.port,
+      ports: [devProvider.port],
+      routes: [],
+      env: devProviderEnv({ ...settings, devProvider }, EDGE_PORT),
+    };
+    // Every app that verifies admin JWTs accepts the provider's access tokens next to HS256 ones.
+    const withProvider = (app) =>
+      'ADMIN_JWT_SECRET' in app.env ? { ...app, env: { ...adminJwtEnv(settings), ...app.env } } : app;
+    return { all: [...apps.map(withProvider), provider], present: [...present.map(withProvider), provider] };
+  }
+  return { all: apps, present };
 }
 
 const entryOf = (app) => path.join(repoRoot, 'apps', app.name, 'dist', 'main.js');
@@ -265,8 +298,9 @@ function build(apps) {
       (app) => JSON.parse(readFileSync(path.join(repoRoot, 'apps', app.name, 'package.json'), 'utf8')).name,
     ),
     '@eudr/openapi',
+    ...(consoleExists() ? ['@eudr/console'] : []),
   ];
-  say('building the apps and the API reference (unchanged packages come from the build cache)');
+  say('building the apps, the console and the API reference (unchanged packages come from the build cache)');
   const started = Date.now();
   return new Promise((resolve, reject) => {
     const filters = workspaces.map((name) => `--filter=${name}...`);
@@ -605,10 +639,33 @@ function prerequisites() {
   if (!ensurePrerequisites()) process.exit(1);
 }
 
-function printReady(t0, replicas, count, stopHint) {
+/** The seeded sign-ins of the development provider (its build), as lines to print; none without it. */
+async function seededSignIns(present) {
+  const provider = present.find((app) => app.routes.length === 0);
+  if (provider === undefined) return [];
+  try {
+    const { DEV_USERS, DEV_PASSWORD } = await import(
+      pathToFileURL(path.join(repoRoot, 'apps', provider.name, 'dist', 'users.js')).href
+    );
+    return [
+      ...DEV_USERS.map(
+        (u) =>
+          `${u.email.padEnd(22)} ${u.role === 'admin' ? `admin of ${u.orgName} (${u.org})` : `${u.role} of ${u.orgName}: refused, not an admin`}`,
+      ),
+      `password for every one: ${DEV_PASSWORD}   (development OpenID provider on http://127.0.0.1:${provider.port})`,
+    ];
+  } catch {
+    return [];
+  }
+}
+
+async function printReady(t0, replicas, present, stopHint) {
   const base = `http://127.0.0.1:${EDGE_PORT}`;
+  const signIns = await seededSignIns(present);
   const rows = [
     ['API', `${base}/api/v1`],
+    ...(consoleExists() ? [['console', `${base}/console`]] : []),
+    ...signIns.map((line, i) => [i === 0 ? 'sign in as' : '', line]),
     ['API reference', `${base}/docs  (OpenAPI document: ${base}/openapi.json)`],
     [
       'admin token',
@@ -617,9 +674,10 @@ function printReady(t0, replicas, count, stopHint) {
     ['status', 'npm run stack:status'],
     ['stop', stopHint],
   ];
-  say(`ready in ${seconds(Date.now() - t0)}: ${count} app(s) × ${replicas} replicas behind the edge`);
+  const apps = present.filter((app) => app.routes.length > 0).length;
+  say(`ready in ${seconds(Date.now() - t0)}: ${apps} app(s) × ${replicas} replicas behind the edge`);
   for (const [label, value] of rows)
-    say(`  ${label.padEnd(14)} ${label === 'API' ? paint(1, value) : value}`);
+    say(`  ${label.padEnd(14)} ${label === 'API' || label === 'console' ? paint(1, value) : value}`);
 }
 
 async function cmdRun() {
@@ -665,7 +723,7 @@ async function cmdRun() {
     supervisor = createSupervisor({ apps: present, all, infra, output: 'terminal' });
     await supervisor.start();
     await edgeUp(replicas);
-    printReady(t0, replicas, present.length, 'Ctrl-C');
+    await printReady(t0, replicas, present, 'Ctrl-C');
   } catch (error) {
     say(`error: ${error instanceof StackError ? error.message : error.stack}`);
     await shutdown(1);
@@ -738,7 +796,7 @@ async function cmdUp() {
     await waitForReplicas(child.pid, logFile);
   }
   await edgeUp(replicas);
-  printReady(t0, replicas, present.length, 'npm run stack:down');
+  await printReady(t0, replicas, present, 'npm run stack:down');
   process.stdout.write(`http://127.0.0.1:${EDGE_PORT}\n`);
 }
 

@@ -13,6 +13,7 @@ import { createHash } from 'node:crypto';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { appExists, loadApps, repoRoot } from '../services.mjs';
+import { CONSOLE_BUILD_DIR, CONSOLE_IMAGE_DIR, consoleExists, consoleSettings } from './console.mjs';
 
 /** Bodies larger than this are refused by the edge; a bit above the services' own 5 MB limit, so
  * requests between the two reach the service and get its PAYLOAD_TOO_LARGE answer. */
@@ -40,6 +41,24 @@ const DOCS_CSP = [
   "base-uri 'none'",
   "frame-ancestors 'none'",
 ].join('; ');
+
+/**
+ * The Content-Security-Policy of the console (/console): its own scripts and styles only, nothing inline,
+ * and calls to the API (same origin) and to the OpenID provider (discovery, token endpoint).
+ */
+export function consoleCsp(issuerOrigin) {
+  return [
+    "default-src 'none'",
+    "script-src 'self'",
+    "style-src 'self'",
+    "img-src 'self'",
+    `connect-src 'self' ${issuerOrigin}`,
+    "form-action 'self'",
+    "frame-ancestors 'none'",
+    "base-uri 'none'",
+    "object-src 'none'",
+  ].join('; ');
+}
 
 const json = (value) => JSON.stringify(value).replace(/'/g, "\\'");
 
@@ -200,6 +219,82 @@ export function renderNginxConf({ mode, port = 8080, dataDir = '', root, replica
     `      return 404 '${json({ error: 'NOT_FOUND', message: 'The API reference has not been built; run npm run build.' })}';`,
   );
   out('    }');
+  if (!local || consoleExists(root)) {
+    const settings = consoleSettings({ root });
+    const dir = local ? path.join(root ?? repoRoot, CONSOLE_BUILD_DIR) : CONSOLE_IMAGE_DIR;
+    const consoleHeaders = [
+      'add_header X-Request-Id $edge_request_id always;',
+      `add_header Content-Security-Policy "${consoleCsp(settings.origin)}" always;`,
+      'add_header X-Content-Type-Options nosniff always;',
+      'add_header Referrer-Policy no-referrer always;',
+    ];
+    // The http block's default type is JSON (the API's): the console's files need their own.
+    const types =
+      'types { text/html html; text/css css; text/javascript js; image/svg+xml svg; application/json json; }';
+    out();
+    out('    # The console (apps/console, built by `npm run build`): a single-page app; every path under');
+    out(
+      '    # /console/ that is not a file is the app, which routes it. config.json tells it its identity provider.',
+    );
+    out('    location = /console {');
+    out('      absolute_redirect off;');
+    out('      return 301 /console/;');
+    out('    }');
+    out();
+    out('    location = /console/config.json {');
+    out('      default_type application/json;');
+    out('      add_header X-Request-Id $edge_request_id always;');
+    out('      add_header Cache-Control "no-cache" always;');
+    const config = {
+      issuer: settings.issuer,
+      clientId: settings.clientId,
+      audience: settings.audience,
+      scope: settings.scope,
+    };
+    out(`      return 200 '${json(config)}';`);
+    out('    }');
+    out();
+    out('    location ^~ /console/assets/ {');
+    out(`      alias ${JSON.stringify(`${path.join(dir, 'assets')}/`)};`);
+    out(`      ${types}`);
+    for (const header of consoleHeaders) out(`      ${header}`);
+    out('      # File names carry a content hash: a new build never reuses one.');
+    out('      add_header Cache-Control "public, max-age=31536000, immutable" always;');
+    out('      error_page 404 = @console_file_missing;');
+    out('    }');
+    out();
+    out('    location ^~ /console/ {');
+    out(`      alias ${JSON.stringify(`${dir}/`)};`);
+    out('      try_files $uri /console/index.html;');
+    out(`      ${types}`);
+    for (const header of consoleHeaders) out(`      ${header}`);
+    out('      add_header Cache-Control "no-cache" always;');
+    out('    }');
+    out();
+    out('    location = /console/index.html {');
+    out(`      alias ${JSON.stringify(path.join(dir, 'index.html'))};`);
+    out('      default_type text/html;');
+    for (const header of consoleHeaders) out(`      ${header}`);
+    out('      add_header Cache-Control "no-cache" always;');
+    out('      error_page 404 = @console_not_built;');
+    out('    }');
+    out();
+    out('    location @console_not_built {');
+    out('      default_type application/json;');
+    out('      add_header X-Request-Id $edge_request_id always;');
+    out(
+      `      return 404 '${json({ error: 'NOT_FOUND', message: 'The console has not been built; run npm run build.' })}';`,
+    );
+    out('    }');
+    out();
+    out('    location @console_file_missing {');
+    out('      default_type application/json;');
+    out('      add_header X-Request-Id $edge_request_id always;');
+    out(
+      `      return 404 '${json({ error: 'NOT_FOUND', message: 'The console has no such file; reload the console, it may have been updated.' })}';`,
+    );
+    out('    }');
+  }
   out();
   out('    location / {');
   out('      add_header X-Request-Id $edge_request_id always;');

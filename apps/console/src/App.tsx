@@ -6,11 +6,14 @@ import { profileOf } from './auth';
 import type { Auth } from './auth';
 import { Layout } from './components/Layout';
 import { AuditPage } from './pages/AuditPage';
+import { DeliveriesPage } from './pages/DeliveriesPage';
 import { IntegrationLayout } from './pages/IntegrationLayout';
 import { IntegrationsPage } from './pages/IntegrationsPage';
 import { NotFoundPage, RefusedPage } from './pages/messages';
 import { SettingsPage } from './pages/SettingsPage';
+import { SyncPage } from './pages/SyncPage';
 import { TokensPage } from './pages/TokensPage';
+import { WebhooksPage } from './pages/WebhooksPage';
 import { SessionContext } from './session';
 import type { Session } from './session';
 
@@ -55,6 +58,9 @@ export function SignedIn(props: { auth: Auth; user: User }) {
             <Route path="/integrations/:integrationId" element={<IntegrationLayout />}>
               <Route index element={<Navigate to="tokens" replace />} />
               <Route path="tokens" element={<TokensPage />} />
+              <Route path="webhooks" element={<WebhooksPage />} />
+              <Route path="webhooks/:webhookId" element={<DeliveriesPage />} />
+              <Route path="sync" element={<SyncPage />} />
               <Route path="settings" element={<SettingsPage />} />
               <Route path="*" element={<NotFoundPage />} />
             </Route>

@@ -139,3 +139,11 @@ export class Api {
     this.token = token;
   }
 }
+export type AdminWebhook = Schemas['AdminWebhook'];
+export type AdminCreatedWebhook = Schemas['AdminCreatedWebhook'];
+export type WebhookEventType = Schemas['WebhookEventType'];
+export type WebhookDelivery = Schemas['WebhookDelivery'];
+export type WebhookTestResult = Schemas['WebhookTestResult'];
+export type SyncLogDetail = Schemas['SyncLogDetail'];
+export type SyncStatusSummary = Schemas['SyncStatusSummary'];
+export type EntityType = Schemas['EntityType'];

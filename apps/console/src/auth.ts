@@ -82,8 +82,13 @@ export class Auth {
       : '/';
   }
 
-  /** A fresh access token through the refresh token; null when that is not possible any more. */
+  /**
+   * A fresh access token through the refresh token; null when there is none (never a hidden iframe: the
+   * CSP has no frame-src, and a provider's sign-in page must not be framed anyway).
+   */
   async renew(): Promise<User | null> {
+    const stored = await this.manager.getUser();
+    if (typeof stored?.refresh_token !== 'string') return null;
     try {
       return await this.manager.signinSilent();
     } catch {

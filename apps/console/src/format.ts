@@ -12,7 +12,8 @@ export const formatDate = (iso: string | Date): string => dateOnly.format(new Da
 export function relativeTime(iso: string, now: number = Date.now()): string {
   const diff = new Date(iso).getTime() - now;
   const abs = Math.abs(diff);
-  if (abs < 45_000) return diff <= 0 ? 'just now' : 'in a few seconds';
+  // Within 45 s either way is "just now": a server clock a little ahead must not read "in a few seconds".
+  if (abs < 45_000) return 'just now';
   const units: [Intl.RelativeTimeFormatUnit, number][] = [
     ['minute', 60_000],
     ['hour', 3_600_000],
@@ -25,33 +26,37 @@ export function relativeTime(iso: string, now: number = Date.now()): string {
   return relativeFormat.format(Math.round(diff / chosen[1]), chosen[0]);
 }
 
-/** Whole days from now until `iso`, rounded up (a token expiring in 3 hours expires "in 1 day"). */
-export const daysUntil = (iso: string, now: number = Date.now()): number =>
-  Math.ceil((new Date(iso).getTime() - now) / DAY_MS);
-
-/** Within this many days, an expiry is shown as "expires in N days" and highlighted. */
-export const EXPIRY_WARNING_DAYS = 14;
-
-export type ExpiryTone = 'never' | 'soon' | 'later' | 'past';
-
-/** How a token's expiry reads in the list. */
-export function describeExpiry(expiresAt: string | null, now: number = Date.now()) {
-  if (expiresAt === null) return { tone: 'never' as ExpiryTone, text: 'Never', detail: 'No expiry date' };
-  const days = daysUntil(expiresAt, now);
-  const detail = formatDateTime(expiresAt);
-  if (days <= 0)
-    return { tone: 'past' as ExpiryTone, text: `Expired ${relativeTime(expiresAt, now)}`, detail };
-  if (days <= EXPIRY_WARNING_DAYS) {
-    return { tone: 'soon' as ExpiryTone, text: `Expires in ${days} day${days === 1 ? '' : 's'}`, detail };
-  }
-  return { tone: 'later' as ExpiryTone, text: formatDate(expiresAt), detail };
+/** Whole days from now until `iso`, at least 1 while it is still ahead ("expires in 1 day" at 3 hours). */
+export function daysUntil(iso: string, now: number = Date.now()): number {
+  const ms = new Date(iso).getTime() - now;
+  return ms <= 0 ? 0 : Math.max(1, Math.round(ms / DAY_MS));
 }
 
-export const plural = (count: number, one: string, many = `${one}s`): string =>
-  `${count.toLocaleString('en-GB')} ${count === 1 ? one : many}`;
+/** Within this many days an expiry also says "in N days"; within {@link EXPIRY_WARNING_DAYS}, highlighted. */
+export const EXPIRY_NEAR_DAYS = 30;
+export const EXPIRY_WARNING_DAYS = 7;
+
+export type ExpiryTone = 'never' | 'soon' | 'near' | 'later' | 'past';
+
+/** How a token's expiry reads in the list: the date, and "expires in N days" when near. */
+export function describeExpiry(
+  expiresAt: string | null,
+  now: number = Date.now(),
+): { tone: ExpiryTone; text: string; note?: string; detail: string } {
+  if (expiresAt === null) return { tone: 'never', text: 'Never', detail: 'No expiry date' };
+  const days = daysUntil(expiresAt, now);
+  const text = formatDate(expiresAt);
+  const detail = formatDateTime(expiresAt);
+  if (days <= 0) return { tone: 'past', text, note: `Expired ${relativeTime(expiresAt, now)}`, detail };
+  const note = `Expires in ${days} day${days === 1 ? '' : 's'}`;
+  if (days <= EXPIRY_WARNING_DAYS) return { tone: 'soon', text, note, detail };
+  if (days <= EXPIRY_NEAR_DAYS) return { tone: 'near', text, note, detail };
+  return { tone: 'later', text, detail };
+}
 
 /** `eudr_live_a1b2c3d4…wxyz`: what an admin can match against the token in their ERP's settings. */
-export const tokenHint = (prefix: string, lastFour: string): string => `${prefix}…${lastFour}`;
+export const tokenHint = (prefix: string, lastFour: string): string =>
+  `${prefix.replace(/…$/, '')}…${lastFour}`;
 
 /** The date `days` from now, as `yyyy-mm-dd` for a date input. */
 export function isoDay(days: number, now: number = Date.now()): string {

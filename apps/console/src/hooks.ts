@@ -1,4 +1,5 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
+import { useSearchParams } from 'react-router';
 import { ApiError, NETWORK_ERROR } from './api';
 
 /** Data loaded for a page: the last good data stays shown while a reload runs. */
@@ -51,4 +52,27 @@ export function useNow(ms = 60_000): number {
     return () => clearInterval(timer);
   }, [ms]);
   return now;
+}
+
+/**
+ * The page's query (filters, page number) with the address kept in step: a change shows at once (a
+ * chosen filter is checked before the router has navigated), and back/forward and links still work.
+ */
+export function useSearchState(): [
+  URLSearchParams,
+  (next: Record<string, string> | URLSearchParams) => void,
+] {
+  const [params, setParams] = useSearchParams();
+  const [local, setLocal] = useState(params);
+  const current = params.toString();
+  useEffect(() => setLocal(new URLSearchParams(current)), [current]);
+  const set = useCallback(
+    (next: Record<string, string> | URLSearchParams) => {
+      const query = new URLSearchParams(next);
+      setLocal(query);
+      setParams(query);
+    },
+    [setParams],
+  );
+  return [local, set];
 }

@@ -16,6 +16,10 @@ export interface StartEdgeOptions {
    * Apps left out keep their port from `infra/services.json`.
    */
   routesTo: Record<string, number | readonly number[]>;
+  /** The port to listen on; default a spare one. */
+  port?: number;
+  /** Extra environment of `edge.sh` (e.g. `CONSOLE_OIDC_ISSUER` for the console's config). */
+  env?: Record<string, string>;
 }
 
 /** A private nginx edge for one test suite. */
@@ -65,11 +69,11 @@ async function runEdge(action: 'start' | 'stop', env: Record<string, string>): P
  * local stack's edge does, so requests through it see the real routing, error pages and headers.
  */
 export async function startEdge(options: StartEdgeOptions): Promise<PrivateEdge> {
-  const port = await freePort();
+  const port = options.port ?? (await freePort());
   const base = path.join(repoRoot(), '.local', 'tmp');
   mkdirSync(base, { recursive: true });
   const dataDir = mkdtempSync(path.join(base, 'edge-'));
-  const env: Record<string, string> = { EDGE_PORT: String(port), EDGE_DATA_DIR: dataDir };
+  const env: Record<string, string> = { ...options.env, EDGE_PORT: String(port), EDGE_DATA_DIR: dataDir };
   for (const [app, ports] of Object.entries(options.routesTo)) {
     const all = typeof ports === 'number' ? [ports] : ports;
     if (all[0] === undefined) throw new Error(`routesTo['${app}'] names no port`);

@@ -29,3 +29,5 @@ export { replicasAndEdge, startStack, summarizeRevocations, watchRevocation } fr
 export type { Stack, StackOptions, IssuedToken, RevocationTarget, RevocationSeen } from './stack';
 export { HOSTILE_ADMIN_PATH, HOSTILE_INTEGRATION_PATH, hostileRequests } from './hostile-requests';
 export type { HostileCredentials, HostileRequest } from './hostile-requests';
+export { startDevProvider, DEV_SIGN_INS } from './console';
+export type { DevProvider } from './console';

@@ -4,9 +4,12 @@ import { createAdminClient, mintAdminJwt } from './admin-client';
 import type { AdminClient } from './admin-client';
 import { startAppProcess } from './app-process';
 import type { AppExit, AppProcess } from './app-process';
+import { startDevProvider } from './console';
+import type { DevProvider } from './console';
 import { startEdge } from './edge';
 import type { PrivateEdge } from './edge';
 import { call } from './http';
+import { freePort } from './ports';
 import type { HttpResult } from './http';
 import { createTestScope, withDatabase } from './scope';
 import type { TestScope } from './scope';
@@ -40,6 +43,11 @@ export interface StackOptions {
    * (auth-service included), or counts by app name; default 1.
    */
   replicas?: number | Record<string, number>;
+  /**
+   * Serve the console at `<edge>/console` and start the development OpenID provider it signs in with;
+   * every service then accepts the provider's access tokens (JWKS) next to the HS256 admin JWTs.
+   */
+  console?: boolean;
 }
 
 /**
@@ -60,6 +68,9 @@ export interface Stack {
   replicas: Record<string, AppProcess[]>;
   edge: PrivateEdge;
   adminSecret: string;
+  /** With `console: true`: the development OpenID provider and the console's address. */
+  provider?: DevProvider;
+  consoleUrl?: string;
   /** Starts another replica of `name` on the same database and topics (not behind the edge). */
   startReplica(name: string, env?: Record<string, string>): Promise<AppProcess>;
   /** The environment `name` was started with (without `PORT`), e.g. to start a process by hand. */
@@ -102,6 +113,10 @@ export async function startStack(label: string, options: StackOptions): Promise<
     NODE_ENV: 'test',
     SHUTDOWN_TIMEOUT_MS: '5000',
   };
+  const edgePort = await freePort();
+  const consoleUrl = options.console === true ? `http://127.0.0.1:${edgePort}/console` : undefined;
+  const provider = consoleUrl === undefined ? undefined : await startDevProvider(consoleUrl);
+  Object.assign(common, provider?.adminJwtEnv);
   const names = ['auth-service', ...Object.keys(options.apps)];
   const processes: AppProcess[] = [];
   const envs = new Map<string, Record<string, string>>();
@@ -111,6 +126,7 @@ export async function startStack(label: string, options: StackOptions): Promise<
     const exits: Record<string, AppExit> = {};
     const problems: unknown[] = [];
     if (edge !== undefined) await edge.stop().catch((error: unknown) => problems.push(error));
+    await provider?.process.stop().catch((error: unknown) => problems.push(error));
     // Resource services first, so none of them falls back to an auth-service that is already gone.
     for (const app of [...processes].reverse()) {
       try {
@@ -173,7 +189,7 @@ export async function startStack(label: string, options: StackOptions): Promise<
     }
     const routesTo: Record<string, number[]> = {};
     for (const [name, all] of Object.entries(replicas)) routesTo[name] = all.map((app) => app.port);
-    edge = await startEdge({ routesTo });
+    edge = await startEdge({ routesTo, port: edgePort, ...(provider && { env: provider.edgeEnv }) });
     const edgeUrl = edge.url;
     let counter = 0;
 
@@ -186,6 +202,7 @@ export async function startStack(label: string, options: StackOptions): Promise<
       replicas,
       edge,
       adminSecret,
+      ...(provider && { provider, consoleUrl }),
       startReplica,
       envOf(name) {
         const env = envs.get(name);

@@ -1,9 +1,11 @@
-/** "Showing 21–40 of 135" with previous and next; hidden when everything fits on one page. */
+/** "Showing 21–40 of 135 tokens" with previous and next; only the count when it fits on one page. */
 export function Pager(props: {
   page: number;
   limit: number;
   total: number;
+  /** Plural and singular: "tokens", "token". */
   noun: string;
+  one: string;
   onPage: (page: number) => void;
 }) {
   const { page, limit, total } = props;
@@ -11,12 +13,13 @@ export function Pager(props: {
   if (total === 0) return null;
   const first = (page - 1) * limit + 1;
   const last = Math.min(total, page * limit);
+  const count = `${total.toLocaleString('en-GB')} ${total === 1 ? props.one : props.noun}`;
   return (
     <nav className="pager" aria-label={`Pages of ${props.noun}`}>
       <p>
-        Showing {first.toLocaleString('en-GB')}–{last.toLocaleString('en-GB')} of{' '}
-        {total.toLocaleString('en-GB')} {props.noun}
-        {pages > 1 && ` (page ${page} of ${pages})`}
+        {pages === 1
+          ? count
+          : `Showing ${first.toLocaleString('en-GB')}–${last.toLocaleString('en-GB')} of ${count} (page ${page} of ${pages})`}
       </p>
       {pages > 1 && (
         <div className="pager-buttons">

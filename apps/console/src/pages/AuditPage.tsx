@@ -1,9 +1,9 @@
-import { Link, useSearchParams } from 'react-router';
+import { Link } from 'react-router';
 import type { AuditEntry, Page } from '../api';
 import { EmptyState, ErrorNotice, Loading } from '../components/feedback';
 import { Pager } from '../components/Pager';
 import { formatDateTime, relativeTime } from '../format';
-import { useNow, useResource, useTitle } from '../hooks';
+import { useNow, useResource, useTitle, useSearchState } from '../hooks';
 import { useSession } from '../session';
 import { pageParam } from './IntegrationsPage';
 
@@ -88,7 +88,7 @@ export function AuditPage() {
   useTitle('Audit log');
   const { api } = useSession();
   const now = useNow();
-  const [params, setParams] = useSearchParams();
+  const [params, setParams] = useSearchState();
   const page = pageParam(params);
   const list = useResource(
     () =>
@@ -148,6 +148,7 @@ export function AuditPage() {
             limit={list.data.limit}
             total={list.data.total}
             noun="entries"
+            one="entry"
             onPage={(next) => setParams({ page: String(next) })}
           />
         </>

@@ -109,23 +109,25 @@ export function GenerateTokenDialog(props: {
           <p className="hint">Only what the system needs: a token can do nothing its scopes do not allow.</p>
           {scopes.loading && scopes.data === undefined && <Loading what="scopes" />}
           <ErrorNotice error={scopes.error} title="The scopes could not be loaded." onRetry={scopes.reload} />
-          {scopes.data?.map((definition) => (
-            <div className="choice" key={definition.scope}>
-              <input
-                type="checkbox"
-                id={`${ids}-${definition.scope}`}
-                checked={chosen.includes(definition.scope)}
-                onChange={(e) => toggle(definition.scope, e.target.checked)}
-                aria-describedby={`${ids}-${definition.scope}-desc`}
-              />
-              <label htmlFor={`${ids}-${definition.scope}`}>
-                {definition.label} <code>{definition.scope}</code>
-              </label>
-              <p className="hint" id={`${ids}-${definition.scope}-desc`}>
-                {definition.description}
-              </p>
-            </div>
-          ))}
+          <div className="scope-grid">
+            {scopes.data?.map((definition) => (
+              <div className="choice" key={definition.scope}>
+                <input
+                  type="checkbox"
+                  id={`${ids}-${definition.scope}`}
+                  checked={chosen.includes(definition.scope)}
+                  onChange={(e) => toggle(definition.scope, e.target.checked)}
+                  aria-describedby={`${ids}-${definition.scope}-desc`}
+                />
+                <label htmlFor={`${ids}-${definition.scope}`}>
+                  {definition.label} <code>{definition.scope}</code>
+                </label>
+                <p className="hint" id={`${ids}-${definition.scope}-desc`}>
+                  {definition.description}
+                </p>
+              </div>
+            ))}
+          </div>
           {scopesError !== undefined && (
             <p className="field-error" id={`${ids}-scopes-error`}>
               {scopesError}
@@ -138,29 +140,42 @@ export function GenerateTokenDialog(props: {
           aria-describedby={dateError === undefined ? undefined : `${ids}-date-error`}
         >
           <legend>Expiration</legend>
-          {PRESETS.map((days) => (
-            <div className="choice inline" key={days}>
+          <div className="expiry-options">
+            {PRESETS.map((days) => (
+              <div className="choice inline" key={days}>
+                <input
+                  type="radio"
+                  name={`${ids}-expiry`}
+                  id={`${ids}-days-${days}`}
+                  checked={expiry.kind === 'days' && expiry.days === days}
+                  onChange={() => setExpiry({ kind: 'days', days })}
+                />
+                <label htmlFor={`${ids}-days-${days}`}>
+                  {days} days <span className="muted">({formatDate(isoDay(days))})</span>
+                </label>
+              </div>
+            ))}
+            <div className="choice inline">
               <input
                 type="radio"
                 name={`${ids}-expiry`}
-                id={`${ids}-days-${days}`}
-                checked={expiry.kind === 'days' && expiry.days === days}
-                onChange={() => setExpiry({ kind: 'days', days })}
+                id={`${ids}-date`}
+                checked={expiry.kind === 'date'}
+                onChange={() => setExpiry({ kind: 'date' })}
               />
-              <label htmlFor={`${ids}-days-${days}`}>
-                {days} days <span className="muted">({formatDate(isoDay(days))})</span>
-              </label>
+              <label htmlFor={`${ids}-date`}>On a date</label>
             </div>
-          ))}
-          <div className="choice inline">
-            <input
-              type="radio"
-              name={`${ids}-expiry`}
-              id={`${ids}-date`}
-              checked={expiry.kind === 'date'}
-              onChange={() => setExpiry({ kind: 'date' })}
-            />
-            <label htmlFor={`${ids}-date`}>On a date</label>
+            <div className="choice inline">
+              <input
+                type="radio"
+                name={`${ids}-expiry`}
+                id={`${ids}-never`}
+                checked={expiry.kind === 'never'}
+                onChange={() => setExpiry({ kind: 'never' })}
+                aria-describedby={expiry.kind === 'never' ? `${ids}-never-warning` : undefined}
+              />
+              <label htmlFor={`${ids}-never`}>No expiration</label>
+            </div>
           </div>
           {expiry.kind === 'date' && (
             <div className="nested">
@@ -176,17 +191,6 @@ export function GenerateTokenDialog(props: {
               />
             </div>
           )}
-          <div className="choice inline">
-            <input
-              type="radio"
-              name={`${ids}-expiry`}
-              id={`${ids}-never`}
-              checked={expiry.kind === 'never'}
-              onChange={() => setExpiry({ kind: 'never' })}
-              aria-describedby={expiry.kind === 'never' ? `${ids}-never-warning` : undefined}
-            />
-            <label htmlFor={`${ids}-never`}>No expiration</label>
-          </div>
           {expiry.kind === 'never' && (
             <Warning id={`${ids}-never-warning`}>
               <strong>A token without an expiry works until someone revokes it</strong>, even years after the

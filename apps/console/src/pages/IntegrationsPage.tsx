@@ -1,5 +1,5 @@
 import { useState } from 'react';
-import { Link, useNavigate, useSearchParams } from 'react-router';
+import { Link, useNavigate } from 'react-router';
 import type { Integration, Page } from '../api';
 import { ApiError, NETWORK_ERROR } from '../api';
 import { Dialog } from '../components/Dialog';
@@ -7,7 +7,7 @@ import { Badge, EmptyState, ErrorNotice, Loading } from '../components/feedback'
 import { Field, fieldError } from '../components/Field';
 import { Pager } from '../components/Pager';
 import { formatDateTime, relativeTime } from '../format';
-import { useNow, useResource, useTitle } from '../hooks';
+import { useNow, useResource, useTitle, useSearchState } from '../hooks';
 import { useSession } from '../session';
 
 const PAGE_SIZE = 20;
@@ -27,7 +27,7 @@ export function IntegrationsPage() {
   const { api } = useSession();
   const navigate = useNavigate();
   const now = useNow();
-  const [params, setParams] = useSearchParams();
+  const [params, setParams] = useSearchState();
   const page = pageParam(params);
   const [creating, setCreating] = useState(false);
   const list = useResource(
@@ -119,6 +119,7 @@ export function IntegrationsPage() {
             limit={list.data.limit}
             total={list.data.total}
             noun="integrations"
+            one="integration"
             onPage={(next) => setParams({ page: String(next) })}
           />
         </>

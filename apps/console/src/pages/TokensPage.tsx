@@ -1,5 +1,5 @@
 import { useState } from 'react';
-import { useSearchParams } from 'react-router';
+
 import type { CreatedToken, Page, Token } from '../api';
 import { ConfirmDialog } from '../components/ConfirmDialog';
 import { CopyField } from '../components/CopyField';
@@ -7,7 +7,7 @@ import { Dialog } from '../components/Dialog';
 import { Badge, EmptyState, ErrorNotice, Loading, Warning } from '../components/feedback';
 import { Pager } from '../components/Pager';
 import { describeExpiry, formatDateTime, relativeTime, tokenHint } from '../format';
-import { useNow, useResource, useTitle } from '../hooks';
+import { useNow, useResource, useTitle, useSearchState } from '../hooks';
 import { useSession } from '../session';
 import { GenerateTokenDialog } from './GenerateTokenDialog';
 import { useIntegration } from './IntegrationLayout';
@@ -34,7 +34,7 @@ export function TokensPage() {
   useTitle('API tokens', integration.name);
   const { api } = useSession();
   const now = useNow();
-  const [params, setParams] = useSearchParams();
+  const [params, setParams] = useSearchState();
   const page = pageParam(params);
   const status = (FILTERS.find((f) => f.value === params.get('status'))?.value ?? '') as StatusFilter;
   const [generating, setGenerating] = useState(false);
@@ -168,10 +168,7 @@ export function TokensPage() {
                       )}
                     </td>
                     <td>
-                      <span
-                        className={`expiry ${ended && expiry.tone !== 'past' ? 'later' : expiry.tone}`}
-                        title={expiry.detail}
-                      >
+                      <span className={`expiry ${ended ? 'ended' : expiry.tone}`} title={expiry.detail}>
                         {expiry.tone === 'never' && !ended && (
                           <span className="icon" aria-hidden="true">
                             !
@@ -179,6 +176,10 @@ export function TokensPage() {
                         )}
                         {expiry.text}
                       </span>
+                      {expiry.note !== undefined && (!ended || expiry.tone === 'past') && (
+                        <div className={`sub expiry-note ${ended ? '' : expiry.tone}`}>{expiry.note}</div>
+                      )}
+                      {expiry.tone === 'never' && !ended && <div className="sub">Works until revoked</div>}
                     </td>
                     <td>
                       <TokenStatus status={token.status} />
@@ -212,6 +213,7 @@ export function TokensPage() {
             limit={list.data.limit}
             total={list.data.total}
             noun="tokens"
+            one="token"
             onPage={(next) => show({ page: next })}
           />
         </>

@@ -1,0 +1,145 @@
+import { Link, useParams } from 'react-router';
+import type { AdminWebhook, Page, WebhookDelivery } from '../api';
+import { EmptyState, ErrorNotice, Loading } from '../components/feedback';
+import { Pager } from '../components/Pager';
+import { formatDateTime, relativeTime } from '../format';
+import { useNow, useResource, useTitle, useSearchState } from '../hooks';
+import { useSession } from '../session';
+import { useIntegration } from './IntegrationLayout';
+import { pageParam } from './IntegrationsPage';
+import { NotFoundPage } from './messages';
+import { DeliveryStatus, describeAttempt } from './WebhooksPage';
+
+const PAGE_SIZE = 25;
+
+/** One webhook's delivery history: each delivery, its attempts with status code and timing. */
+export function DeliveriesPage() {
+  const { integration } = useIntegration();
+  const { webhookId = '' } = useParams();
+  const { api } = useSession();
+  const now = useNow();
+  const [params, setParams] = useSearchState();
+  const page = pageParam(params);
+  const webhook = useResource(
+    () =>
+      api.call(() =>
+        api.client.GET('/api/v1/admin/webhooks/{webhookId}', { params: { path: { webhookId } } }),
+      ) as Promise<AdminWebhook>,
+    `webhook:${webhookId}`,
+  );
+  const list = useResource(
+    () =>
+      api.call(() =>
+        api.client.GET('/api/v1/admin/webhooks/{webhookId}/deliveries', {
+          params: { path: { webhookId }, query: { page, limit: PAGE_SIZE } },
+        }),
+      ) as Promise<Page<WebhookDelivery>>,
+    `deliveries:${webhookId}:${page}`,
+  );
+  useTitle('Deliveries', webhook.data?.url, integration.name);
+
+  if (
+    webhook.error?.status === 404 ||
+    (webhook.data?.integrationId !== undefined && webhook.data.integrationId !== integration.id)
+  ) {
+    return <NotFoundPage what="Webhook" />;
+  }
+
+  return (
+    <section aria-labelledby="deliveries-title">
+      <p className="back">
+        <Link to="..">← All webhooks of {integration.name}</Link>
+      </p>
+      <div className="section-head">
+        <h2 id="deliveries-title">Delivery history</h2>
+        <button type="button" className="secondary" onClick={list.reload} disabled={list.loading}>
+          Refresh
+        </button>
+      </div>
+      {webhook.data !== undefined && (
+        <p className="lead">
+          Deliveries to <strong className="url">{webhook.data.url}</strong>, newest first, with every attempt.
+        </p>
+      )}
+      <ErrorNotice
+        error={webhook.error ?? list.error}
+        title="The deliveries could not be loaded."
+        onRetry={list.reload}
+      />
+      {list.loading && list.data === undefined && <Loading what="deliveries" />}
+      {list.data !== undefined && list.data.total === 0 && (
+        <EmptyState title="No deliveries yet">
+          Deliveries appear here when an event this webhook subscribes to happens, or when you send a test.
+        </EmptyState>
+      )}
+      {list.data !== undefined && list.data.total > 0 && (
+        <>
+          <table className="list" aria-busy={list.loading} data-testid="deliveries-table">
+            <caption className="visually-hidden">Deliveries, newest first</caption>
+            <thead>
+              <tr>
+                <th scope="col">Created</th>
+                <th scope="col">Event</th>
+                <th scope="col">Status</th>
+                <th scope="col">Attempts</th>
+                <th scope="col">Status code and timing</th>
+              </tr>
+            </thead>
+            <tbody>
+              {list.data.data.map((delivery) => {
+                const last = delivery.attempts.at(-1);
+                return (
+                  <tr key={delivery.id}>
+                    <td>
+                      <time dateTime={delivery.createdAt} title={formatDateTime(delivery.createdAt)}>
+                        {relativeTime(delivery.createdAt, now)}
+                      </time>
+                    </td>
+                    <td>
+                      <code>{delivery.event}</code>
+                      {delivery.test && <span className="sub"> (test)</span>}
+                    </td>
+                    <td>
+                      <DeliveryStatus status={delivery.status} />
+                      {delivery.reason !== null && <div className="sub">{delivery.reason}</div>}
+                      {delivery.nextAttemptAt !== null && delivery.status === 'PENDING' && (
+                        <div className="sub">next attempt {relativeTime(delivery.nextAttemptAt, now)}</div>
+                      )}
+                    </td>
+                    <td>{delivery.attemptCount}</td>
+                    <td>
+                      {last === undefined ? (
+                        <span className="muted">Not attempted yet</span>
+                      ) : delivery.attempts.length === 1 ? (
+                        describeAttempt(last)
+                      ) : (
+                        <details>
+                          <summary>{describeAttempt(last)} (latest)</summary>
+                          <ol className="attempts">
+                            {delivery.attempts.map((attempt) => (
+                              <li key={attempt.at}>
+                                {formatDateTime(attempt.at)}: {describeAttempt(attempt)}
+                              </li>
+                            ))}
+                          </ol>
+                        </details>
+                      )}
+                    </td>
+                  </tr>
+                );
+              })}
+            </tbody>
+          </table>
+          <Pager
+            page={list.data.page}
+            limit={list.data.limit}
+            total={list.data.total}
+            noun="deliveries"
+            one="delivery"
+            onPage={(next) => setParams({ page: String(next) })}
+          />
+        </>
+      )}
+    </section>
+  );
+}
