@@ -13,7 +13,9 @@ const httpUrl = z.url({ protocol: /^https?$/, error: 'expected an http:// or htt
  *   client and the admin API's resource indicator, the audience of its JWT access tokens;
  * - `DEV_OIDC_CONSOLE_URLS`: comma list of the console's base URLs (`http://127.0.0.1:8080/console`);
  *   each allows `<url>/callback` and `<url>/signed-out` as redirects and its origin for CORS;
- * - `DEV_OIDC_ACCESS_TOKEN_TTL_S` (900): access token lifetime (the console renews with a refresh token).
+ * - `DEV_OIDC_ACCESS_TOKEN_TTL_S` (900): access token lifetime (the console renews with a refresh token);
+ * - `DEV_OIDC_JWKS_FILE`: where to write the public key set at start, for services that read it from a
+ *   shared volume (`ADMIN_JWKS_URL=file://…`, docker-compose) rather than over the network.
  *
  * `NODE_ENV=production` is refused: this provider signs in anyone who knows the published password.
  */
@@ -33,6 +35,7 @@ const schema = z.object({
     .transform((value) => value.split(',').map((part) => part.trim().replace(/\/+$/, '')))
     .pipe(z.array(httpUrl).min(1)),
   DEV_OIDC_ACCESS_TOKEN_TTL_S: envInteger({ min: 10, max: 86_400, fallback: 900 }),
+  DEV_OIDC_JWKS_FILE: z.string().startsWith('/', { error: 'must be an absolute path' }).optional(),
 });
 
 /** The parsed configuration, with the issuer resolved. */

@@ -1,6 +1,7 @@
 import { ConfigError, createLogger } from '@eudr/service-kit';
 import { loadConfig } from './config.js';
-import { createProvider } from './provider.js';
+import { renameSync, writeFileSync } from 'node:fs';
+import { createProvider, generateSigningKey } from './provider.js';
 import { createProviderServer } from './server.js';
 
 // Development only (see config.ts): the OpenID provider of the local stack, docker-compose and tests.
@@ -14,7 +15,13 @@ try {
   process.exit(1);
 }
 const logger = createLogger({ service: 'dev-oidc-provider', level: config.LOG_LEVEL });
-const provider = await createProvider(config);
+const { privateJwk, publicJwks } = await generateSigningKey();
+if (config.DEV_OIDC_JWKS_FILE !== undefined) {
+  // Written whole and renamed, so a service reading it never sees half a key set.
+  writeFileSync(`${config.DEV_OIDC_JWKS_FILE}.tmp`, JSON.stringify(publicJwks));
+  renameSync(`${config.DEV_OIDC_JWKS_FILE}.tmp`, config.DEV_OIDC_JWKS_FILE);
+}
+const provider = createProvider(config, privateJwk);
 provider.on('server_error', (_ctx, error) => logger.error({ err: error }, 'provider error'));
 const server = createProviderServer(provider, config, logger);
 server.listen(config.PORT, config.HOST, () => {

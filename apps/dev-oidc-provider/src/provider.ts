@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { exportJWK, generateKeyPair } from 'jose';
+import type { JWK } from 'jose';
 import Provider, { errors } from 'oidc-provider';
 import type { Configuration, KoaContextWithOIDC } from 'oidc-provider';
 import type { ProviderConfig } from './config.js';
@@ -27,19 +28,25 @@ function sendHtml(ctx: KoaContextWithOIDC, status: number, html: string): void {
 }
 
 /**
+ * A fresh RS256 signing key (private, for the provider) and its public key set (what services verify
+ * with, also written to `DEV_OIDC_JWKS_FILE` when set).
+ */
+export async function generateSigningKey(): Promise<{ privateJwk: JWK; publicJwks: { keys: JWK[] } }> {
+  const { privateKey, publicKey } = await generateKeyPair('RS256', { extractable: true });
+  const meta = { kid: randomBytes(8).toString('hex'), alg: 'RS256', use: 'sig' };
+  return {
+    privateJwk: { ...(await exportJWK(privateKey)), ...meta },
+    publicJwks: { keys: [{ ...(await exportJWK(publicKey)), ...meta }] },
+  };
+}
+
+/**
  * The OpenID provider: one public client (the console: authorization code with PKCE, refresh tokens),
  * JWT access tokens for the admin API's resource indicator carrying the `org` and `role` claims the
  * admin API checks, and a fresh signing key on every start (tokens of a previous run stop verifying,
  * which is what a key rotation looks like to the services).
  */
-export async function createProvider(config: ProviderConfig): Promise<Provider> {
-  const { privateKey } = await generateKeyPair('RS256', { extractable: true });
-  const signingKey = {
-    ...(await exportJWK(privateKey)),
-    kid: randomBytes(8).toString('hex'),
-    alg: 'RS256',
-    use: 'sig',
-  };
+export function createProvider(config: ProviderConfig, signingKey: JWK): Provider {
   const audience = config.DEV_OIDC_AUDIENCE;
   const uris = consoleUris(config);
 

@@ -1,6 +1,9 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { createAdminJwtVerifier } from '@eudr/auth';
 import { repoRoot, startAppProcess } from '@eudr/testkit';
 import type { AppProcess } from '@eudr/testkit';
@@ -11,12 +14,18 @@ const AUDIENCE = 'urn:eudr:admin-api';
 const CLIENT_ID = 'eudr-console';
 
 let provider: AppProcess;
+const keysDir = mkdtempSync(path.join(tmpdir(), 'dev-oidc-keys-'));
+const keysFile = path.join(keysDir, 'jwks.json');
 
 beforeAll(async () => {
-  provider = await startAppProcess('dev-oidc-provider', { DEV_OIDC_CONSOLE_URLS: CONSOLE });
+  provider = await startAppProcess('dev-oidc-provider', {
+    DEV_OIDC_CONSOLE_URLS: CONSOLE,
+    DEV_OIDC_JWKS_FILE: keysFile,
+  });
 });
 afterAll(async () => {
   await provider?.stop();
+  rmSync(keysDir, { recursive: true, force: true });
 });
 
 /** A browser's cookie jar, for one provider. */
@@ -125,6 +134,21 @@ describe('the development OpenID provider', () => {
     expect(decodeJwt(tokens.id_token)).toMatchObject({ name: 'Ada Admin', org_name: 'Acme Cocoa' });
     expect(tokens.refresh_token).toEqual(expect.any(String));
     await expect(verifyAdmin()(tokens.access_token)).resolves.toEqual({ sub: 'usr_ada', orgId: 'org_acme' });
+  });
+
+  it('writes its public keys to a file that a service can verify with instead of the network', async () => {
+    const { tokens } = await signIn('ben@borealis.example');
+    if (tokens === undefined) throw new Error('sign-in refused');
+    const published = (await (await fetch(`${provider.url}/jwks`)).json()) as { keys: { kid: string }[] };
+    const written = JSON.parse(readFileSync(keysFile, 'utf8')) as { keys: { kid: string; d?: string }[] };
+    expect(written.keys.map((k) => k.kid)).toEqual(published.keys.map((k) => k.kid));
+    expect(written.keys.every((k) => k.d === undefined)).toBe(true);
+    const fromFile = createAdminJwtVerifier({
+      keys: { jwksUrl: pathToFileURL(keysFile).href },
+      issuer: provider.url,
+      audience: AUDIENCE,
+    });
+    await expect(fromFile(tokens.access_token)).resolves.toEqual({ sub: 'usr_ben', orgId: 'org_borealis' });
   });
 
   it('signs in a member too, whose token the admin API refuses with 403 FORBIDDEN', async () => {

@@ -28,9 +28,9 @@ describe('adminJwtConfigIssues', () => {
     ]);
   });
 
-  it('requires https for a JWKS, except on loopback', () => {
+  it('requires https for a JWKS, except on loopback or in a local file', () => {
     expect(messages({ ...PROVIDER, ADMIN_JWKS_URL: 'http://idp.internal:4010/jwks' })).toEqual([
-      'ADMIN_JWKS_URL: must be an https:// URL (plain http only on loopback, e.g. http://127.0.0.1:4010/jwks), got http://idp.internal:4010',
+      'ADMIN_JWKS_URL: must be an https:// URL (plain http only on loopback, e.g. http://127.0.0.1:4010/jwks, or a file:// key set), got http://idp.internal:4010',
     ]);
     for (const url of [
       'http://127.0.0.1:4010/jwks',
@@ -39,6 +39,10 @@ describe('adminJwtConfigIssues', () => {
     ]) {
       expect(messages({ ...PROVIDER, ADMIN_JWKS_URL: url })).toEqual([]);
     }
+    expect(messages({ ...PROVIDER, ADMIN_JWKS_URL: `file://${__filename}` })).toEqual([]);
+    expect(messages({ ...PROVIDER, ADMIN_JWKS_URL: 'file:///no/such/jwks.json' })).toEqual([
+      'ADMIN_JWKS_URL: must name an existing key set file on this machine (file:///path/jwks.json), got file:///no/such/jwks.json',
+    ]);
     // A name that merely starts like a loopback address is not one.
     expect(messages({ ...PROVIDER, ADMIN_JWKS_URL: 'http://127.0.0.1.nip.io/jwks' })).toHaveLength(1);
   });

@@ -1,3 +1,5 @@
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { envUrl } from '@eudr/service-kit';
 import type { ConfigIssue, Env } from '@eudr/service-kit';
 import { z } from 'zod';
@@ -11,8 +13,9 @@ const MIN_SECRET_LENGTH = 32;
  * (`baseConfigSchema.extend({ ...adminJwtConfigShape, ... })`) and report
  * {@link adminJwtConfigIssues} together with the schema's own issues:
  *
- * - `ADMIN_JWKS_URL`: the keys an identity provider publishes (https; plain http only on loopback),
- *   with `ADMIN_JWT_ISSUER` and `ADMIN_JWT_AUDIENCE`, both required then and checked on its tokens;
+ * - `ADMIN_JWKS_URL`: the keys an identity provider publishes (https; plain http only on loopback; or
+ *   a `file:` URL of a key set on disk), with `ADMIN_JWT_ISSUER` and `ADMIN_JWT_AUDIENCE`, both
+ *   required then and checked on its tokens;
  * - `ADMIN_JWT_SECRET` (HS256, at least 32 characters): development tokens (`npm run admin-token`),
  *   alone or next to the identity provider; `ADMIN_JWT_ISSUER` / `ADMIN_JWT_AUDIENCE` are checked on
  *   them only when no JWKS is set.
@@ -24,7 +27,7 @@ export const adminJwtConfigShape = {
     .string()
     .min(MIN_SECRET_LENGTH, { error: `must be at least ${MIN_SECRET_LENGTH} characters` })
     .optional(),
-  ADMIN_JWKS_URL: envUrl(['https:', 'http:']).optional(),
+  ADMIN_JWKS_URL: envUrl(['https:', 'http:', 'file:']).optional(),
   ADMIN_JWT_ISSUER: z.string().min(1).optional(),
   ADMIN_JWT_AUDIENCE: z.string().min(1).optional(),
 };
@@ -37,6 +40,14 @@ function isLoopbackHost(hostname: string): boolean {
   return (
     hostname === 'localhost' || hostname === '[::1]' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(hostname)
   );
+}
+
+function localFileExists(url: URL): boolean {
+  try {
+    return existsSync(fileURLToPath(url));
+  } catch {
+    return false;
+  }
 }
 
 /**
@@ -76,7 +87,13 @@ export function adminJwtConfigIssues(env: Env): ConfigIssue[] {
   if (url?.protocol === 'http:' && !isLoopbackHost(url.hostname)) {
     issues.push({
       variable: 'ADMIN_JWKS_URL',
-      message: `must be an https:// URL (plain http only on loopback, e.g. http://127.0.0.1:4010/jwks), got ${url.origin}`,
+      message: `must be an https:// URL (plain http only on loopback, e.g. http://127.0.0.1:4010/jwks, or a file:// key set), got ${url.origin}`,
+    });
+  }
+  if (url?.protocol === 'file:' && !localFileExists(url)) {
+    issues.push({
+      variable: 'ADMIN_JWKS_URL',
+      message: `must name an existing key set file on this machine (file:///path/jwks.json), got ${url.href}`,
     });
   }
   return issues;

@@ -1,6 +1,10 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { AppError } from '@eudr/service-kit';
 import { SignJWT, exportJWK, generateKeyPair } from 'jose';
 import { createAdminJwtVerifier } from './admin-jwt';
@@ -204,5 +208,44 @@ describe('createAdminJwtVerifier with an identity provider (JWKS) and a developm
       /issuer and audience/,
     );
     expect(() => createAdminJwtVerifier({ keys: {} })).toThrow(/secret, a JWKS URL or both/);
+  });
+});
+
+describe('createAdminJwtVerifier with a key set file', () => {
+  const ISSUER = 'http://127.0.0.1:4010';
+  const AUDIENCE = 'urn:eudr:admin-api';
+
+  async function keyPair(kid: string) {
+    const pair = await generateKeyPair('ES256');
+    const jwk = { ...(await exportJWK(pair.publicKey)), kid, alg: 'ES256', use: 'sig' };
+    const sign = () =>
+      new SignJWT({ org: 'org_a', role: 'admin' })
+        .setProtectedHeader({ alg: 'ES256', kid })
+        .setSubject('alice')
+        .setIssuer(ISSUER)
+        .setAudience(AUDIENCE)
+        .setExpirationTime('5m')
+        .sign(pair.privateKey);
+    return { jwk, sign };
+  }
+
+  it('verifies with the keys in the file and re-reads it for a key it does not hold yet', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'jwks-'));
+    const file = path.join(dir, 'jwks.json');
+    const first = await keyPair('k1');
+    const second = await keyPair('k2');
+    writeFileSync(file, JSON.stringify({ keys: [first.jwk] }));
+    const verifyFile = createAdminJwtVerifier({
+      keys: { jwksUrl: pathToFileURL(file).href },
+      issuer: ISSUER,
+      audience: AUDIENCE,
+      keyFileReloadMs: 0,
+    });
+    await expect(verifyFile(await first.sign())).resolves.toEqual({ sub: 'alice', orgId: 'org_a' });
+    await expect(verifyFile(await second.sign())).rejects.toMatchObject({ code: 'INVALID_ADMIN_TOKEN' });
+    // The provider restarted with a new key: no restart of the service needed.
+    writeFileSync(file, JSON.stringify({ keys: [second.jwk] }));
+    await expect(verifyFile(await second.sign())).resolves.toEqual({ sub: 'alice', orgId: 'org_a' });
+    rmSync(dir, { recursive: true, force: true });
   });
 });

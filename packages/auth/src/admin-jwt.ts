@@ -1,5 +1,7 @@
-import { createRemoteJWKSet, decodeProtectedHeader, errors, jwtVerify } from 'jose';
-import type { JWTPayload, JWTVerifyOptions } from 'jose';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { createLocalJWKSet, createRemoteJWKSet, decodeProtectedHeader, errors, jwtVerify } from 'jose';
+import type { JSONWebKeySet, JWTPayload, JWTVerifyGetKey, JWTVerifyOptions } from 'jose';
 import {
   ForbiddenError,
   ORG_ID_RULE,
@@ -33,6 +35,8 @@ export interface AdminJwtVerifierOptions {
   issuer?: string;
   /** Required `aud`, under the same rule as `issuer`. */
   audience?: string;
+  /** For a `file:` JWKS: how long a read key set is kept before an unknown key re-reads it; default 5 s. */
+  keyFileReloadMs?: number;
   /** Accepted clock skew in seconds for `exp`/`nbf`; default 5. */
   clockToleranceSeconds?: number;
 }
@@ -78,6 +82,31 @@ function claimString(payload: JWTPayload, name: string): string | undefined {
 }
 
 /**
+ * The identity provider's keys: fetched from an http(s) URL (cached, refetched for an unknown key), or
+ * read from a `file:` URL, a key set on disk (mounted from the provider, say), re-read when a token names
+ * a key it does not hold, so the provider's key rotation needs no restart.
+ */
+function keySet(url: URL, reloadMs: number): JWTVerifyGetKey {
+  if (url.protocol !== 'file:') return createRemoteJWKSet(url);
+  let readAt = 0;
+  const read = () => {
+    readAt = Date.now();
+    return createLocalJWKSet(JSON.parse(readFileSync(fileURLToPath(url), 'utf8')) as JSONWebKeySet);
+  };
+  let keys: JWTVerifyGetKey | undefined;
+  return async (header, token) => {
+    keys ??= read();
+    try {
+      return await keys(header, token);
+    } catch (err) {
+      if (!(err instanceof errors.JWKSNoMatchingKey) || Date.now() - readAt < reloadMs) throw err;
+      keys = read();
+      return keys(header, token);
+    }
+  };
+}
+
+/**
  * Builds the verifier. Failures map to the API's codes:
  *
  * - bad signature, malformed JWT, wrong algorithm, issuer or audience, no `exp` or no `sub` →
@@ -115,7 +144,7 @@ export function createAdminJwtVerifier(options: AdminJwtVerifierOptions): AdminJ
     jwksUrl === undefined
       ? undefined
       : {
-          keys: createRemoteJWKSet(new URL(jwksUrl)),
+          keys: keySet(new URL(jwksUrl), options.keyFileReloadMs ?? 5_000),
           options: { ...strict(options.issuer, options.audience), algorithms: JWKS_ALGORITHMS },
         };
 
