@@ -37,6 +37,9 @@ COPY --from=build /repo/package.json ./
 COPY --from=build /repo/node_modules ./node_modules
 COPY --from=build /repo/packages ./packages
 COPY --from=build /repo/apps ./apps
+# Where the development OpenID provider writes its public keys for the apps (a docker-compose volume,
+# which takes the owner of this folder).
+RUN install -d -o node -g node /srv/dev-oidc
 USER node
 ARG APP=""
 ENV APP=${APP}

@@ -1,4 +1,3 @@
-import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { envUrl } from '@eudr/service-kit';
 import type { ConfigIssue, Env } from '@eudr/service-kit';
@@ -42,9 +41,11 @@ function isLoopbackHost(hostname: string): boolean {
   );
 }
 
-function localFileExists(url: URL): boolean {
+// The file itself may appear later (a provider sharing a volume writes it at its start): reading it is
+// the verifier's job, which answers 503 while it is missing.
+function isLocalFile(url: URL): boolean {
   try {
-    return existsSync(fileURLToPath(url));
+    return fileURLToPath(url).length > 1;
   } catch {
     return false;
   }
@@ -90,10 +91,10 @@ export function adminJwtConfigIssues(env: Env): ConfigIssue[] {
       message: `must be an https:// URL (plain http only on loopback, e.g. http://127.0.0.1:4010/jwks, or a file:// key set), got ${url.origin}`,
     });
   }
-  if (url?.protocol === 'file:' && !localFileExists(url)) {
+  if (url?.protocol === 'file:' && !isLocalFile(url)) {
     issues.push({
       variable: 'ADMIN_JWKS_URL',
-      message: `must name an existing key set file on this machine (file:///path/jwks.json), got ${url.href}`,
+      message: `must name a key set file on this machine (file:///path/jwks.json), got ${url.href}`,
     });
   }
   return issues;

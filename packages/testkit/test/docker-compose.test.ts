@@ -35,6 +35,10 @@ const compose = parse(readFileSync(path.join(root, 'docker-compose.yml'), 'utf8'
   networks?: Record<string, { ipam?: { config?: { subnet?: string; ip_range?: string }[] } }>;
 };
 const services = compose.services;
+const consoleTable = JSON.parse(readFileSync(path.join(root, 'infra', 'edge', 'console.json'), 'utf8')) as {
+  audience: string;
+  devProvider: { app: string; port: number };
+};
 
 function service(name: string): ComposeService {
   const found = services[name];
@@ -251,8 +255,15 @@ describe('docker-compose.yml', () => {
     expect(published.filter((entry) => !/ 127\.0\.0\.1:\d+:\d+$/.test(entry))).toEqual([]);
   });
 
-  it('has no service that is neither infrastructure, the edge nor an app of the table', () => {
-    const known = new Set(['mongo', 'kafka', 'redis', 'edge', ...apps.map((a) => a.name)]);
+  it('has no service that is neither infrastructure, the edge, the console’s provider nor an app of the table', () => {
+    const known = new Set([
+      'mongo',
+      'kafka',
+      'redis',
+      'edge',
+      consoleTable.devProvider.app,
+      ...apps.map((a) => a.name),
+    ]);
     expect(Object.keys(services).filter((name) => !known.has(name))).toEqual([]);
   });
 
@@ -261,6 +272,44 @@ describe('docker-compose.yml', () => {
     for (const app of apps) expect(edge.depends_on?.[app.name]).toEqual({ condition: 'service_healthy' });
     expect(edge.volumes).toContain('./infra/edge/nginx.compose.conf:/etc/nginx/nginx.conf:ro');
   });
+});
+
+describe('docker-compose.yml: the console’s sign-in', () => {
+  const provider = () => service(consoleTable.devProvider.app);
+  const providerEnv = () => provider().environment ?? {};
+  const issuer = `http://127.0.0.1:${consoleTable.devProvider.port}`;
+
+  it('runs the development provider as development (it refuses production) on its published port', () => {
+    expect(providerEnv()).toMatchObject({
+      APP: consoleTable.devProvider.app,
+      NODE_ENV: 'development',
+      PORT: consoleTable.devProvider.port,
+      DEV_OIDC_ISSUER: issuer,
+    });
+    expect(provider().ports).toEqual([
+      `127.0.0.1:${consoleTable.devProvider.port}:${consoleTable.devProvider.port}`,
+    ]);
+    expect(String(providerEnv()['DEV_OIDC_CONSOLE_URLS']).split(',')).toContain(
+      'http://127.0.0.1:8080/console',
+    );
+  });
+
+  it.each(apps.filter((app) => 'ADMIN_JWT_SECRET' in app.env).map((app) => [app.name] as const))(
+    'lets %s verify the provider’s tokens from the key file the provider writes to their shared volume',
+    (name) => {
+      const svc = service(name);
+      const keysFile = String(providerEnv()['DEV_OIDC_JWKS_FILE']);
+      const [volume, folder] = (provider().volumes ?? [''])[0]?.split(':') ?? [];
+      expect(keysFile.startsWith(`${folder}/`)).toBe(true);
+      expect(svc.environment).toMatchObject({
+        ADMIN_JWKS_URL: `file://${keysFile}`,
+        ADMIN_JWT_ISSUER: issuer,
+        ADMIN_JWT_AUDIENCE: consoleTable.audience,
+      });
+      expect(svc.volumes).toContain(`${volume}:${folder}:ro`);
+      expect(svc.depends_on?.[consoleTable.devProvider.app]).toEqual({ condition: 'service_healthy' });
+    },
+  );
 });
 
 describe('infra/edge/nginx.compose.conf', () => {
