@@ -75,12 +75,12 @@ free_ports() {
 }
 
 # shellcheck disable=SC2046 # one word per port
-set -- $(free_ports 13)
+set -- $(free_ports 14)
 export EUDR_CACHE_DIR="$WORK/cache" MAVEN_OPTS="-Dmaven.repo.local=$WORK/m2"
 export EDGE_PORT="$1" MONGO_PORT="$2" KAFKA_PORT="$3" KAFKA_CONTROLLER_PORT="$4" REDIS_PORT="$5"
 export AUTH_SERVICE_PORTS="$6,$7" SUPPLIERS_SERVICE_PORTS="$8,$9" BATCHES_SERVICE_PORTS="${10},${11}"
-export WEBHOOKS_SERVICE_PORTS="${12},${13}"
-unset EUDR_LOCAL_DIR EUDR_REPLICAS MONGO_URL KAFKA_BROKERS REDIS_URL ADMIN_JWT_SECRET
+export WEBHOOKS_SERVICE_PORTS="${12},${13}" DEV_OIDC_PROVIDER_PORT="${14}"
+unset EUDR_LOCAL_DIR EUDR_REPLICAS MONGO_URL KAFKA_BROKERS REDIS_URL ADMIN_JWT_SECRET CONSOLE_OIDC_ISSUER
 BASE="http://127.0.0.1:$EDGE_PORT"
 
 say "cloning $(git -C "$ROOT" rev-parse --short HEAD) into $REPO; caches in $WORK (empty)"
@@ -142,6 +142,12 @@ check_api() {
   done
   [ "$status" = 200 ] || fail "GET /api/v1/integration/suppliers with the new token answered $status"
   say "/docs, /openapi.json, admin JWT → integration → token → GET /api/v1/integration/suppliers: all 200"
+  curl -sf -D "$WORK/console.headers" -o /dev/null "$BASE/console/" && grep -qi "^content-security-policy: default-src 'none'" "$WORK/console.headers" ||
+    fail "GET /console/ (with its Content-Security-Policy)"
+  curl -sf "$BASE/console/config.json" | grep -q "\"issuer\":\"http://127.0.0.1:$DEV_OIDC_PROVIDER_PORT\"" || fail "GET /console/config.json"
+  curl -sf "http://127.0.0.1:$DEV_OIDC_PROVIDER_PORT/.well-known/openid-configuration" >/dev/null ||
+    fail "the development OpenID provider's discovery document"
+  say "/console/, its config and the development OpenID provider answer"
 }
 
 start_stack first
