@@ -49,6 +49,16 @@ const GENERIC: Record<number, string> = {
   504: 'The platform took too long to answer. Try again in a moment.',
 };
 
+/** `rateLimitPerMinute` → "Rate limit per minute", `scopes[2]` → "Scopes (item 3)": a field as people say it. */
+export function humanField(field: string): string {
+  const words = field
+    .replace(/\[(\d+)\]/g, (_, i: string) => ` (item ${Number(i) + 1})`)
+    .replace(/\./g, ' ')
+    .replace(/([a-z])([A-Z])/g, '$1 $2')
+    .toLowerCase();
+  return words.charAt(0).toUpperCase() + words.slice(1);
+}
+
 /** Turns an error answer into words: the API's own message where it has one meant for people. */
 export function toApiError(response: Response, body: unknown): ApiError {
   const envelope = (typeof body === 'object' && body !== null ? body : {}) as Record<string, unknown>;
@@ -71,6 +81,11 @@ export function toApiError(response: Response, body: unknown): ApiError {
     message = `Too many requests. ${Number.isFinite(wait) && wait > 0 ? `Wait ${wait} seconds` : 'Wait a moment'} and try again.`;
   } else if (response.status >= 500) {
     message = GENERIC[response.status] ?? GENERIC[500] ?? '';
+  } else if (code === 'VALIDATION_ERROR' && fields.length > 0) {
+    message = `${fields
+      .slice(0, 5)
+      .map((f) => `${humanField(f.field)} ${f.message}`)
+      .join('. ')}.`;
   } else if (response.status === 409) {
     message = `${apiMessage ?? 'This conflicts with a change made at the same time.'} Reload the page to see the latest state.`;
   } else {

@@ -81,6 +81,17 @@ describe('the console in a real browser', () => {
     expect(await app.page.getByTestId('org-name').innerText()).toBe('Acme Cocoa');
     await expectAccessible('integrations (empty)');
 
+    // A value the API refuses comes back in words next to its field, never as the raw answer.
+    const refusal = await new IntegrationsPage(app.page).createRefused({
+      name: 'SAP ERP production',
+      rateLimit: 0,
+    });
+    expect(refusal.field).toMatch(/must be a whole number of requests per minute from 1 to 100000/);
+    expect(refusal.dialog).toContain('Rate limit per minute must be a whole number');
+    expect(refusal.dialog).not.toMatch(/[{}]|"error"|VALIDATION_ERROR|rateLimitPerMinute/);
+    await screenshot(app.page, '1-refused-in-words');
+    await refusal.cancel();
+
     state.integrationId = await new IntegrationsPage(app.page).create({
       name: 'SAP ERP production',
       description: 'Pushes suppliers every night',

@@ -9,15 +9,6 @@ export function ErrorNotice(props: { error: ApiError | undefined; title?: string
     <div className="notice error" role="alert">
       {props.title !== undefined && <p className="notice-title">{props.title}</p>}
       <p>{error.message}</p>
-      {error.fields.length > 1 && (
-        <ul>
-          {error.fields.map((f) => (
-            <li key={`${f.field}:${f.message}`}>
-              {f.field}: {f.message}
-            </li>
-          ))}
-        </ul>
-      )}
       {error.requestId !== undefined && <p className="reference">Reference: {error.requestId}</p>}
       {props.onRetry !== undefined && (
         <button type="button" className="secondary" onClick={props.onRetry}>

@@ -27,14 +27,17 @@ const LABELS: Record<string, string> = {
 };
 
 /** A value of an entry's details in words: lists joined, changes as "from → to", dates readable. */
-function describe(value: unknown): string {
-  if (value === null || value === undefined) return 'none';
-  if (Array.isArray(value)) return value.map(describe).join(', ');
+function describe(value: unknown, key?: string): string {
+  if (value === null || value === undefined)
+    return key === 'rateLimitPerMinute' ? 'platform default' : 'none';
+  if (Array.isArray(value)) return value.map((item) => describe(item)).join(', ');
   if (typeof value === 'object') {
     const record = value as Record<string, unknown>;
-    if ('from' in record && 'to' in record) return `${describe(record['from'])} → ${describe(record['to'])}`;
+    if ('from' in record && 'to' in record) {
+      return `${describe(record['from'], key)} → ${describe(record['to'], key)}`;
+    }
     return Object.entries(record)
-      .map(([key, v]) => `${LABELS[key] ?? key}: ${describe(v)}`)
+      .map(([k, v]) => `${LABELS[k] ?? k}: ${describe(v, k)}`)
       .join('; ');
   }
   if (typeof value === 'string' && /^\d{4}-\d{2}-\d{2}T/.test(value)) return formatDateTime(value);
@@ -53,7 +56,7 @@ function Details(props: { details: Record<string, unknown> }) {
     <ul className="details">
       {shown.map(([key, value]) => (
         <li key={key}>
-          <span className="muted">{LABELS[key] ?? key}:</span> {describe(value)}
+          <span className="muted">{LABELS[key] ?? key}:</span> {describe(value, key)}
         </li>
       ))}
     </ul>
@@ -86,7 +89,7 @@ function Target(props: { entry: AuditEntry }) {
 /** The organisation's audit log: who changed which integration or token, when. */
 export function AuditPage() {
   useTitle('Audit log');
-  const { api } = useSession();
+  const { api, profile } = useSession();
   const now = useNow();
   const [params, setParams] = useSearchState();
   const page = pageParam(params);
@@ -131,7 +134,10 @@ export function AuditPage() {
                     </time>
                     <div className="sub">{formatDateTime(entry.at)}</div>
                   </td>
-                  <td>{entry.actor}</td>
+                  <td>
+                    {entry.actor}
+                    {entry.actor === profile.sub && <span className="sub"> (you)</span>}
+                  </td>
                   <td>{ACTIONS[entry.action] ?? entry.action}</td>
                   <td>
                     <Target entry={entry} />

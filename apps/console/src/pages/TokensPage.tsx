@@ -183,6 +183,9 @@ export function TokensPage() {
                     </td>
                     <td>
                       <TokenStatus status={token.status} />
+                      {token.status === 'ACTIVE' && integration.status === 'INACTIVE' && (
+                        <div className="sub warn-text">refused while the integration is inactive</div>
+                      )}
                       {token.revokedAt !== null && (
                         <div className="sub">
                           <time dateTime={token.revokedAt} title={formatDateTime(token.revokedAt)}>

@@ -27,6 +27,35 @@ export class IntegrationsPage {
     return id;
   }
 
+  /**
+   * Submits the new-integration dialog with a value the API refuses; answers the message shown next to
+   * the field, the dialog's whole text, and a way to cancel it.
+   */
+  async createRefused(input: {
+    name: string;
+    rateLimit: number;
+  }): Promise<{ field: string; dialog: string; cancel: () => Promise<void> }> {
+    await this.page
+      .getByRole('button', { name: /New integration|Create your first integration/ })
+      .first()
+      .click();
+    const dialog = this.page.getByRole('dialog', { name: 'New integration' });
+    await dialog.getByLabel('Name').fill(input.name);
+    const rateLimit = dialog.getByLabel(/Rate limit/);
+    await rateLimit.fill(String(input.rateLimit));
+    await dialog.getByRole('button', { name: 'Create integration' }).click();
+    await dialog.locator('.field-error').waitFor();
+    expect(await rateLimit.getAttribute('aria-invalid')).toBe('true');
+    return {
+      field: await dialog.locator('.field-error').innerText(),
+      dialog: await dialog.innerText(),
+      cancel: async () => {
+        await dialog.getByRole('button', { name: 'Cancel' }).click();
+        await dialog.waitFor({ state: 'detached' });
+      },
+    };
+  }
+
   /** Deactivates or reactivates the open integration, confirming; answers the confirmation's text. */
   async setActive(active: boolean): Promise<string> {
     await this.page.getByRole('button', { name: active ? 'Reactivate' : 'Deactivate', exact: true }).click();
