@@ -10,8 +10,10 @@
 // (nginx resolves the name to every replica's address when it starts), logs to the container's
 // stdout/stderr.
 import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { parse as parseYaml } from 'yaml';
 import { appExists, loadApps, repoRoot } from '../services.mjs';
 import { CONSOLE_BUILD_DIR, CONSOLE_IMAGE_DIR, consoleExists, consoleSettings } from './console.mjs';
 
@@ -61,6 +63,28 @@ export function consoleCsp(issuerOrigin) {
 }
 
 const json = (value) => JSON.stringify(value).replace(/'/g, "\\'");
+
+/**
+ * The paths of the API document (packages/openapi/src/openapi.yaml) as `{ pattern, allow }`: an anchored
+ * regex over `$uri` (a template parameter is one non-empty segment, so the regex is linear) and the
+ * methods it declares, HEAD with GET as the services answer it.
+ */
+export function documentedRoutes(root = repoRoot) {
+  const document = parseYaml(
+    readFileSync(path.join(root, 'packages', 'openapi', 'src', 'openapi.yaml'), 'utf8'),
+  );
+  return Object.entries(document.paths ?? {}).map(([template, item]) => {
+    const methods = ['get', 'put', 'post', 'delete', 'patch']
+      .filter((m) => item[m])
+      .map((m) => m.toUpperCase());
+    if (methods.includes('GET')) methods.splice(1, 0, 'HEAD');
+    const pattern = template
+      .split(/(\{[^}/]+\})/)
+      .map((part, i) => (i % 2 ? '[^/]+' : part.replace(/[.*+?^$()|[\]\\]/g, '\\$&')))
+      .join('');
+    return { pattern: `^${pattern}$`, allow: methods.join(', ') };
+  });
+}
 
 function upstreamName(app) {
   return `app_${app.name.replace(/-/g, '_')}`;
@@ -112,6 +136,25 @@ export function renderNginxConf({ mode, port = 8080, dataDir = '', root, replica
   out('    default $request_id;');
   out('  }');
   out();
+  out(
+    "  # The API document's paths: an undeclared method is 405 with the declared ones in Allow (TRACE too,",
+  );
+  out('  # which nginx refuses before any location), and a trailing slash is no route rather than the path.');
+  const documented = documentedRoutes(root);
+  out('  map $uri $edge_allow {');
+  out('    default "";');
+  for (const { pattern, allow } of documented) out(`    "~${pattern}" "${allow}";`);
+  out('  }');
+  out('  map "$request_method $uri" $edge_route {');
+  out('    default "";');
+  for (const { pattern, allow } of documented) {
+    const route = pattern.slice(1);
+    out(`    "~^(?:${allow.replace(/, /g, '|')}|OPTIONS) ${route}" "";`);
+    out(`    "~^[^ ]+ ${route}" 405;`);
+    out(`    "~^[^ ]+ ${route.slice(0, -1)}/$" 404;`);
+  }
+  out('  }');
+  out();
   out('  # $uri has no query string, and no header is logged: tokens never reach the access log.');
   out(
     '  log_format edge escape=json \'{"time":"$time_iso8601","requestId":"$edge_request_id",' +
@@ -158,6 +201,13 @@ export function renderNginxConf({ mode, port = 8080, dataDir = '', root, replica
   out("    # envelope. A service's own error responses pass through untouched (proxy_intercept_errors off).");
   out('    error_page 502 503 504 = @unavailable;');
   out('    error_page 413 = @too_large;');
+  out('    error_page 405 = @method_not_allowed;');
+  out('    if ($edge_route = 405) {');
+  out('      return 405;');
+  out('    }');
+  out('    if ($edge_route = 404) {');
+  out(`      return 404 '${json({ error: 'NOT_FOUND', message: 'No API route matches this path.' })}';`);
+  out('    }');
   out();
   out('    location = /healthz {');
   out('      access_log off;');
@@ -306,6 +356,14 @@ export function renderNginxConf({ mode, port = 8080, dataDir = '', root, replica
   out('      add_header Retry-After 5 always;');
   out(
     `      return 503 '${json({ error: 'SERVICE_UNAVAILABLE', message: 'The service for this path is not available; try again shortly.' })}';`,
+  );
+  out('    }');
+  out();
+  out('    location @method_not_allowed {');
+  out('      add_header X-Request-Id $edge_request_id always;');
+  out('      add_header Allow $edge_allow always;');
+  out(
+    `      return 405 '${json({ error: 'METHOD_NOT_ALLOWED', message: 'This method is not allowed on this path; the Allow header lists those that are.' })}';`,
   );
   out('    }');
   out();

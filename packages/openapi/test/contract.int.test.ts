@@ -2,8 +2,8 @@ import { SCOPE_NAMES } from '@eudr/auth';
 import { createHmac, randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { existsSync, readFileSync } from 'node:fs';
-import { createServer } from 'node:http';
-import type { IncomingHttpHeaders, Server } from 'node:http';
+import { createServer, request } from 'node:http';
+import type { IncomingHttpHeaders, IncomingMessage, Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { mintAdminJwt, repoRoot, startStack, waitFor } from '@eudr/testkit';
@@ -134,6 +134,63 @@ describe('the edge', () => {
       path.join(repoRoot(), 'node_modules', 'redoc', 'bundles', 'redoc.standalone.js'),
     );
     expect(Buffer.from(await bundle.arrayBuffer()).equals(expected)).toBe(true);
+  });
+});
+
+/** One request with node:http, which (unlike fetch) sends any method, TRACE included. */
+async function rawRequest(
+  method: string,
+  path: string,
+  token?: string,
+): Promise<{ status: number; allow?: string; type?: string; body: string }> {
+  const req = request(`${stack.edge.url}${path}`, {
+    method,
+    headers: token === undefined ? {} : { authorization: `Bearer ${token}` },
+  });
+  req.end();
+  const [res] = (await once(req, 'response')) as [IncomingMessage];
+  let body = '';
+  for await (const chunk of res) body += String(chunk);
+  return { status: res.statusCode ?? 0, allow: res.headers.allow, type: res.headers['content-type'], body };
+}
+
+describe('the edge and the methods the document declares', () => {
+  const METHODS = ['get', 'put', 'post', 'delete', 'patch'] as const;
+  const paths = Object.entries(document.paths ?? {}).map(([template, item]) => {
+    const declared = METHODS.filter((m) => (item as Record<string, unknown>)[m]).map((m) => m.toUpperCase());
+    return {
+      path: template.replace(/\{[^}]+\}/g, 'x1'),
+      allow: declared.flatMap((m) => (m === 'GET' ? ['GET', 'HEAD'] : [m])).join(', '),
+      undeclared: ['PUT', 'DELETE', 'PATCH', 'POST'].find((m) => !declared.includes(m)) ?? 'PROPFIND',
+    };
+  });
+
+  it.each(paths)(
+    'answers TRACE and an undeclared method on $path with the 405 envelope and Allow: $allow',
+    async ({ path: p, allow, undeclared }) => {
+      for (const method of ['TRACE', undeclared]) {
+        const answer = await rawRequest(method, p, adminJwt);
+        expect({ method, status: answer.status, allow: answer.allow, type: answer.type }).toEqual({
+          method,
+          status: 405,
+          allow,
+          type: expect.stringMatching(/^application\/json/),
+        });
+        expect(JSON.parse(answer.body)).toMatchObject({ error: 'METHOD_NOT_ALLOWED' });
+      }
+    },
+  );
+
+  it('answers a documented path with a trailing slash as no route, never as the path without it', async () => {
+    // With a valid admin JWT, so an answer for the path without the slash would be a 200 list.
+    for (const p of [`${ADMIN}/integrations/`, `${ADMIN}/audit-log/`, `${INTEGRATION}/products/`]) {
+      const answer = await rawRequest('GET', p, adminJwt);
+      expect({ p, status: answer.status, body: JSON.parse(answer.body) as unknown }).toEqual({
+        p,
+        status: 404,
+        body: expect.objectContaining({ error: 'NOT_FOUND' }),
+      });
+    }
   });
 });
 
