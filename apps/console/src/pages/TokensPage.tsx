@@ -119,98 +119,100 @@ export function TokensPage() {
       )}
       {list.data !== undefined && list.data.total > 0 && (
         <>
-          <table className="list tokens" aria-busy={list.loading} data-testid="tokens-table">
-            <caption className="visually-hidden">API tokens of {integration.name}</caption>
-            <thead>
-              <tr>
-                <th scope="col">Name</th>
-                <th scope="col">Token</th>
-                <th scope="col">Scopes</th>
-                <th scope="col">Created</th>
-                <th scope="col">Last used</th>
-                <th scope="col">Expires</th>
-                <th scope="col">Status</th>
-                <th scope="col">
-                  <span className="visually-hidden">Actions</span>
-                </th>
-              </tr>
-            </thead>
-            <tbody>
-              {list.data.data.map((token) => {
-                const expiry = describeExpiry(token.expiresAt, now);
-                const ended = token.status !== 'ACTIVE';
-                return (
-                  <tr key={token.id} className={ended ? 'ended' : undefined} data-token-id={token.id}>
-                    <th scope="row">{token.name}</th>
-                    <td>
-                      <code className="token-hint">{tokenHint(token.tokenPrefix, token.lastFour)}</code>
-                    </td>
-                    <td>
-                      <ul className="chips">
-                        {token.scopes.map((scope) => (
-                          <li key={scope}>{scope.replace(/^integration:/, '')}</li>
-                        ))}
-                      </ul>
-                    </td>
-                    <td>
-                      <time dateTime={token.createdAt} title={formatDateTime(token.createdAt)}>
-                        {relativeTime(token.createdAt, now)}
-                      </time>
-                      <div className="sub">by {token.createdBy}</div>
-                    </td>
-                    <td>
-                      {token.lastUsedAt === null ? (
-                        <span className="muted">Never used</span>
-                      ) : (
-                        <time dateTime={token.lastUsedAt} title={formatDateTime(token.lastUsedAt)}>
-                          {relativeTime(token.lastUsedAt, now)}
+          <div className="table-scroll">
+            <table className="list tokens" aria-busy={list.loading} data-testid="tokens-table">
+              <caption className="visually-hidden">API tokens of {integration.name}</caption>
+              <thead>
+                <tr>
+                  <th scope="col">Name</th>
+                  <th scope="col">Token</th>
+                  <th scope="col">Scopes</th>
+                  <th scope="col">Created</th>
+                  <th scope="col">Last used</th>
+                  <th scope="col">Expires</th>
+                  <th scope="col">Status</th>
+                  <th scope="col">
+                    <span className="visually-hidden">Actions</span>
+                  </th>
+                </tr>
+              </thead>
+              <tbody>
+                {list.data.data.map((token) => {
+                  const expiry = describeExpiry(token.expiresAt, now);
+                  const ended = token.status !== 'ACTIVE';
+                  return (
+                    <tr key={token.id} className={ended ? 'ended' : undefined} data-token-id={token.id}>
+                      <th scope="row">{token.name}</th>
+                      <td>
+                        <code className="token-hint">{tokenHint(token.tokenPrefix, token.lastFour)}</code>
+                      </td>
+                      <td>
+                        <ul className="chips">
+                          {token.scopes.map((scope) => (
+                            <li key={scope}>{scope.replace(/^integration:/, '')}</li>
+                          ))}
+                        </ul>
+                      </td>
+                      <td>
+                        <time dateTime={token.createdAt} title={formatDateTime(token.createdAt)}>
+                          {relativeTime(token.createdAt, now)}
                         </time>
-                      )}
-                    </td>
-                    <td>
-                      <span className={`expiry ${ended ? 'ended' : expiry.tone}`} title={expiry.detail}>
-                        {expiry.tone === 'never' && !ended && (
-                          <span className="icon" aria-hidden="true">
-                            !
-                          </span>
-                        )}
-                        {expiry.text}
-                      </span>
-                      {expiry.note !== undefined && (!ended || expiry.tone === 'past') && (
-                        <div className={`sub expiry-note ${ended ? '' : expiry.tone}`}>{expiry.note}</div>
-                      )}
-                      {expiry.tone === 'never' && !ended && <div className="sub">Works until revoked</div>}
-                    </td>
-                    <td>
-                      <TokenStatus status={token.status} />
-                      {token.status === 'ACTIVE' && integration.status === 'INACTIVE' && (
-                        <div className="sub warn-text">refused while the integration is inactive</div>
-                      )}
-                      {token.revokedAt !== null && (
-                        <div className="sub">
-                          <time dateTime={token.revokedAt} title={formatDateTime(token.revokedAt)}>
-                            {relativeTime(token.revokedAt, now)}
+                        <div className="sub">by {token.createdBy}</div>
+                      </td>
+                      <td>
+                        {token.lastUsedAt === null ? (
+                          <span className="muted">Never used</span>
+                        ) : (
+                          <time dateTime={token.lastUsedAt} title={formatDateTime(token.lastUsedAt)}>
+                            {relativeTime(token.lastUsedAt, now)}
                           </time>
-                        </div>
-                      )}
-                    </td>
-                    <td>
-                      {token.status === 'ACTIVE' && (
-                        <button
-                          type="button"
-                          className="danger-outline small"
-                          aria-label={`Revoke token ${token.name}`}
-                          onClick={() => setRevoking(token)}
-                        >
-                          Revoke
-                        </button>
-                      )}
-                    </td>
-                  </tr>
-                );
-              })}
-            </tbody>
-          </table>
+                        )}
+                      </td>
+                      <td>
+                        <span className={`expiry ${ended ? 'ended' : expiry.tone}`} title={expiry.detail}>
+                          {expiry.tone === 'never' && !ended && (
+                            <span className="icon" aria-hidden="true">
+                              !
+                            </span>
+                          )}
+                          {expiry.text}
+                        </span>
+                        {expiry.note !== undefined && (!ended || expiry.tone === 'past') && (
+                          <div className={`sub expiry-note ${ended ? '' : expiry.tone}`}>{expiry.note}</div>
+                        )}
+                        {expiry.tone === 'never' && !ended && <div className="sub">Works until revoked</div>}
+                      </td>
+                      <td>
+                        <TokenStatus status={token.status} />
+                        {token.status === 'ACTIVE' && integration.status === 'INACTIVE' && (
+                          <div className="sub warn-text">refused while the integration is inactive</div>
+                        )}
+                        {token.revokedAt !== null && (
+                          <div className="sub">
+                            <time dateTime={token.revokedAt} title={formatDateTime(token.revokedAt)}>
+                              {relativeTime(token.revokedAt, now)}
+                            </time>
+                          </div>
+                        )}
+                      </td>
+                      <td>
+                        {token.status === 'ACTIVE' && (
+                          <button
+                            type="button"
+                            className="danger-outline small"
+                            aria-label={`Revoke token ${token.name}`}
+                            onClick={() => setRevoking(token)}
+                          >
+                            Revoke
+                          </button>
+                        )}
+                      </td>
+                    </tr>
+                  );
+                })}
+              </tbody>
+            </table>
+          </div>
           <Pager
             page={list.data.page}
             limit={list.data.limit}
