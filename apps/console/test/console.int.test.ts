@@ -124,7 +124,7 @@ describe('the console in a real browser', () => {
       code: 'INSUFFICIENT_SCOPES',
     });
     await expectAccessible('tokens');
-  });
+  }, 60_000);
 
   it('2. revokes the token in the console; the API refuses it with 401 TOKEN_REVOKED within a second', async () => {
     const token = state.token ?? '';
@@ -154,7 +154,7 @@ describe('the console in a real browser', () => {
     await tokens.row('nightly sync').waitFor();
     await screenshot(app.page, '2-token-revoked');
     await tokens.filter('All');
-  });
+  }, 60_000);
 
   it('3. deactivating the integration refuses its other token with 403 INTEGRATION_INACTIVE; reactivating lets it in', async () => {
     const tokens = new TokensPage(app.page);
@@ -181,7 +181,7 @@ describe('the console in a real browser', () => {
 
     await integrations.setActive(true);
     expect((await answerOf(token, SUPPLIERS, (r) => r.status === 200, 5_000)).status).toBe(200);
-  });
+  }, 60_000);
 
   it('4. adds a webhook pointing at the test’s receiver, sends a test delivery and finds it in the history', async () => {
     await app.openTab('Webhooks');
@@ -213,7 +213,7 @@ describe('the console in a real browser', () => {
     expect(await rows.first().innerText()).toMatch(/test[\s\S]*Delivered[\s\S]*HTTP 200 in \d+ ms/);
     await screenshot(app.page, '4-webhook-deliveries');
     await expectAccessible('webhook deliveries');
-  });
+  }, 60_000);
 
   it('5. shows a push of suppliers in the sync history with its counts', async () => {
     const tokens = new TokensPage(app.page);
@@ -269,7 +269,7 @@ describe('the console in a real browser', () => {
     await sync.filter('Status', 'Partly failed');
     await sync.filter('Entity', 'Suppliers');
     await row.waitFor();
-  });
+  }, 60_000);
 
   it('6. the admin of B sees none of A’s integrations and a not-found page for one of them; a member is refused', async () => {
     const other = await launchBrowser(new URL(stack.edge.url).origin);
@@ -312,7 +312,7 @@ describe('the console in a real browser', () => {
     } finally {
       await member.close();
     }
-  });
+  }, 60_000);
 
   it('7. generates and revokes a token with the keyboard alone', async () => {
     const { page } = app;
@@ -363,7 +363,7 @@ describe('the console in a real browser', () => {
     expect(errorCode(refused)).toBe('TOKEN_REVOKED');
     await waitFor(async () => (await tokens.statusOf('keyboard only')) === 'Revoked');
     await screenshot(page, '7-keyboard-revoked');
-  });
+  }, 60_000);
 
   it('7. has no serious or critical accessibility violation on any page', async () => {
     const { page } = app;
@@ -430,5 +430,5 @@ describe('the console in a real browser', () => {
     await app.open('/integrations');
     await page.getByRole('heading', { name: 'Sign in to the EUDR console' }).waitFor();
     await expectAccessible('provider sign-in');
-  });
+  }, 60_000);
 });
