@@ -48,12 +48,16 @@ describe('the local MongoDB-protocol server', () => {
       [1, 2].map(() => MongoClient.connect(server.url, { directConnection: true })),
     );
     try {
+      const collections = [client, ...others].map((c) =>
+        c.db('atomic').collection<{ _id: string; n: number }>('sequences'),
+      );
       const seen = await Promise.all(
         Array.from({ length: 60 }, (_, i) =>
-          [client, ...others]
-            [i % 3]!.db('atomic')
-            .collection<{ _id: string; n: number }>('sequences')
-            .findOneAndUpdate({ _id: 's' }, { $inc: { n: 1 } }, { returnDocument: 'after' }),
+          collections[i % collections.length]!.findOneAndUpdate(
+            { _id: 's' },
+            { $inc: { n: 1 } },
+            { returnDocument: 'after' },
+          ),
         ),
       );
       expect(new Set(seen.map((doc) => doc?.n)).size).toBe(60);
