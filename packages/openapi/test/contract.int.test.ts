@@ -309,6 +309,26 @@ describe('the admin API', () => {
     );
   });
 
+  it('refuses in the document exactly what the API refuses: both expiries, a page past 999999999', async () => {
+    const tokens = `${ADMIN}/integrations/{integrationId}/tokens`.replace(/\//g, '~1');
+    const both = { name: 'x', scopes: SCOPES, expiresInDays: 1, expiresAt: '2099-01-01T00:00:00Z' };
+    expect(
+      contract.validate(`/paths/${tokens}/post/requestBody/content/application~1json/schema`, both),
+    ).not.toEqual([]);
+    expectContract(
+      await admin('POST', `/integrations/${integrationId}/tokens`, both),
+      400,
+      'VALIDATION_ERROR',
+    );
+    const page = '/components/parameters/Page/schema';
+    expect([contract.validate(page, 999999999), contract.validate(page, 1000000000)]).toEqual([
+      [],
+      [expect.stringContaining('must be <= 999999999')],
+    ]);
+    expectContract(await admin('GET', '/audit-log?page=999999999'), 200);
+    expectContract(await admin('GET', '/audit-log?page=1000000000'), 400, 'VALIDATION_ERROR');
+  });
+
   it('records every change in the audit log', async () => {
     const log = await admin('GET', '/audit-log?limit=100');
     expectContract(log, 200);
@@ -350,6 +370,26 @@ describe('the quickstart of an integrator', () => {
     expectContract(result, 200);
     expect(field(result, 'created')).toBe(1);
     expect(field<unknown[]>(result, 'errors')).toHaveLength(1);
+  });
+
+  it('answers a push with a non-object record and a mistyped one, which the document admits, with 200 and both in ERROR', async () => {
+    const pushes: Array<[string, string, Record<string, unknown>]> = [
+      ['suppliers-service', '/suppliers', { externalId: 'SUP-BAD', name: 'x', isEuOrigin: {} }],
+      ['batches-service', '/products', { externalId: 'PRD-BAD', name: 'x', hsCode: 7 }],
+      ['batches-service', '/batches', { externalId: 'BAT-BAD', quantity: 'many' }],
+    ];
+    for (const [, path, mistyped] of pushes.filter(([app]) => has(app))) {
+      const key = path.slice(1);
+      const body = { [key]: [1, mistyped] };
+      const pointer = `/paths/${`${INTEGRATION}${path}`.replace(/\//g, '~1')}/post/requestBody/content/application~1json/schema`;
+      expect({ path, problems: contract.validate(pointer, body) }).toEqual({ path, problems: [] });
+      const result = await integration(token, 'POST', path, body);
+      expectContract(result, 200);
+      expect(field<Array<{ status: string }>>(result, 'records').map((r) => r.status)).toEqual([
+        'ERROR',
+        'ERROR',
+      ]);
+    }
   });
 
   it('lists and reads suppliers', async () => {
