@@ -541,6 +541,29 @@ describe('the quickstart of an integrator', () => {
         'VALIDATION_ERROR',
       );
       expectContract(await integration(token, 'GET', '/sync-logs?page=0'), 400, 'VALIDATION_ERROR');
+      // A lower-case date-time and a leap second: refused by the document as by the API.
+      for (const since of ['2025-01-31t12:00:00z', '2016-12-31T23:59:60Z']) {
+        expect(contract.validate('/components/parameters/Since/schema', since)).not.toEqual([]);
+        expectContract(
+          await integration(token, 'GET', `/sync-logs?since=${encodeURIComponent(since)}`),
+          400,
+          'VALIDATION_ERROR',
+        );
+      }
+      // An empty or blank list of externalIds: refused by the document as by the API.
+      const externalIds = `/paths/${`${INTEGRATION}/sync-status`.replace(/\//g, '~1')}/get/parameters/1/schema`;
+      for (const blank of ['', ' ,']) {
+        expect(contract.validate(externalIds, blank)).not.toEqual([]);
+        expectContract(
+          await integration(
+            token,
+            'GET',
+            `/sync-status?entityType=SUPPLIER&externalIds=${encodeURIComponent(blank)}`,
+          ),
+          400,
+          'VALIDATION_ERROR',
+        );
+      }
       expectContract(await admin('PATCH', '/dds/DDS-2020-99999', { status: 'APPROVED' }), 404, 'NOT_FOUND');
       expectContract(await admin('PATCH', `/dds/${ddsNumber}`, { status: 'LOST' }), 400, 'VALIDATION_ERROR');
     });
