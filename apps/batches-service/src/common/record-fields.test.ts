@@ -1,6 +1,6 @@
 import { batchInputSchema } from '../batches/batches.schemas';
 import { productInputSchema } from '../products/products.schemas';
-import { isHsCode, isIsoDate } from './record-fields';
+import { externalIdSchema, isHsCode, isIsoDate } from './record-fields';
 
 describe('hsCode', () => {
   it.each(['1801', '1801.00', '4407.10.91', '0901211000'])('accepts %s', (code) => {
@@ -17,6 +17,13 @@ describe('dates', () => {
   });
   it.each(['31/01/2025', '2025-13-01', '2025-01-31T12:00:00', 'yesterday'])('refuses %s', (value) => {
     expect(isIsoDate(value)).toBe(false);
+  });
+});
+
+describe('externalIdSchema', () => {
+  it('refuses "." and "..", which a URL path cannot name, and keeps ids that merely contain dots', () => {
+    for (const id of ['.', ' .. ']) expect(externalIdSchema.safeParse(id).success).toBe(false);
+    expect(externalIdSchema.parse(' a..b ')).toBe('a..b');
   });
 });
 

@@ -39,8 +39,14 @@ export function optionalText(max: number) {
     .optional();
 }
 
-/** The caller's id of a record: trimmed, 1..100 characters. */
-export const externalIdSchema = requiredText(FIELD_LIMITS.externalId);
+/**
+ * The caller's id of a record: trimmed, 1..100 characters, not `.` or `..`: URL paths drop those
+ * segments, so such a record could never be read back at /products/{externalId} or /batches/{externalId}.
+ */
+export const externalIdSchema = requiredText(FIELD_LIMITS.externalId).refine(
+  (id) => id !== '.' && id !== '..',
+  'must not be "." or ".." (a URL path cannot name it)',
+);
 
 /** An ISO 3166-1 alpha-2 code, upper-cased; `""` or null clears it. */
 export const countrySchema = z

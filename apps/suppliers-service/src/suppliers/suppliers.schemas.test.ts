@@ -41,6 +41,8 @@ describe('supplierInputSchema', () => {
     ['externalId: must be a string', { externalId: 7, name: 'A' }],
     ['externalId: must not be empty', { externalId: '', name: 'A' }],
     ['externalId: must be at most 100 characters', { externalId: 'x'.repeat(101), name: 'A' }],
+    ['externalId: must not be "." or ".." (a URL path cannot name it)', { externalId: ' .. ', name: 'A' }],
+    ['externalId: must not be "." or ".." (a URL path cannot name it)', { externalId: '.', name: 'A' }],
     ['name: is required', { externalId: 'S' }],
     ['name: must not be empty', { externalId: 'S', name: ' ' }],
     ['name: must be at most 255 characters', { externalId: 'S', name: 'n'.repeat(256) }],

@@ -34,12 +34,16 @@ function optionalText(max: number) {
   return z.string().trim().max(max, maxChars(max)).transform(emptyToNull).nullable().optional();
 }
 
-/** The caller's id of a supplier: trimmed, 1..100 characters. */
+/**
+ * The caller's id of a supplier: trimmed, 1..100 characters, not `.` or `..`: URL paths drop those
+ * segments, so such a supplier could never be read back at /suppliers/{externalId}.
+ */
 export const externalIdSchema = z
   .string({ error: (issue) => (issue.input === undefined ? 'is required' : 'must be a string') })
   .trim()
   .min(1, 'must not be empty')
-  .max(FIELD_LIMITS.externalId, maxChars(FIELD_LIMITS.externalId));
+  .max(FIELD_LIMITS.externalId, maxChars(FIELD_LIMITS.externalId))
+  .refine((id) => id !== '.' && id !== '..', 'must not be "." or ".." (a URL path cannot name it)');
 
 const EMAIL_MESSAGE = 'must be an email address';
 const WEBSITE_MESSAGE = 'must be an http or https URL with a domain name, e.g. https://example.com';
