@@ -31,8 +31,19 @@ fail() {
 if [ ! -x "$TOOLS/bin/schemathesis" ]; then
   say "installing schemathesis $SCHEMATHESIS_VERSION into ${TOOLS#"$ROOT"/}"
   rm -rf "$TOOLS"
-  python3 -m venv "$TOOLS"
-  "$TOOLS/bin/pip" install --quiet --disable-pip-version-check "schemathesis==$SCHEMATHESIS_VERSION"
+  if python3 -m venv "$TOOLS" 2>/dev/null; then
+    "$TOOLS/bin/pip" install --quiet --disable-pip-version-check "schemathesis==$SCHEMATHESIS_VERSION"
+  else
+    # No venv module (Debian without python3-venv): pip installs into a folder of its own instead.
+    rm -rf "$TOOLS"
+    python3 -m pip install --quiet --disable-pip-version-check --target "$TOOLS/site" \
+      "schemathesis==$SCHEMATHESIS_VERSION"
+    mkdir -p "$TOOLS/bin"
+    printf '%s\n' '#!/usr/bin/env bash' \
+      "PYTHONPATH='$TOOLS/site' exec python3 -c 'import sys; from schemathesis.cli import schemathesis; sys.exit(schemathesis())' \"\$@\"" \
+      >"$TOOLS/bin/schemathesis"
+    chmod +x "$TOOLS/bin/schemathesis"
+  fi
 fi
 
 # Spare ports for the edge, the infra, two replicas of every app of infra/services.json and the
