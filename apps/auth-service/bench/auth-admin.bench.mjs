@@ -8,7 +8,7 @@
 // stack instead, and the consumer reads the stack's topics (KAFKA_TOPIC_PREFIX, default none).
 //
 //   npm run bench -- auth-admin
-import { randomBytes } from 'node:crypto';
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -93,6 +93,9 @@ if (!edgeUrl) {
     ADMIN_JWT_SECRET: secret,
     ADMIN_JWKS_URL: '',
     INTERNAL_SERVICE_KEY: process.env.INTERNAL_SERVICE_KEY || randomBytes(32).toString('hex'),
+    AUTH_STATE_SIGNING_KEY:
+      process.env.AUTH_STATE_SIGNING_KEY ||
+      `bench:${generateKeyPairSync('ed25519').privateKey.export({ type: 'pkcs8', format: 'der' }).toString('base64')}`,
   });
   service = await startAuthService({ ...config, PORT: 0 }, { logger, handleSignals: false });
   baseUrl = service.url;

@@ -1,11 +1,17 @@
+import { generateKeyPairSync } from 'node:crypto';
 import { ConfigError } from '@eudr/service-kit';
 import { loadConfig } from './config';
+
+const signingKey = `main:${generateKeyPairSync('ed25519').privateKey.export({ type: 'pkcs8', format: 'der' }).toString('base64')}`;
+/** The published development key of infra/services.json. */
+const DEVELOPMENT_SIGNING_KEY = 'dev-1:MC4CAQAwBQYDK2VwBCIEIKgZnwy+ccprDAtSY3yyAS/csjIBH29xtKu1RBBCLhPS';
 
 const valid = {
   MONGO_URL: 'mongodb://127.0.0.1:27017/auth',
   KAFKA_BROKERS: '127.0.0.1:9092',
   ADMIN_JWT_SECRET: 'x'.repeat(32),
   INTERNAL_SERVICE_KEY: 'k'.repeat(32),
+  AUTH_STATE_SIGNING_KEY: signingKey,
 };
 
 function issuesOf(env: Record<string, string>): string[] {
@@ -27,6 +33,8 @@ describe('loadConfig', () => {
       PUBLISH_TIMEOUT_MS: 2000,
       RELAY_INTERVAL_MS: 5000,
       USAGE_FLUSH_MS: 1000,
+      STATE_HEARTBEAT_INTERVAL_MS: 1000,
+      KAFKA_TLS: false,
       KAFKA_BROKERS: ['127.0.0.1:9092'],
       KAFKA_TOPIC_PREFIX: '',
     });
@@ -60,6 +68,7 @@ describe('loadConfig', () => {
 
   it('reports every bad variable at once, without echoing secrets', () => {
     const issues = issuesOf({
+      AUTH_STATE_SIGNING_KEY: signingKey,
       MONGO_URL: 'postgres://nope',
       KAFKA_BROKERS: '127.0.0.1:9092',
       ADMIN_JWT_SECRET: 'short-secret-value',
@@ -73,5 +82,32 @@ describe('loadConfig', () => {
       'PUBLISH_TIMEOUT_MS',
     ]);
     expect(issues.join('\n')).not.toMatch(/short-secret-value|short-key-value/);
+  });
+
+  it('reads the state signing key, names what is wrong with a bad one without echoing it, and refuses the development key in production', () => {
+    expect(loadConfig(valid).AUTH_STATE_SIGNING_KEY.keyId).toBe('main');
+    const { AUTH_STATE_SIGNING_KEY: _key, ...withoutKey } = valid;
+    expect(issuesOf(withoutKey)).toEqual([expect.stringMatching(/^AUTH_STATE_SIGNING_KEY: is required/)]);
+    const garbled = issuesOf({ ...valid, AUTH_STATE_SIGNING_KEY: 'main:c2VjcmV0LWtleS1tYXRlcmlhbA==' });
+    expect(garbled).toEqual([
+      expect.stringMatching(/^AUTH_STATE_SIGNING_KEY: the signing key is not .*openssl genpkey/),
+    ]);
+    expect(garbled.join('\n')).not.toContain('c2VjcmV0LWtleS1tYXRlcmlhbA');
+    expect(loadConfig({ ...valid, AUTH_STATE_SIGNING_KEY: DEVELOPMENT_SIGNING_KEY }).NODE_ENV).toBe(
+      'development',
+    );
+    expect(
+      issuesOf({ ...valid, NODE_ENV: 'production', AUTH_STATE_SIGNING_KEY: DEVELOPMENT_SIGNING_KEY }),
+    ).toEqual([
+      expect.stringMatching(
+        /^AUTH_STATE_SIGNING_KEY: is a development value .*openssl genpkey -algorithm ed25519/,
+      ),
+    ]);
+    // The same key under another id.
+    const renamed = DEVELOPMENT_SIGNING_KEY.replace(/^dev-1:/, 'prod:');
+    expect(issuesOf({ ...valid, NODE_ENV: 'production', AUTH_STATE_SIGNING_KEY: renamed })).toEqual([
+      expect.stringMatching(/^AUTH_STATE_SIGNING_KEY: holds the development value .*openssl genpkey/),
+    ]);
+    expect(issuesOf({ ...valid, NODE_ENV: 'production' })).toEqual([]);
   });
 });

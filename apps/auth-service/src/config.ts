@@ -1,4 +1,5 @@
-import { adminJwtConfigIssues, adminJwtConfigShape } from '@eudr/auth';
+import { STATE_KEY_HINT, adminJwtConfigIssues, adminJwtConfigShape, isDevelopmentStateKey } from '@eudr/auth';
+import { kafkaConfigShape, parseSigningKey } from '@eudr/events';
 import {
   ConfigError,
   baseConfigSchema,
@@ -18,7 +19,17 @@ const MIN_SECRET_LENGTH = 32;
  * Variables whose values must never appear in an error message. The base loader hides names like
  * `*_SECRET` but not `*_KEY`, so the issues about these are rewritten here as well.
  */
-const SECRET_VARIABLES = new Set(['ADMIN_JWT_SECRET', 'INTERNAL_SERVICE_KEY']);
+const SECRET_VARIABLES = new Set(['ADMIN_JWT_SECRET', 'INTERNAL_SERVICE_KEY', 'AUTH_STATE_SIGNING_KEY']);
+
+/** `AUTH_STATE_SIGNING_KEY`: parsed into a key, with the parser's message (never the value) on failure. */
+const signingKeyField = z.string().transform((value, ctx) => {
+  try {
+    return parseSigningKey(value);
+  } catch (err) {
+    ctx.addIssue({ code: 'custom', message: `${(err as Error).message}; ${STATE_KEY_HINT}` });
+    return z.NEVER;
+  }
+});
 
 function hideValue(issue: ConfigIssue): ConfigIssue {
   if (!SECRET_VARIABLES.has(issue.variable)) return issue;
@@ -37,6 +48,13 @@ function hideValue(issue: ConfigIssue): ConfigIssue {
  *   a state change before answering anyway (the relay publishes it later).
  * - `RELAY_INTERVAL_MS` (default 5000): pause between runs of the relay that republishes unacknowledged states.
  * - `USAGE_FLUSH_MS` (default 1000): how often folded token-usage reports are written to MongoDB.
+ * - `AUTH_STATE_SIGNING_KEY` (required): the Ed25519 key every token and integration state and every
+ *   heartbeat is signed with, `<keyId>:<base64 PKCS#8 DER>`; resource services list its public half in
+ *   `AUTH_STATE_PUBLIC_KEYS`. Production refuses the development key of infra/services.json.
+ * - `STATE_HEARTBEAT_INTERVAL_MS` (default 1000): pause between heartbeats on the state topics; resource
+ *   services stop trusting their projection `AUTH_MAX_STALENESS_MS` (3000) after the last one.
+ * - the Kafka security variables of `kafkaConfigShape` (`@eudr/events`): `KAFKA_TLS`, `KAFKA_TLS_CA_FILE`,
+ *   `KAFKA_SASL_MECHANISM`, `KAFKA_SASL_USERNAME`, `KAFKA_SASL_PASSWORD`.
  */
 export const configSchema = baseConfigSchema.extend({
   PORT: envPort(DEFAULT_PORT),
@@ -47,6 +65,9 @@ export const configSchema = baseConfigSchema.extend({
   PUBLISH_TIMEOUT_MS: envInteger({ min: 1, max: 60_000, fallback: 2_000 }),
   RELAY_INTERVAL_MS: envInteger({ min: 10, max: 3_600_000, fallback: 5_000 }),
   USAGE_FLUSH_MS: envInteger({ min: 10, max: 600_000, fallback: 1_000 }),
+  AUTH_STATE_SIGNING_KEY: signingKeyField,
+  STATE_HEARTBEAT_INTERVAL_MS: envInteger({ min: 100, max: 10_000, fallback: 1_000 }),
+  ...kafkaConfigShape,
 });
 
 /** The parsed configuration of auth-service. */
@@ -69,6 +90,14 @@ export function loadConfig(env: Env = process.env): AuthServiceConfig {
     issues.push(...err.issues.map(hideValue));
   }
   issues.push(...adminJwtConfigIssues(env));
+  // service-kit's production rule refuses the development value as written; this also catches its key
+  // under another key id.
+  if (config?.NODE_ENV === 'production' && isDevelopmentStateKey(config.AUTH_STATE_SIGNING_KEY.privateKey)) {
+    issues.push({
+      variable: 'AUTH_STATE_SIGNING_KEY',
+      message: `holds the development value published with the source, refused in production; ${STATE_KEY_HINT}`,
+    });
+  }
   if (issues.length > 0 || config === undefined) throw new ConfigError(issues);
   return config;
 }

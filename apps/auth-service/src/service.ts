@@ -1,4 +1,12 @@
-import { TOPICS, connectKafka } from '@eudr/events';
+import { hostname } from 'node:os';
+import {
+  TOPICS,
+  connectKafka,
+  createKafka,
+  createProducer,
+  createStateSigner,
+  kafkaSecurityFromConfig,
+} from '@eudr/events';
 import { connectMongo, createLogger, startServer } from '@eudr/service-kit';
 import type { Logger } from '@eudr/service-kit';
 import type { Express } from 'express';
@@ -13,6 +21,7 @@ import { createIntegrationsRepository } from './integrations/integrations.reposi
 import { createIntegrationsService } from './integrations/integrations.service';
 import { createIntrospectionService } from './introspection/introspection.service';
 import { createStateChannels } from './publishing/state-channels';
+import { createStateHeartbeat } from './publishing/state-heartbeat';
 import { createStatePublisher } from './publishing/state-publisher';
 import { createStateRelay } from './publishing/state-relay';
 import { tokenModel } from './tokens/token.model';
@@ -63,14 +72,36 @@ export async function startAuthService(
     auditEntryModel(connection);
     await mongo.ensureIndexes();
 
+    const signer = createStateSigner(config.AUTH_STATE_SIGNING_KEY);
+    const security = kafkaSecurityFromConfig(config);
     const { kafka, producer: connectedProducer } = await connectKafka({
       brokers: config.KAFKA_BROKERS,
       clientId: 'auth-service',
       topicPrefix: config.KAFKA_TOPIC_PREFIX,
       logger,
       topics: OWN_TOPICS,
+      signer,
+      ...security,
     });
     cleanups.unshift(() => connectedProducer.disconnect());
+    // Heartbeats say what can be published now: their own client gives up within a second or so instead
+    // of retrying for a minute like the state producer, so they resume as soon as the broker is back.
+    const heartbeatProducer = createProducer(
+      createKafka({
+        brokers: config.KAFKA_BROKERS,
+        clientId: 'auth-service-heartbeat',
+        topicPrefix: config.KAFKA_TOPIC_PREFIX,
+        // Its connection errors would repeat the state producer's every second; the heartbeat logs
+        // when sending starts failing and when it works again.
+        logger: logger.child({ component: 'state-heartbeat' }, { level: 'silent' }),
+        retry: { initialRetryTimeMs: 100, maxRetryTimeMs: 300, retries: 2 },
+        requestTimeoutMs: 2_000,
+        ...security,
+      }),
+      { signer, ackTimeoutMs: 2_000 },
+    );
+    await heartbeatProducer.connect();
+    cleanups.unshift(() => heartbeatProducer.disconnect());
 
     const integrationsRepository = createIntegrationsRepository(connection);
     const tokensRepository = createTokensRepository(connection);
@@ -110,6 +141,16 @@ export async function startAuthService(
     startedRelay.start();
     cleanups.unshift(() => startedRelay.stop());
 
+    const heartbeat = createStateHeartbeat({
+      producer: heartbeatProducer,
+      channels,
+      logger,
+      intervalMs: config.STATE_HEARTBEAT_INTERVAL_MS,
+      source: `auth-service@${hostname()}:${process.pid}`,
+    });
+    heartbeat.start();
+    cleanups.unshift(() => heartbeat.stop());
+
     const startedUsage = createTokenUsageConsumer({
       kafka,
       tokens: tokensRepository,
@@ -137,12 +178,14 @@ export async function startAuthService(
       shutdownTimeoutMs: config.SHUTDOWN_TIMEOUT_MS,
       handleSignals: options.handleSignals ?? true,
       onShutdown: [
+        { name: 'state heartbeat', run: () => heartbeat.stop() },
         { name: 'state relay', run: () => startedRelay.stop() },
         { name: 'token usage consumer', run: () => startedUsage.stop() },
         // Fast-path publishes still waiting for the broker get a moment to finish; whatever is left
         // stays pending in MongoDB and the relay of the next instance publishes it.
         { name: 'background publishes', run: () => publisher.drain(2_000) },
         { name: 'kafka producer', run: () => connectedProducer.disconnect() },
+        { name: 'kafka heartbeat producer', run: () => heartbeatProducer.disconnect() },
         { name: 'mongodb', run: () => connection.close() },
       ],
     });

@@ -80,6 +80,8 @@ describe('the admin lifecycle through HTTP', () => {
       tokenCount: 0,
       activeTokenCount: 0,
       lastUsedAt: null,
+      // The broker acknowledged the new state before the answer.
+      published: true,
     });
     const integrationId = created.body['id'] as string;
 
@@ -104,6 +106,7 @@ describe('the admin lifecycle through HTTP', () => {
       createdBy: 'alice',
       revokedAt: null,
       lastUsedAt: null,
+      published: true,
     });
     const expiresAt = Date.parse(issued.body['expiresAt'] as string);
     expect(Math.abs(expiresAt - (Date.now() + 90 * 86_400_000))).toBeLessThan(60_000);
@@ -132,14 +135,19 @@ describe('the admin lifecycle through HTTP', () => {
 
     const revoked = await orgA.post(`${ADMIN}/integrations/${integrationId}/tokens/${tokenId}/revoke`);
     expect(revoked.status).toBe(200);
-    expect(revoked.body).toMatchObject({ id: tokenId, status: 'REVOKED', revokedAt: expect.any(String) });
+    expect(revoked.body).toMatchObject({
+      id: tokenId,
+      status: 'REVOKED',
+      revokedAt: expect.any(String),
+      published: true,
+    });
     const again = await orgA.post(`${ADMIN}/integrations/${integrationId}/tokens/${tokenId}/revoke`);
     expect(again.status).toBe(200);
     expect(again.body['revokedAt']).toBe(revoked.body['revokedAt']);
 
     const deactivated = await orgA.patch(`${ADMIN}/integrations/${integrationId}`, { status: 'INACTIVE' });
     expect(deactivated.status).toBe(200);
-    expect(deactivated.body).toMatchObject({ id: integrationId, status: 'INACTIVE' });
+    expect(deactivated.body).toMatchObject({ id: integrationId, status: 'INACTIVE', published: true });
     expect((await orgA.get(`${ADMIN}/integrations/${integrationId}`)).body['status']).toBe('INACTIVE');
 
     // Tokens may still be issued and revoked while the integration is inactive.

@@ -1,10 +1,22 @@
-import { TOPICS, tokenStateSchema } from '@eudr/events';
+import { generateKeyPairSync } from 'node:crypto';
+import {
+  STATE_HEARTBEAT_KEY,
+  STATE_SIGNATURE_HEADER,
+  TOPICS,
+  TOPIC_SPECS,
+  createStateVerifier,
+  parsePublicKeys,
+  publicKeyEntry,
+  stateHeartbeatSchema,
+  tokenStateSchema,
+} from '@eudr/events';
 import type { TokenState } from '@eudr/events';
 import { createTestScope, waitFor } from '@eudr/testkit';
 import type { TestScope } from '@eudr/testkit';
 import type { RunningAuthService } from '../src/service';
 import {
   ADMIN,
+  TEST_STATE_PUBLIC_KEYS,
   adminJwt,
   captureLogs,
   client,
@@ -56,7 +68,8 @@ function byKey(messages: RawMessage[]): Map<string, Record<string, unknown>[]> {
   const out = new Map<string, Record<string, unknown>[]>();
   const ordered = [...messages].sort((a, b) => a.offset - b.offset);
   for (const message of ordered) {
-    if (message.key === null || message.value === null) continue;
+    // Heartbeats share the state topics under a key of their own (see the heartbeat test below).
+    if (message.key === null || message.value === null || message.key === STATE_HEARTBEAT_KEY) continue;
     const list = out.get(message.key) ?? [];
     list.push(JSON.parse(message.value) as Record<string, unknown>);
     out.set(message.key, list);
@@ -150,6 +163,36 @@ describe('raw tokens are never kept', () => {
     expect(text).toContain('POST /api/v1/admin/integrations/');
     expect(text.includes(MARKER)).toBe(false);
     for (const raw of rawTokens) expect(text).not.toContain(raw.slice(MARKER.length));
+  });
+});
+
+describe('signatures and heartbeats on the state topics', () => {
+  it('signs every state and heartbeat with its key, over the topic, key and exact value', async () => {
+    const verifier = createStateVerifier(parsePublicKeys(TEST_STATE_PUBLIC_KEYS));
+    const forger = createStateVerifier(
+      parsePublicKeys(publicKeyEntry('test-1', generateKeyPairSync('ed25519').privateKey)),
+    );
+    for (const topic of [TOPICS.authTokens, TOPICS.authIntegrations]) {
+      const messages = await readTopic(topic);
+      expect(messages.length).toBeGreaterThan(3);
+      for (const message of messages) {
+        const header = message.headers[STATE_SIGNATURE_HEADER];
+        expect(verifier.check(message.topic, message.key ?? '', message.value, header)).toBeNull();
+        expect(forger.check(message.topic, message.key ?? '', message.value, header)).toBe('bad-signature');
+      }
+    }
+  });
+
+  it('sends heartbeats to every partition of both state topics, never later than what is published', async () => {
+    for (const topic of [TOPICS.authTokens, TOPICS.authIntegrations]) {
+      const beats = (await readTopic(topic)).filter((m) => m.key === STATE_HEARTBEAT_KEY);
+      expect(new Set(beats.map((m) => m.partition)).size).toBe(TOPIC_SPECS[topic].numPartitions);
+      for (const beat of beats) {
+        const value = stateHeartbeatSchema.parse(JSON.parse(beat.value ?? 'null'));
+        expect(Date.parse(value.upTo)).toBeLessThan(Date.parse(value.sentAt));
+        expect(value.source).toMatch(/^auth-service@/);
+      }
+    }
   });
 });
 

@@ -1,4 +1,5 @@
 import { adminJwtConfigIssues, adminJwtConfigShape, authConfigShape } from '@eudr/auth';
+import { kafkaConfigShape } from '@eudr/events';
 import { ConfigError, baseConfigSchema, envInteger, loadConfig as loadEnvConfig } from '@eudr/service-kit';
 import type { ConfigIssue, Env } from '@eudr/service-kit';
 import type { z } from 'zod';
@@ -8,7 +9,8 @@ export const DEFAULT_PORT = 4003;
 
 /**
  * Environment of batches-service: the base variables, the token authentication variables of
- * `authConfigShape` and the admin JWT variables of `adminJwtConfigShape` (`@eudr/auth`), plus
+ * `authConfigShape` and the admin JWT variables of `adminJwtConfigShape` (`@eudr/auth`), the Kafka
+ * security variables of `kafkaConfigShape` (`@eudr/events`), plus
  *
  * - `PORT` (default 4003; 0 picks a free port, which tests use),
  * - `PUBLISH_TIMEOUT_MS` (default 2000): while earlier events are still unacknowledged, how long a
@@ -20,6 +22,7 @@ export const DEFAULT_PORT = 4003;
  */
 export const configSchema = baseConfigSchema.extend({
   ...authConfigShape,
+  ...kafkaConfigShape,
   ...adminJwtConfigShape,
   PORT: envInteger({ min: 0, max: 65_535, fallback: DEFAULT_PORT }),
   PUBLISH_TIMEOUT_MS: envInteger({ min: 1, max: 60_000, fallback: 2_000 }),

@@ -11,7 +11,7 @@
 //
 // Run through `npm run bench -- auth` (builds the workspace, sets MONGO_URL and KAFKA_BROKERS).
 // BENCH_DURATION_S (or BENCH_DURATION_MS), BENCH_WARMUP_S and BENCH_CONNECTIONS override the defaults.
-import { randomBytes } from 'node:crypto';
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import {
   describeMachine,
   fmt,
@@ -34,7 +34,8 @@ async function main() {
   const { createAuth, createIntrospectionClient, hashToken, parseAuthorizationHeader, evaluateTokenState } =
     await import('../../../packages/auth/dist/index.js');
   const { createApp, createLogger } = await import('../../../packages/service-kit/dist/index.js');
-  const { createKafka, createProducer } = await import('../../../packages/events/dist/index.js');
+  const { createKafka, createProducer, createStateVerifier, parsePublicKeys, publicKeyEntry } =
+    await import('../../../packages/events/dist/index.js');
   const { createAdminClient, createTestScope, mintAdminJwt, startAppProcess, waitFor, withDatabase } =
     await import('../../../packages/testkit/dist/index.js');
 
@@ -46,6 +47,8 @@ async function main() {
     const scope = await createTestScope('bench_auth');
     const adminSecret = randomBytes(32).toString('hex');
     const serviceKey = randomBytes(32).toString('hex');
+    // auth-service signs its states with this key; the projection below trusts its public half.
+    const stateKey = generateKeyPairSync('ed25519').privateKey;
     const databases = { auth: `${scope.dbName}_auth` };
     dropDatabases = async () => {
       const client = await MongoClient.connect(scope.baseMongoUrl);
@@ -71,6 +74,7 @@ async function main() {
       ...common,
       MONGO_URL: withDatabase(scope.baseMongoUrl, databases.auth),
       ADMIN_JWT_SECRET: adminSecret,
+      AUTH_STATE_SIGNING_KEY: `bench:${stateKey.export({ type: 'pkcs8', format: 'der' }).toString('base64')}`,
     });
     processes.push(authService);
     const admin = createAdminClient(
@@ -104,6 +108,7 @@ async function main() {
       introspection: { url: authService.url, serviceKey },
       maxStalenessMs: 30_000,
       usage: { source: `auth-bench@${process.pid}` },
+      stateVerifier: createStateVerifier(parsePublicKeys(publicKeyEntry('bench', stateKey))),
     });
     await auth.start();
     cleanups.unshift(() => auth.stop());

@@ -1,4 +1,5 @@
 import { authConfigShape } from '@eudr/auth';
+import { kafkaConfigShape } from '@eudr/events';
 import { baseConfigSchema, envInteger, loadConfig as loadEnvConfig } from '@eudr/service-kit';
 import type { Env } from '@eudr/service-kit';
 import type { z } from 'zod';
@@ -8,7 +9,8 @@ export const DEFAULT_PORT = 4002;
 
 /**
  * Environment of suppliers-service: the base variables, the token authentication variables of
- * `authConfigShape` (`@eudr/auth`), plus
+ * `authConfigShape` (`@eudr/auth`), the Kafka security variables of `kafkaConfigShape` (`@eudr/events`),
+ * plus
  *
  * - `PORT` (default 4002; 0 picks a free port, which tests use),
  * - `PUBLISH_TIMEOUT_MS` (default 2000): how long an upsert waits for the broker to acknowledge its
@@ -19,6 +21,7 @@ export const DEFAULT_PORT = 4002;
  */
 export const configSchema = baseConfigSchema.extend({
   ...authConfigShape,
+  ...kafkaConfigShape,
   PORT: envInteger({ min: 0, max: 65_535, fallback: DEFAULT_PORT }),
   PUBLISH_TIMEOUT_MS: envInteger({ min: 1, max: 60_000, fallback: 2_000 }),
   RELAY_INTERVAL_MS: envInteger({ min: 10, max: 3_600_000, fallback: 5_000 }),

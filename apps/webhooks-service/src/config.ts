@@ -1,4 +1,5 @@
 import { adminJwtConfigIssues, adminJwtConfigShape, authConfigShape } from '@eudr/auth';
+import { kafkaConfigShape } from '@eudr/events';
 import {
   ConfigError,
   baseConfigSchema,
@@ -34,7 +35,7 @@ const encryptionKey = z
 /**
  * Environment of webhooks-service: the base variables, the token authentication variables of
  * `authConfigShape` and the admin JWT variables of `adminJwtConfigShape` (`@eudr/auth`; the admin
- * routes), plus
+ * routes), the Kafka security variables of `kafkaConfigShape` (`@eudr/events`), plus
  *
  * - `PORT` (default 4004; 0 picks a free port),
  * - `WEBHOOK_SECRET_KEY` (required): the AES-256-GCM key that encrypts subscription secrets at rest,
@@ -56,6 +57,7 @@ const encryptionKey = z
 export const configSchema = baseConfigSchema
   .extend({
     ...authConfigShape,
+    ...kafkaConfigShape,
     ...adminJwtConfigShape,
     PORT: envInteger({ min: 0, max: 65_535, fallback: DEFAULT_PORT }),
     WEBHOOK_SECRET_KEY: encryptionKey,

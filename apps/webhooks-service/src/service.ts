@@ -1,6 +1,6 @@
 import { hostname } from 'node:os';
 import { adminJwtVerifierFromConfig, authOptionsFromConfig, createAuth } from '@eudr/auth';
-import { DOMAIN_TOPICS, TOPICS, connectKafka } from '@eudr/events';
+import { DOMAIN_TOPICS, TOPICS, connectKafka, kafkaSecurityFromConfig } from '@eudr/events';
 import { connectMongo, createLogger, createMetricsRegistry, startServer } from '@eudr/service-kit';
 import type { Logger } from '@eudr/service-kit';
 import type { Express } from 'express';
@@ -82,6 +82,7 @@ export async function startWebhooksService(
       topicPrefix: config.KAFKA_TOPIC_PREFIX,
       logger,
       topics: TOPICS_USED,
+      ...kafkaSecurityFromConfig(config),
     });
     opened.unshift({ name: 'kafka producer', close: () => producer.disconnect() });
 

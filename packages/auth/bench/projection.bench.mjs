@@ -4,11 +4,21 @@
 // Run through `npm run bench -- projection` (builds the workspace and sets KAFKA_BROKERS), or directly
 // with KAFKA_BROKERS=host:port after a build. Topics get a fresh prefix per run (`bench.auth.<id>.`),
 // so every run measures a topic holding exactly what it produced.
-import { randomBytes } from 'node:crypto';
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
-import { TOPICS, TOPIC_SPECS, createKafka, createProducer, ensureTopics } from '@eudr/events';
+import {
+  TOPICS,
+  TOPIC_SPECS,
+  createKafka,
+  createProducer,
+  createStateSigner,
+  createStateVerifier,
+  ensureTopics,
+  parsePublicKeys,
+  publicKeyEntry,
+} from '@eudr/events';
 import { createLogger } from '@eudr/service-kit';
 import { createTokenProjection } from '../dist/index.js';
 
@@ -60,7 +70,12 @@ function tokenState(i) {
 }
 
 await ensureTopics(kafka, [TOPIC_SPECS[TOPICS.authTokens], TOPIC_SPECS[TOPICS.authIntegrations]]);
-const producer = createProducer(kafka);
+// Signed like auth-service's states, and checked like a resource replica checks them.
+const stateKey = generateKeyPairSync('ed25519').privateKey;
+const verifier = createStateVerifier(parsePublicKeys(publicKeyEntry('bench', stateKey)));
+const producer = createProducer(kafka, {
+  signer: createStateSigner({ keyId: 'bench', privateKey: stateKey }),
+});
 await producer.connect();
 
 const produceStart = performance.now();
@@ -99,7 +114,7 @@ const runs = [];
 for (let run = 1; run <= RUNS; run++) {
   await settle(baseline);
   const before = collect();
-  const projection = createTokenProjection({ kafka, logger, name: `projection-bench-${run}` });
+  const projection = createTokenProjection({ kafka, logger, verifier, name: `projection-bench-${run}` });
   const t0 = performance.now();
   await projection.start();
   const subscribedMs = performance.now() - t0;

@@ -25,12 +25,12 @@ type Mode = { kind: 'answer' } | { kind: 'fail' };
 function setup() {
   let now = NOW;
   const store = createProjectionStore();
-  const freshness = { caughtUp: true, msSinceLastFetch: 5 };
+  const freshness = { caughtUp: true, msSinceHeartbeat: 5 };
   const projection: ProjectionView = {
     findByHash: (hash) => store.findByHash(hash),
     integrationStatus: (id) => store.integrationStatus(id),
     isCaughtUp: () => freshness.caughtUp,
-    msSinceLastFetch: () => freshness.msSinceLastFetch,
+    msSinceHeartbeat: () => freshness.msSinceHeartbeat,
   };
   const authService = new Map<string, IntrospectionAnswer>();
   const introspection: { mode: Mode; calls: string[] } = { mode: { kind: 'answer' }, calls: [] };
@@ -289,7 +289,7 @@ describe('authenticate under a flood of unknown tokens', () => {
       logger,
     });
     const auth = createAuthenticator({
-      projection: { ...store, isCaughtUp: () => true, msSinceLastFetch: () => 0 },
+      projection: { ...store, isCaughtUp: () => true, msSinceHeartbeat: () => 0 },
       fallback,
       usage: { record: () => undefined },
       maxStalenessMs: MAX_STALENESS_MS,
@@ -312,7 +312,7 @@ describe('authenticate with a projection that is not current', () => {
   it('answers 503 AUTH_UNAVAILABLE when the projection is stale and auth-service fails, even for a known token', async () => {
     const { auth, known, freshness, introspection } = setup();
     const { raw } = known();
-    freshness.msSinceLastFetch = MAX_STALENESS_MS + 1;
+    freshness.msSinceHeartbeat = MAX_STALENESS_MS + 1;
     introspection.mode = { kind: 'fail' };
     const err = await expectAuthError(
       run(auth.authenticate, requestWith(bearer(raw.token))),
@@ -328,17 +328,17 @@ describe('authenticate with a projection that is not current', () => {
     const { auth, known, freshness, introspection } = setup();
     const { raw } = known();
     introspection.mode = { kind: 'fail' };
-    freshness.msSinceLastFetch = MAX_STALENESS_MS;
+    freshness.msSinceHeartbeat = MAX_STALENESS_MS;
     expect(await run(auth.authenticate, requestWith(bearer(raw.token)))).toBeUndefined();
     expect(auth.isTrusted()).toBe(true);
-    freshness.msSinceLastFetch = MAX_STALENESS_MS + 1;
+    freshness.msSinceHeartbeat = MAX_STALENESS_MS + 1;
     expect(auth.isTrusted()).toBe(false);
   });
 
   it('decides from auth-service when the projection is stale: a revocation it missed is enforced', async () => {
     const { auth, known, freshness, authService, introspection } = setup();
     const { raw, state } = known();
-    freshness.msSinceLastFetch = Infinity;
+    freshness.msSinceHeartbeat = Infinity;
     authService.set(state.tokenHash, {
       known: true,
       token: { ...state, revokedAt: '2025-06-01T11:59:00.000Z', version: 2 },
@@ -356,7 +356,7 @@ describe('authenticate with a projection that is not current', () => {
   it('reuses a positive answer for one second while stale, then asks again', async () => {
     const { auth, known, freshness, introspection, advance } = setup();
     const { raw } = known();
-    freshness.msSinceLastFetch = MAX_STALENESS_MS * 2;
+    freshness.msSinceHeartbeat = MAX_STALENESS_MS * 2;
     expect(await run(auth.authenticate, requestWith(bearer(raw.token)))).toBeUndefined();
     advance(999);
     expect(await run(auth.authenticate, requestWith(bearer(raw.token)))).toBeUndefined();
@@ -403,7 +403,7 @@ describe('authenticate with a projection that is not current', () => {
       maxConcurrent: 1,
     });
     const auth = createAuthenticator({
-      projection: { ...store, isCaughtUp: () => true, msSinceLastFetch: () => Infinity },
+      projection: { ...store, isCaughtUp: () => true, msSinceHeartbeat: () => Infinity },
       fallback,
       usage: { record: () => undefined },
       maxStalenessMs: MAX_STALENESS_MS,

@@ -57,7 +57,7 @@ export function authError(
 /** What the middleware needs from the projection. */
 export type ProjectionView = Pick<
   TokenProjection,
-  'findByHash' | 'integrationStatus' | 'isCaughtUp' | 'msSinceLastFetch'
+  'findByHash' | 'integrationStatus' | 'isCaughtUp' | 'msSinceHeartbeat'
 >;
 
 /** Options of {@link createAuthenticator}. */
@@ -65,7 +65,7 @@ export interface AuthenticatorOptions {
   projection: ProjectionView;
   fallback: IntrospectionFallback;
   usage: Pick<UsageRecorder, 'record'>;
-  /** Past this many milliseconds without a successful fetch, the projection is not trusted. */
+  /** Past this many milliseconds behind auth-service's newest heartbeat, the projection is not trusted. */
   maxStalenessMs: number;
   /** Epoch milliseconds. */
   clock: () => number;
@@ -87,7 +87,7 @@ export interface Authenticator {
  * `authenticate` runs steps 1 to 6 of the validation order:
  * 1–3. `parseAuthorizationHeader` (no lookup; a bad checksum never reaches the projection or
  *      auth-service), then the SHA-256 of the token is looked up.
- * With a **trusted** projection (caught up, last fetch within `maxStalenessMs`), a hit whose integration
+ * With a **trusted** projection (caught up, newest heartbeat within `maxStalenessMs`), a hit whose integration
  * is known is decided from memory alone: no I/O, no promise. A miss (or an unknown integration) asks the
  * fallback; an answer it cannot get (busy, failed) leaves the projection's word: unknown →
  * INVALID_TOKEN.
@@ -105,13 +105,13 @@ export function createAuthenticator(options: AuthenticatorOptions): Authenticato
 
   function isTrusted(): boolean {
     const caughtUp = projection.isCaughtUp();
-    const trusted = caughtUp && projection.msSinceLastFetch() <= maxStalenessMs;
+    const trusted = caughtUp && projection.msSinceHeartbeat() <= maxStalenessMs;
     if (trusted !== wasTrusted) {
       // Logged on change only; this runs on every request.
       if (trusted) logger.info('token projection is current: validating from memory');
       else if (wasTrusted !== undefined || caughtUp) {
         logger.warn(
-          { caughtUp, msSinceLastFetch: projection.msSinceLastFetch(), maxStalenessMs },
+          { caughtUp, msSinceHeartbeat: projection.msSinceHeartbeat(), maxStalenessMs },
           'token projection is not current: validating every request through introspection',
         );
       }

@@ -1,9 +1,9 @@
 import { hostname } from 'node:os';
 import { TOPICS } from '@eudr/events';
-import type { EventProducer, EventsKafka } from '@eudr/events';
+import type { EventProducer, EventsKafka, StateVerifier } from '@eudr/events';
 import type { Logger } from '@eudr/service-kit';
 import type { RequestHandler } from 'express';
-import { Registry } from 'prom-client';
+import { Counter, Gauge, Registry } from 'prom-client';
 import { createAuthenticator } from './auth.middleware';
 import { createIntrospectionClient } from './introspection.client';
 import { createIntrospectionFallback } from './introspection-fallback';
@@ -44,10 +44,17 @@ export interface CreateAuthOptions {
     fetch?: typeof fetch;
   };
   /**
-   * Past this many milliseconds without a successful fetch from Kafka, the projection is no longer
-   * trusted and every request is validated through introspection (`AUTH_MAX_STALENESS_MS`).
+   * Past this many milliseconds behind the newest heartbeat of auth-service (on every partition), the
+   * projection is no longer trusted and every request is validated through introspection
+   * (`AUTH_MAX_STALENESS_MS`).
    */
   maxStalenessMs: number;
+  /**
+   * auth-service's public keys (`AUTH_STATE_PUBLIC_KEYS`): states, tombstones and heartbeats read from
+   * Kafka without a valid signature by one of them are dropped, counted in
+   * `auth_state_rejected_total` and logged. Only tests of other parts leave it out.
+   */
+  stateVerifier?: StateVerifier;
   usage?: {
     /** Default 5000. */
     flushIntervalMs?: number;
@@ -132,7 +139,33 @@ export function createAuth(options: CreateAuthOptions): Auth {
     throw new RangeError('maxStalenessMs must be a positive number');
   }
   const clock = options.clock ?? Date.now;
-  const projection = createTokenProjection({ kafka: options.kafka, logger: options.logger });
+  const metrics = options.metrics ?? new Registry();
+  const rejectedStates =
+    (metrics.getSingleMetric('auth_state_rejected_total') as Counter | undefined) ??
+    new Counter({
+      name: 'auth_state_rejected_total',
+      help: 'Token and integration states and heartbeats read from Kafka and dropped because auth-service did not sign them.',
+      labelNames: ['topic', 'kind', 'reason'],
+      registers: [metrics],
+    });
+  const projection = createTokenProjection({
+    kafka: options.kafka,
+    logger: options.logger,
+    clock,
+    ...(options.stateVerifier === undefined ? {} : { verifier: options.stateVerifier }),
+    onRejected: ({ topic, kind, reason }) => rejectedStates.inc({ topic, kind, reason }),
+  });
+  // One projection per registry in a service; a second createAuth on the same registry keeps the first gauge.
+  if (metrics.getSingleMetric('auth_projection_heartbeat_age_seconds') === undefined) {
+    new Gauge({
+      name: 'auth_projection_heartbeat_age_seconds',
+      help: "How far this replica's token projection may be behind auth-service (age of the oldest newest heartbeat).",
+      registers: [metrics],
+      collect() {
+        this.set(projection.msSinceHeartbeat() / 1000);
+      },
+    });
+  }
   const { url, serviceKey, timeoutMs, fetch: fetchImpl, ...fallbackSettings } = options.introspection;
   const introspect = createIntrospectionClient({
     url,
@@ -171,7 +204,6 @@ export function createAuth(options: CreateAuthOptions): Auth {
     logger: options.logger,
   });
 
-  const metrics = options.metrics ?? new Registry();
   const settings = options.rateLimit ?? {};
   const counter =
     settings.counter ??

@@ -23,7 +23,7 @@ export type { Scope, ScopeDefinition } from './scopes';
 export { evaluateTokenState } from './token-state';
 export type { TokenStateLike, IntegrationStatusLike, TokenStateCheck } from './token-state';
 export { createTokenProjection } from './token-projection';
-export type { TokenProjection, CreateTokenProjectionOptions } from './token-projection';
+export type { TokenProjection, CreateTokenProjectionOptions, RejectedState } from './token-projection';
 export type { IntegrationStatus } from './projection-store';
 export { createAuth } from './create-auth';
 export type { Auth, CreateAuthOptions, RateLimitSettings, RouteAuth } from './create-auth';
@@ -64,5 +64,13 @@ export {
   adminJwtVerifierFromConfig,
 } from './admin-jwt-config';
 export type { AdminJwtConfig } from './admin-jwt-config';
-export { authConfigShape, authOptionsFromConfig } from './auth-config';
+export {
+  authConfigShape,
+  authOptionsFromConfig,
+  authConfigIssues,
+  isDevelopmentStateKey,
+  DEVELOPMENT_STATE_PUBLIC_KEY,
+  DEFAULT_MAX_STALENESS_MS,
+  STATE_KEY_HINT,
+} from './auth-config';
 export type { AuthConfig } from './auth-config';

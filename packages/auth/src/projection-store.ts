@@ -14,6 +14,8 @@ export interface IntegrationStatus {
 export interface ProjectionStore {
   /** The newest known state of the token with this SHA-256 hash. A map lookup. */
   findByHash(tokenHash: string): TokenState | undefined;
+  /** The newest known state of a token by its id. A map lookup. */
+  findById(tokenId: string): TokenState | undefined;
   /** The newest known status of an integration. A map lookup. */
   integrationStatus(integrationId: string): IntegrationStatus | undefined;
   /**
@@ -69,6 +71,7 @@ export function createProjectionStore(): ProjectionStore {
 
   return {
     findByHash: (tokenHash) => byHash.get(tokenHash),
+    findById: (tokenId) => byId.get(tokenId),
     integrationStatus: (integrationId) => integrations.get(integrationId),
 
     applyToken(state) {

@@ -1,9 +1,12 @@
-import { TOPICS, createStateReader } from '@eudr/events';
+import { STATE_HEARTBEAT_KEY, STATE_SIGNATURE_HEADER, TOPICS, createStateReader } from '@eudr/events';
 import type {
   AnyConsumedMessage,
+  ConsumedHeartbeat,
   EventsKafka,
   IntegrationState,
+  SignatureProblem,
   StateReader,
+  StateVerifier,
   TokenState,
 } from '@eudr/events';
 import type { Logger } from '@eudr/service-kit';
@@ -30,13 +33,20 @@ export interface TokenProjection {
   whenCaughtUp(): Promise<void>;
   /** Milliseconds since the consumer's last fetch answered by a broker (Infinity before the first). */
   msSinceLastFetch(): number;
-  /** The newest known state of the token with this SHA-256 hash. */
+  /**
+   * How far behind auth-service this replica may be: the age of the oldest of the newest heartbeats of
+   * every partition of both topics (Infinity while a partition has none). A heartbeat's instant counts
+   * no later than when it arrived, so a clock of auth-service that runs ahead cannot make it look newer.
+   */
+  msSinceHeartbeat(): number;
+  /** The newest known state of the token with this SHA-256 hash (its signature checked first). */
   findByHash(tokenHash: string): TokenState | undefined;
   /** The newest known status of an integration. */
   integrationStatus(integrationId: string): IntegrationStatus | undefined;
   /**
-   * Version-checked upsert, used by the consumer and for introspection answers: applied only when
-   * newer than the held state; a revocation is never undone. Returns whether it was applied.
+   * Version-checked upsert, used for introspection answers (auth-service over HTTP, so not signed):
+   * applied only when newer than the held state; a revocation is never undone. Returns whether it was
+   * applied.
    */
   applyToken(state: TokenState): boolean;
   /** Version-checked upsert of an integration status. Returns whether it was applied. */
@@ -44,11 +54,26 @@ export interface TokenProjection {
   size(): { tokens: number; integrations: number };
 }
 
+/** A state or heartbeat dropped because its signature is missing or wrong. */
+export interface RejectedState {
+  topic: typeof TOPICS.authTokens | typeof TOPICS.authIntegrations;
+  kind: 'state' | 'heartbeat';
+  reason: SignatureProblem;
+}
+
 /** Options of {@link createTokenProjection}. */
 export interface CreateTokenProjectionOptions {
   /** The Kafka client (brokers and topic prefix). */
   kafka: EventsKafka;
   logger: Logger;
+  /**
+   * Checks auth-service's signature on every state, tombstone and heartbeat read from Kafka; one without
+   * a valid signature is dropped (logged without its value, and reported to `onRejected`). Without a
+   * verifier every message is taken as it is (tests of other parts only; services always pass one).
+   */
+  verifier?: StateVerifier;
+  /** Called for every message dropped by the verifier, e.g. to count it in a metric. */
+  onRejected?: (rejected: RejectedState) => void;
   /** Names the reader in its consumer group id and logs. Default `token-projection`. */
   name?: string;
   /**
@@ -56,67 +81,176 @@ export interface CreateTokenProjectionOptions {
    * `msSinceLastFetch` is refreshed, so keep it well below the staleness bound. Default 1000.
    */
   maxWaitTimeMs?: number;
+  /** Epoch milliseconds; default `Date.now`. */
+  clock?: () => number;
 }
 
 type AuthStateTopic = typeof TOPICS.authTokens | typeof TOPICS.authIntegrations;
+
+/** Heartbeats checked per fetched batch at most: only the newest valid one matters. */
+const HEARTBEATS_CHECKED_PER_BATCH = 3;
 
 /**
  * Creates the token projection of one replica; see {@link TokenProjection}. Creating it opens no
  * connection. Messages that are not valid JSON or do not match their schema are logged and skipped by
  * the events consumer, so one malformed message never blocks the projection. A tombstone removes the
  * token (then unknown) or the integration (then its tokens count as inactive).
+ *
+ * Signatures: an Ed25519 check costs about a tenth of a millisecond, which at a cold start over 100 000
+ * tokens would add seconds. So while catching up, a token state seen for the first time whose value is
+ * exactly what this replica's schema re-encodes is kept with its signature and checked at its first
+ * lookup; everything else (integrations, tombstones, heartbeats, any later change) is checked on
+ * arrival. Either way no state is used before its signature is checked.
  */
 export function createTokenProjection(options: CreateTokenProjectionOptions): TokenProjection {
   const store = createProjectionStore();
   const logger = options.logger.child({ component: 'token-projection' });
+  const clock = options.clock ?? Date.now;
+  const { verifier, kafka } = options;
+  /** Signature headers of token states applied but not checked yet, by tokenId. */
+  const unchecked = new Map<string, string>();
+  /** Newest valid heartbeat per `topic/partition`: its `upTo`, capped at when it arrived. */
+  const heartbeats = new Map<string, number>();
   let startedAt = 0;
   let started = false;
 
-  const apply = (message: AnyConsumedMessage<AuthStateTopic>): void => {
+  function reject(
+    topic: AuthStateTopic,
+    kind: RejectedState['kind'],
+    reason: SignatureProblem,
+    where: object,
+  ) {
+    // Never the value, nor the signature: only where the message was and what was wrong with it.
+    logger.warn(
+      { topic: kafka.topicName(topic), kind, reason, ...where },
+      'dropping a state message that auth-service did not sign',
+    );
+    options.onRejected?.({ topic, kind, reason });
+  }
+
+  function problemOf(topic: AuthStateTopic, key: string, raw: string | null, header: string | undefined) {
+    return verifier === undefined ? null : verifier.check(kafka.topicName(topic), key, raw, header);
+  }
+
+  function applyMessage(message: AnyConsumedMessage<AuthStateTopic>): void {
+    const { topic, key, partition, offset } = message;
+    const header = message.headers[STATE_SIGNATURE_HEADER];
+    if (key === null) return;
+    const where = { partition, offset };
+    if (message.topic === TOPICS.authTokens && message.value !== null && verifier !== undefined) {
+      const state = message.value;
+      const deferred =
+        !reader.isCaughtUp() &&
+        header !== undefined &&
+        key === state.tokenId &&
+        store.findById(state.tokenId) === undefined &&
+        message.rawValue === JSON.stringify(state);
+      if (deferred) {
+        if (store.applyToken(state)) unchecked.set(state.tokenId, header);
+        return;
+      }
+    }
+    const problem = problemOf(topic, key, message.rawValue, header);
+    if (problem !== null) {
+      reject(topic, 'state', problem, where);
+      return;
+    }
     if (message.topic === TOPICS.authTokens) {
       if (message.value === null) {
-        if (message.key !== null) store.removeToken(message.key);
-      } else {
-        store.applyToken(message.value);
+        store.removeToken(key);
+        unchecked.delete(key);
+      } else if (store.applyToken(message.value)) {
+        unchecked.delete(message.value.tokenId);
       }
     } else if (message.value === null) {
-      if (message.key !== null) store.removeIntegration(message.key);
+      store.removeIntegration(key);
     } else {
       store.applyIntegration(message.value);
     }
-  };
+  }
 
-  const reader: StateReader = createStateReader(options.kafka, {
+  function applyHeartbeats(batch: ConsumedHeartbeat[]): void {
+    const now = clock();
+    // Batches are per partition and in order: the newest valid heartbeat is the last one that checks out.
+    for (const beat of batch.slice(-HEARTBEATS_CHECKED_PER_BATCH).reverse()) {
+      const problem = problemOf(
+        beat.topic,
+        STATE_HEARTBEAT_KEY,
+        beat.rawValue,
+        beat.headers[STATE_SIGNATURE_HEADER],
+      );
+      if (problem !== null) {
+        reject(beat.topic, 'heartbeat', problem, { partition: beat.partition, offset: beat.offset });
+        continue;
+      }
+      const upTo = Math.min(Date.parse(beat.value.upTo), now);
+      const slot = `${beat.topic}/${beat.partition}`;
+      if (upTo > (heartbeats.get(slot) ?? -Infinity)) heartbeats.set(slot, upTo);
+      return;
+    }
+  }
+
+  const reader: StateReader<AuthStateTopic> = createStateReader(options.kafka, {
     name: options.name ?? 'token-projection',
     topics: [TOPICS.authTokens, TOPICS.authIntegrations],
     maxWaitTimeMs: options.maxWaitTimeMs ?? 1_000,
-    // Applying is synchronous and cannot fail, so a batch handler costs one call per fetched batch.
+    // Applying cannot fail, so a batch handler costs one call per fetched batch.
     batchHandler: async (messages) => {
-      for (const message of messages) apply(message);
+      for (const message of messages) applyMessage(message);
     },
+    onHeartbeats: applyHeartbeats,
   });
 
   reader
     .whenCaughtUp()
     .then(() => {
-      logger.info({ ...store.size(), ms: Date.now() - startedAt }, 'token projection caught up');
+      logger.info(
+        { ...store.size(), unchecked: unchecked.size, ms: clock() - startedAt },
+        'token projection caught up',
+      );
     })
     .catch(() => undefined);
+
+  function findByHash(tokenHash: string): TokenState | undefined {
+    const state = store.findByHash(tokenHash);
+    if (state === undefined) return undefined;
+    const header = unchecked.get(state.tokenId);
+    if (header === undefined) return state;
+    unchecked.delete(state.tokenId);
+    const problem = problemOf(TOPICS.authTokens, state.tokenId, JSON.stringify(state), header);
+    if (problem === null) return state;
+    store.removeToken(state.tokenId);
+    reject(TOPICS.authTokens, 'state', problem, { tokenId: state.tokenId });
+    return undefined;
+  }
 
   return {
     async start() {
       if (started) throw new Error('the token projection was already started');
       started = true;
-      startedAt = Date.now();
+      startedAt = clock();
       await reader.start();
     },
     stop: () => reader.disconnect(),
     isCaughtUp: () => reader.isCaughtUp(),
     whenCaughtUp: () => reader.whenCaughtUp(),
     msSinceLastFetch: () => reader.msSinceLastFetch(),
-    findByHash: (tokenHash) => store.findByHash(tokenHash),
+    msSinceHeartbeat() {
+      const partitions = reader.partitions();
+      if (partitions.length === 0) return Infinity;
+      let oldest = Infinity;
+      for (const { topic, partition } of partitions) {
+        oldest = Math.min(oldest, heartbeats.get(`${topic}/${partition}`) ?? -Infinity);
+      }
+      return clock() - oldest;
+    },
+    findByHash,
     integrationStatus: (integrationId) => store.integrationStatus(integrationId),
-    applyToken: (state) => store.applyToken(state),
+    applyToken(state) {
+      const applied = store.applyToken(state);
+      if (applied) unchecked.delete(state.tokenId);
+      return applied;
+    },
     applyIntegration: (state) => store.applyIntegration(state),
     size: () => store.size(),
   };

@@ -1,7 +1,21 @@
+import { generateKeyPairSync } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { TOPICS, TOPIC_SPECS, createConsumer, createKafka, createProducer, ensureTopics } from '@eudr/events';
+import { Writable } from 'node:stream';
+import {
+  STATE_TOPICS,
+  TOPICS,
+  TOPIC_SPECS,
+  createConsumer,
+  createKafka,
+  createProducer,
+  createStateSigner,
+  createStateVerifier,
+  ensureTopics,
+  parsePublicKeys,
+  publicKeyEntry,
+} from '@eudr/events';
 import type {
   EventConsumer,
   EventProducer,
@@ -11,6 +25,8 @@ import type {
   TokenUsageReport,
 } from '@eudr/events';
 import { createApp, createLogger } from '@eudr/service-kit';
+import type { Logger } from '@eudr/service-kit';
+import { Registry } from 'prom-client';
 import { createTestScope, waitFor } from '@eudr/testkit';
 import type { TestScope } from '@eudr/testkit';
 import { createAuth, generateToken, getAuthContext } from '../src';
@@ -23,9 +39,19 @@ const logger = createLogger({ service: 'auth-middleware-test', level: process.en
 const INVALID_TOKEN_CHALLENGE = 'Bearer realm="eudr-integration", error="invalid_token"';
 const SUPPLIERS = '/api/v1/integration/suppliers';
 
+// auth-service's key (the producer signs with it, the projections trust it) and a key nobody trusts.
+const stateKey = generateKeyPairSync('ed25519').privateKey;
+const strangerKey = generateKeyPairSync('ed25519').privateKey;
+const stateVerifier = createStateVerifier(parsePublicKeys(publicKeyEntry('auth-1', stateKey)));
+
 let scope: TestScope;
 let kafka: EventsKafka;
+/** Signs like auth-service. */
 let producer: EventProducer;
+/** Writes what anyone with access to Kafka could: unsigned, or signed by a key nobody trusts. */
+let unsigned: EventProducer;
+let stranger: EventProducer;
+let heartbeats: ReturnType<typeof setInterval> | undefined;
 let introspection: FakeIntrospectionServer;
 const closers: (() => Promise<void>)[] = [];
 
@@ -66,14 +92,20 @@ async function startApp(auth: Auth): Promise<string> {
   return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 }
 
-function newAuth(maxStalenessMs: number, flushIntervalMs = 60_000): Auth {
+function newAuth(
+  maxStalenessMs: number,
+  flushIntervalMs = 60_000,
+  extra: { logger?: Logger; metrics?: Registry } = {},
+): Auth {
   const auth = createAuth({
     kafka,
     producer,
-    logger,
+    logger: extra.logger ?? logger,
     introspection: { url: introspection.url, serviceKey: introspection.serviceKey, timeoutMs: 500 },
     maxStalenessMs,
     usage: { source: 'auth-middleware-test', flushIntervalMs },
+    stateVerifier,
+    ...(extra.metrics === undefined ? {} : { metrics: extra.metrics }),
   });
   closers.push(() => auth.stop());
   return auth;
@@ -130,14 +162,31 @@ beforeAll(async () => {
     TOPIC_SPECS[TOPICS.authIntegrations],
     TOPIC_SPECS[TOPICS.authTokenUsage],
   ]);
-  producer = createProducer(kafka);
-  await producer.connect();
+  producer = createProducer(kafka, { signer: createStateSigner({ keyId: 'auth-1', privateKey: stateKey }) });
+  unsigned = createProducer(kafka);
+  stranger = createProducer(kafka, {
+    signer: createStateSigner({ keyId: 'auth-1', privateKey: strangerKey }),
+  });
+  await Promise.all([producer.connect(), unsigned.connect(), stranger.connect()]);
   introspection = await startIntrospectionServer();
+  // auth-service's heartbeats, which every projection needs to trust itself.
+  const beat = () => {
+    const now = new Date().toISOString();
+    return producer.publishHeartbeat(STATE_TOPICS, {
+      type: 'heartbeat',
+      upTo: now,
+      sentAt: now,
+      source: 'test',
+    });
+  };
+  await beat();
+  heartbeats = setInterval(() => void beat().catch(() => undefined), 250);
 });
 
 afterAll(async () => {
+  clearInterval(heartbeats);
   for (const close of closers.reverse()) await close();
-  await producer?.disconnect();
+  await Promise.all([producer?.disconnect(), unsigned?.disconnect(), stranger?.disconnect()]);
   await introspection?.close();
   await scope?.cleanup();
 });
@@ -325,7 +374,7 @@ describe('authenticate when the projection is stale', () => {
     expect((await call(base, bearer(token.raw.token))).status).toBe(200);
     // No more fetches from here on: the projection goes stale.
     await auth.projection.stop();
-    await waitFor(() => auth.projection.msSinceLastFetch() > 300, { message: 'the projection to go stale' });
+    await waitFor(() => auth.projection.msSinceHeartbeat() > 300, { message: 'the projection to go stale' });
   });
 
   afterEach(async () => {
@@ -361,5 +410,171 @@ describe('authenticate when the projection is stale', () => {
       { intervalMs: 50, timeoutMs: 3_000, message: 'the revocation to be enforced through introspection' },
     );
     expect(answer.body.error).toBe('TOKEN_REVOKED');
+  });
+});
+
+describe('states that auth-service did not sign', () => {
+  const lines: string[] = [];
+  const captured = createLogger({
+    service: 'auth-middleware-test',
+    level: 'info',
+    destination: new Writable({
+      write(chunk: Buffer, _encoding, done) {
+        lines.push(chunk.toString());
+        done();
+      },
+    }),
+  });
+  const metrics = new Registry();
+  const forgedBefore = issueToken({
+    scopes: ['integration:suppliers:read'],
+    orgId: 'org_f',
+    integrationId: 'int_f',
+  });
+  const forgedAfter = issueToken({
+    scopes: ['integration:suppliers:read'],
+    orgId: 'org_f',
+    integrationId: 'int_f',
+  });
+  const unsignedAfter = issueToken({
+    scopes: ['integration:suppliers:read'],
+    orgId: 'org_f',
+    integrationId: 'int_f',
+  });
+  const genuine = issueToken({
+    scopes: ['integration:suppliers:read'],
+    orgId: 'org_f',
+    integrationId: 'int_f',
+  });
+  let auth: Auth;
+  let base: string;
+
+  const rejected = async (): Promise<number> =>
+    (await metrics.getSingleMetricAsString('auth_state_rejected_total'))
+      .split('\n')
+      .filter((line) => line.startsWith('auth_state_rejected_total{'))
+      .reduce((sum, line) => sum + Number(line.split(' ').pop()), 0);
+
+  beforeAll(async () => {
+    await publishIntegration(integrationState({ integrationId: 'int_f', orgId: 'org_f' }));
+    // Already on the topic when the projection starts: read while catching up, checked at first use.
+    await stranger.publish(TOPICS.authTokens, [
+      { key: forgedBefore.state.tokenId, value: forgedBefore.state },
+    ]);
+    await producer.publish(TOPICS.authTokens, [{ key: genuine.state.tokenId, value: genuine.state }]);
+    auth = newAuth(10_000, 60_000, { logger: captured, metrics });
+    base = await startApp(auth);
+    await auth.start();
+    await auth.projection.whenCaughtUp();
+  });
+
+  it('uses a state signed with the trusted key', async () => {
+    await waitFor(async () => (await call(base, bearer(genuine.raw.token))).status === 200, {
+      message: 'the signed token to be accepted',
+    });
+  });
+
+  it('drops a state signed with another key that was on the topic before the start, at its first use', async () => {
+    const answer = await call(base, bearer(forgedBefore.raw.token));
+    expect([answer.status, answer.body.error]).toEqual([401, 'INVALID_TOKEN']);
+    expect(auth.projection.findByHash(forgedBefore.state.tokenHash)).toBeUndefined();
+    expect(await rejected()).toBeGreaterThanOrEqual(1);
+  });
+
+  it('drops unsigned and badly signed states written while it runs, logging where, never the value', async () => {
+    const before = await rejected();
+    await unsigned.publish(TOPICS.authTokens, [
+      { key: unsignedAfter.state.tokenId, value: unsignedAfter.state },
+    ]);
+    await stranger.publish(TOPICS.authTokens, [{ key: forgedAfter.state.tokenId, value: forgedAfter.state }]);
+    // A revocation forged for the genuine token must not be taken either: only auth-service decides.
+    await unsigned.publish(TOPICS.authTokens, [
+      {
+        key: genuine.state.tokenId,
+        value: {
+          ...genuine.state,
+          scopes: ['integration:suppliers:read', 'integration:suppliers:write'],
+          version: 9,
+        },
+      },
+    ]);
+    await waitFor(async () => (await rejected()) >= before + 3, { message: 'three dropped states' });
+    for (const token of [unsignedAfter, forgedAfter]) {
+      const answer = await call(base, bearer(token.raw.token));
+      expect([answer.status, answer.body.error]).toEqual([401, 'INVALID_TOKEN']);
+    }
+    expect(auth.projection.findByHash(genuine.state.tokenHash)?.version).toBe(1);
+    expect((await call(base, bearer(genuine.raw.token), 'POST')).status).toBe(403);
+    const text = lines.join('');
+    expect(text).toContain('dropping a state message that auth-service did not sign');
+    expect(text).toMatch(/"reason":"unsigned"/);
+    expect(text).toMatch(/"reason":"bad-signature"/);
+    for (const token of [forgedBefore, forgedAfter, unsignedAfter, genuine]) {
+      expect(text).not.toContain(token.state.tokenHash);
+      expect(text).not.toContain(token.raw.token);
+    }
+    expect(await metrics.getSingleMetricAsString('auth_state_rejected_total')).toMatch(
+      /auth_state_rejected_total\{topic="auth.tokens",kind="state",reason="unsigned"\} [1-9]/,
+    );
+  });
+
+  it('does not trust itself on heartbeats nobody trusted signed: they are dropped too', async () => {
+    const before = await rejected();
+    const now = new Date().toISOString();
+    await stranger.publishHeartbeat([TOPICS.authTokens], {
+      type: 'heartbeat',
+      upTo: now,
+      sentAt: now,
+      source: 'x',
+    });
+    await waitFor(async () => (await rejected()) >= before + 1, {
+      message: 'the forged heartbeat to be dropped',
+    });
+    expect(await metrics.getSingleMetricAsString('auth_state_rejected_total')).toMatch(
+      /kind="heartbeat",reason="bad-signature"/,
+    );
+  });
+});
+
+describe('authenticate when the heartbeats stop while the projection still reads Kafka', () => {
+  it('stops trusting itself within the staleness bound and decides from introspection: a revocation that never reaches Kafka is enforced', async () => {
+    const token = issueToken({
+      scopes: ['integration:suppliers:read'],
+      orgId: 'org_h',
+      integrationId: 'int_h',
+    });
+    await publishIntegration(integrationState({ integrationId: 'int_h', orgId: 'org_h' }));
+    await publishTokens(token.state);
+    const auth = newAuth(1_000);
+    const base = await startApp(auth);
+    await auth.start();
+    await auth.projection.whenCaughtUp();
+    await waitFor(async () => (await call(base, bearer(token.raw.token))).status === 200, {
+      message: 'the token to be accepted from memory',
+    });
+    // auth-service stops publishing (its producer is stuck, say) and revokes: only MongoDB knows.
+    clearInterval(heartbeats);
+    const revokedAt = Date.now();
+    introspection.tokens.set(token.state.tokenHash, {
+      ...token.state,
+      revokedAt: new Date().toISOString(),
+      version: 2,
+    });
+    const answer = await waitFor(
+      async () => {
+        const next = await call(base, bearer(token.raw.token));
+        return next.status === 401 ? next : undefined;
+      },
+      { intervalMs: 20, timeoutMs: 5_000, message: 'the revocation to be enforced without heartbeats' },
+    );
+    expect(answer.body.error).toBe('TOKEN_REVOKED');
+    const ms = Date.now() - revokedAt;
+    // Stale 1 s after the last heartbeat (sent every 250 ms), then one introspection call.
+    expect(ms).toBeLessThan(2_000);
+    // The projection still fetched all along: a fetch-based bound would have trusted it.
+    expect(auth.projection.msSinceLastFetch()).toBeLessThan(1_500);
+    process.stdout.write(
+      `heartbeats stopped: revocation known only to auth-service enforced after ${ms} ms\n`,
+    );
   });
 });

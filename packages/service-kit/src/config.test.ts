@@ -194,6 +194,26 @@ describe('the production rule for secrets', () => {
     ).toEqual(['ADMIN_JWT_SECRET', 'PORT']);
   });
 
+  it('refuses the development state key pair, saying how to make a pair', () => {
+    const keys = baseConfigSchema.extend({
+      AUTH_STATE_SIGNING_KEY: z.string(),
+      AUTH_STATE_PUBLIC_KEYS: z.string(),
+    });
+    const issues = configErrorOf(() =>
+      loadConfig(keys, {
+        ...production,
+        AUTH_STATE_SIGNING_KEY: 'dev-1:MC4CAQAwBQYDK2VwBCIEIKgZnwy+ccprDAtSY3yyAS/csjIBH29xtKu1RBBCLhPS',
+        AUTH_STATE_PUBLIC_KEYS: 'dev-1:MCowBQYDK2VwAyEA3UloiCt4QIb0DdKFaeuIHp0eI1Vp7DIFshE6xVs8utc=',
+      }),
+    ).issues;
+    expect(issues.map((issue) => issue.variable)).toEqual([
+      'AUTH_STATE_SIGNING_KEY',
+      'AUTH_STATE_PUBLIC_KEYS',
+    ]);
+    for (const issue of issues)
+      expect(issue.message).toMatch(/development value.*openssl genpkey -algorithm ed25519/);
+  });
+
   it('does not apply outside production, where the local stack runs with the development values', () => {
     expect(
       loadConfig(schema, {

@@ -70,6 +70,10 @@ export const SECRET_VARIABLES: readonly string[] = [
   'ADMIN_JWT_SECRET',
   'INTERNAL_SERVICE_KEY',
   'WEBHOOK_SECRET_KEY',
+  // auth-service's state signing key pair: the public half is no secret, but trusting the published
+  // development key would let anyone sign token states.
+  'AUTH_STATE_SIGNING_KEY',
+  'AUTH_STATE_PUBLIC_KEYS',
 ];
 
 /** The shortest secret accepted in production: 32 characters. */
@@ -83,10 +87,18 @@ export const DEVELOPMENT_SECRET_VALUES: ReadonlySet<string> = new Set([
   'dev-only-admin-jwt-secret-not-for-production-use',
   'dev-only-internal-service-key-not-for-production',
   '6465762d6f6e6c792d776562686f6f6b2d7365637265742d6b65792133326279',
+  'dev-1:MC4CAQAwBQYDK2VwBCIEIKgZnwy+ccprDAtSY3yyAS/csjIBH29xtKu1RBBCLhPS',
+  'dev-1:MCowBQYDK2VwAyEA3UloiCt4QIb0DdKFaeuIHp0eI1Vp7DIFshE6xVs8utc=',
 ]);
 
 /** How to make a secret, said in every refusal. */
 const GENERATE = 'generate one with "openssl rand -hex 32"';
+/** How to make the state signing key pair instead. */
+const GENERATE_STATE_KEYS =
+  'generate a pair with "openssl genpkey -algorithm ed25519 -outform DER | base64 -w0" (AUTH_STATE_SIGNING_KEY=<keyId>:<that>) and ' +
+  '"openssl pkey -inform DER -pubout -outform DER | base64 -w0" on it (AUTH_STATE_PUBLIC_KEYS=<keyId>:<that>)';
+const generateHint = (variable: string): string =>
+  variable.startsWith('AUTH_STATE_') ? GENERATE_STATE_KEYS : GENERATE;
 
 /** Markers of a development value, also inside a hex or base64 encoding of one. */
 const DEVELOPMENT_MARKERS = ['dev-only', 'not-for-production'];
@@ -112,13 +124,14 @@ export function productionSecretIssues(schema: z.ZodType, input: Env): ConfigIss
     const field = shape[variable];
     if (field === undefined) continue;
     const value = input[variable] ?? '';
+    const hint = generateHint(variable);
     let message: string | undefined;
     if (value === '') {
-      if (!field.safeParse(undefined).success) message = `is required in production; ${GENERATE}`;
+      if (!field.safeParse(undefined).success) message = `is required in production; ${hint}`;
     } else if (isDevelopmentValue(value)) {
-      message = `is a development value published with the source, refused in production; ${GENERATE}`;
+      message = `is a development value published with the source, refused in production; ${hint}`;
     } else if (value.length < MIN_PRODUCTION_SECRET_LENGTH) {
-      message = `must be at least ${MIN_PRODUCTION_SECRET_LENGTH} characters in production; ${GENERATE}`;
+      message = `must be at least ${MIN_PRODUCTION_SECRET_LENGTH} characters in production; ${hint}`;
     }
     if (message !== undefined) issues.push({ variable, message });
   }

@@ -14,6 +14,8 @@ export interface RawMessage {
   offset: number;
   key: string | null;
   value: string | null;
+  /** Header values as text (the last one when a name repeats). */
+  headers: Record<string, string>;
 }
 
 function kcat(args: string[], input?: Buffer): Promise<string> {
@@ -104,13 +106,19 @@ export async function readRawMessages(
         offset: number;
         key: string | null;
         payload: string | null;
+        headers?: string[];
       };
+      const headers: Record<string, string> = {};
+      for (let i = 0; i + 1 < (m.headers ?? []).length; i += 2) {
+        headers[m.headers?.[i] ?? ''] = m.headers?.[i + 1] ?? '';
+      }
       messages.push({
         topic: m.topic,
         partition: m.partition,
         offset: m.offset,
         key: m.key,
         value: m.payload,
+        headers,
       });
     }
   }

@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { createPublicKey, generateKeyPairSync, randomBytes } from 'node:crypto';
 import { MongoClient } from 'mongodb';
 import { createAdminClient, mintAdminJwt } from './admin-client';
 import type { AdminClient } from './admin-client';
@@ -48,6 +48,8 @@ export interface StackOptions {
    * every service then accepts the provider's access tokens (JWKS) next to the HS256 admin JWTs.
    */
   console?: boolean;
+  /** SASL credentials every service logs in to Kafka with (a broker of `startPrivateKafka({sasl: true})`). */
+  kafkaSasl?: { mechanism: 'plain' | 'scram-sha-256' | 'scram-sha-512'; username: string; password: string };
 }
 
 /**
@@ -71,6 +73,8 @@ export interface Stack {
   /** With `console: true`: the development OpenID provider and the console's address. */
   provider?: DevProvider;
   consoleUrl?: string;
+  /** What every resource service trusts (`AUTH_STATE_PUBLIC_KEYS`): the public half of auth-service's fresh key. */
+  statePublicKeys: string;
   /** Starts another replica of `name` on the same database and topics (not behind the edge). */
   startReplica(name: string, env?: Record<string, string>): Promise<AppProcess>;
   /** The environment `name` was started with (without `PORT`), e.g. to start a process by hand. */
@@ -101,6 +105,10 @@ export async function startStack(label: string, options: StackOptions): Promise<
   const kafkaBrokers = options.kafkaBrokers ?? scope.kafkaBrokers;
   const adminSecret = randomBytes(32).toString('hex');
   const serviceKey = randomBytes(32).toString('hex');
+  // A fresh state signing key pair per stack, as every deployment has its own.
+  const stateKey = generateKeyPairSync('ed25519').privateKey;
+  const stateSigningKey = `stack:${stateKey.export({ type: 'pkcs8', format: 'der' }).toString('base64')}`;
+  const statePublicKeys = `stack:${createPublicKey(stateKey).export({ type: 'spki', format: 'der' }).toString('base64')}`;
   // An empty value counts as unset in every service's config: no rate limiting.
   const redisUrl = options.redisUrl === undefined ? scope.redisUrl : (options.redisUrl ?? '');
   const common = {
@@ -110,8 +118,16 @@ export async function startStack(label: string, options: StackOptions): Promise<
     RATE_LIMIT_KEY_PREFIX: scope.redisKeyPrefix,
     INTERNAL_SERVICE_KEY: serviceKey,
     ADMIN_JWT_SECRET: adminSecret,
+    AUTH_STATE_PUBLIC_KEYS: statePublicKeys,
     NODE_ENV: 'test',
     SHUTDOWN_TIMEOUT_MS: '5000',
+    ...(options.kafkaSasl === undefined
+      ? {}
+      : {
+          KAFKA_SASL_MECHANISM: options.kafkaSasl.mechanism,
+          KAFKA_SASL_USERNAME: options.kafkaSasl.username,
+          KAFKA_SASL_PASSWORD: options.kafkaSasl.password,
+        }),
   };
   const edgePort = await freePort();
   const consoleUrl = options.console === true ? `http://127.0.0.1:${edgePort}/console` : undefined;
@@ -174,6 +190,7 @@ export async function startStack(label: string, options: StackOptions): Promise<
     envs.set('auth-service', {
       ...common,
       MONGO_URL: withDatabase(scope.baseMongoUrl, databaseOf(scope, 'auth-service')),
+      AUTH_STATE_SIGNING_KEY: stateSigningKey,
       ...options.authEnv,
     });
     const auth = first('auth-service', await startReplicas('auth-service'));
@@ -203,6 +220,7 @@ export async function startStack(label: string, options: StackOptions): Promise<
       edge,
       adminSecret,
       ...(provider && { provider, consoleUrl }),
+      statePublicKeys,
       startReplica,
       envOf(name) {
         const env = envs.get(name);

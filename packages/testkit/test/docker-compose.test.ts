@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
+import { createPublicKey, generateKeyPairSync, randomBytes } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse } from 'yaml';
@@ -46,8 +46,18 @@ function service(name: string): ComposeService {
   return found;
 }
 
-/** Secrets, which docker-compose takes from the environment or .env, never from the table. */
-const isSecret = (variable: string): boolean => /(SECRET|_KEY)$/.test(variable);
+/**
+ * Secrets (and the list of public keys that must match the signing key), which docker-compose takes from
+ * the environment or .env, never from the table.
+ */
+const isSecret = (variable: string): boolean => /(SECRET|_KEY|_KEYS)$/.test(variable);
+/** The state signing key pair: made with openssl genpkey, not openssl rand. */
+const KEY_PAIR = new Set(['AUTH_STATE_SIGNING_KEY', 'AUTH_STATE_PUBLIC_KEYS']);
+const operatorKey = generateKeyPairSync('ed25519').privateKey;
+const operatorKeyPair: Record<string, string> = {
+  AUTH_STATE_SIGNING_KEY: `k1:${operatorKey.export({ type: 'pkcs8', format: 'der' }).toString('base64')}`,
+  AUTH_STATE_PUBLIC_KEYS: `k1:${createPublicKey(operatorKey).export({ type: 'spki', format: 'der' }).toString('base64')}`,
+};
 
 /** The app's table env as docker-compose must spell it, secrets aside: {{url:x}} → http://x:<port>. */
 function composeEnv(app: AppEntry): Record<string, string> {
@@ -84,7 +94,9 @@ function containerEnv(name: string): Record<string, string> {
   for (const [key, value] of Object.entries(env)) {
     const required = /^\$\{(\w+):\?[^}]+\}$/.exec(value)?.[1];
     if (required !== undefined) {
-      if (!operatorSecrets.has(required)) operatorSecrets.set(required, randomBytes(32).toString('hex'));
+      if (!operatorSecrets.has(required)) {
+        operatorSecrets.set(required, operatorKeyPair[required] ?? randomBytes(32).toString('hex'));
+      }
       env[key] = operatorSecrets.get(required) ?? '';
     } else if (/^\$\{\w+:-\}$/.test(value)) env[key] = '';
   }
@@ -172,7 +184,11 @@ describe('docker-compose.yml', () => {
     expect(required.size).toBeGreaterThan(0);
     for (const variable of required) {
       expect(example).toMatch(new RegExp(`^${variable}=$`, 'm'));
-      expect(example).toMatch(new RegExp(`for v in [A-Z_ ]*\\b${variable}\\b.*openssl rand -hex 32`));
+      if (KEY_PAIR.has(variable)) {
+        expect(example).toMatch(new RegExp(`openssl genpkey -algorithm ed25519.*"${variable}=k1:`));
+      } else {
+        expect(example).toMatch(new RegExp(`for v in [A-Z_ ]*\\b${variable}\\b.*openssl rand -hex 32`));
+      }
     }
   });
 
@@ -208,7 +224,8 @@ describe('docker-compose.yml', () => {
         message = (err as Error).message;
       }
       for (const [variable] of secrets) {
-        expect(message).toMatch(new RegExp(`${variable}: .*development value.*openssl rand -hex 32`));
+        const hint = KEY_PAIR.has(variable) ? 'openssl genpkey -algorithm ed25519' : 'openssl rand -hex 32';
+        expect(message).toMatch(new RegExp(`${variable}: .*development value.*${hint}`));
       }
     },
   );

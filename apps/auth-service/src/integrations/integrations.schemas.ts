@@ -64,6 +64,8 @@ export interface IntegrationResponse {
   activeTokenCount: number;
   /** The latest use of any of its tokens (reported in batches, so a few seconds late at most). */
   lastUsedAt: string | null;
+  /** Whether this state of the integration is on `auth.integrations` yet (acknowledged by the broker). */
+  published: boolean;
 }
 
 /** The response shape of an integration (publication bookkeeping stays internal). */
@@ -80,5 +82,6 @@ export function toIntegrationResponse(record: IntegrationOverview): IntegrationR
     tokenCount: record.tokens.tokenCount,
     activeTokenCount: record.tokens.activeTokenCount,
     lastUsedAt: record.tokens.lastUsedAt === null ? null : record.tokens.lastUsedAt.toISOString(),
+    published: record.publishedVersion >= record.version,
   };
 }

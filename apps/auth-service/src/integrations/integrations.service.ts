@@ -3,6 +3,7 @@ import type { AdminPrincipal } from '@eudr/auth';
 import type { AuditService } from '../audit/audit.service';
 import { ID_PREFIXES, isId } from '../common/ids';
 import type { Page, Pagination } from '../common/pagination.schemas';
+import { withPublication } from '../publishing/state-publisher';
 import type { StateChannel, StatePublisher } from '../publishing/state-publisher';
 import { NO_TOKENS } from '../tokens/tokens.repository';
 import type { TokenSummary, TokensRepository } from '../tokens/tokens.repository';
@@ -79,7 +80,7 @@ export function createIntegrationsService(deps: IntegrationsServiceDeps): Integr
         createdBy: admin.sub,
         rateLimitPerMinute: input.rateLimitPerMinute ?? null,
       });
-      await Promise.all([
+      const [, acknowledged] = await Promise.all([
         audit.record(admin, {
           action: 'integration.created',
           targetType: 'integration',
@@ -92,7 +93,7 @@ export function createIntegrationsService(deps: IntegrationsServiceDeps): Integr
         }),
         publisher.publishAfterWrite(channel, created),
       ]);
-      return { ...created, tokens: NO_TOKENS };
+      return { ...withPublication(created, acknowledged), tokens: NO_TOKENS };
     },
 
     async list(admin, pagination) {
@@ -133,7 +134,7 @@ export function createIntegrationsService(deps: IntegrationsServiceDeps): Integr
         // Conditional on the version just read, so the audit entry's "from" values are exact.
         const updated = await integrations.update(admin.orgId, id, current.version, changes);
         if (updated === null) continue;
-        await Promise.all([
+        const [, acknowledged] = await Promise.all([
           audit.record(admin, {
             action: 'integration.updated',
             targetType: 'integration',
@@ -142,7 +143,7 @@ export function createIntegrationsService(deps: IntegrationsServiceDeps): Integr
           }),
           publisher.publishAfterWrite(channel, updated),
         ]);
-        return withTokensOne(admin, updated);
+        return withTokensOne(admin, withPublication(updated, acknowledged));
       }
       throw new ConflictError('The integration is being changed by another request. Retry.');
     },

@@ -32,6 +32,17 @@ export interface StateChannel<R extends PublishableRecord> {
   send(record: R): Promise<void>;
 }
 
+/**
+ * `record` as published so far: when the broker acknowledged its state just now, its `publishedVersion`
+ * is its version (stored by the background mark a moment later), so answers can say so at once.
+ */
+export function withPublication<R extends PublishableRecord & { publishedVersion: number }>(
+  record: R,
+  acknowledged: boolean,
+): R {
+  return acknowledged ? { ...record, publishedVersion: record.version } : record;
+}
+
 /** Options of {@link createStatePublisher}. */
 export interface StatePublisherOptions {
   logger: Logger;

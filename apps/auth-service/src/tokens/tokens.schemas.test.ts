@@ -118,7 +118,7 @@ describe('toTokenResponse', () => {
     updatedAt: new Date('2026-01-01T00:00:00.000Z'),
   };
 
-  it('shows metadata only: no hash and no publication bookkeeping', () => {
+  it('shows metadata only: no hash, and of the publication bookkeeping only whether this version is on the topic', () => {
     const response = toTokenResponse(record, NOW);
     expect(response).toEqual({
       id: record._id,
@@ -133,7 +133,9 @@ describe('toTokenResponse', () => {
       expiresAt: null,
       lastUsedAt: '2026-02-01T00:00:00.000Z',
       revokedAt: null,
+      published: true,
     });
+    expect(toTokenResponse({ ...record, version: 2 }, NOW).published).toBe(false);
   });
 
   it('rebuilds the display prefix with the token marker', () => {

@@ -129,6 +129,8 @@ export interface TokenResponse {
   expiresAt: string | null;
   lastUsedAt: string | null;
   revokedAt: string | null;
+  /** Whether this state of the token is on `auth.tokens` yet (acknowledged by the broker). */
+  published: boolean;
 }
 
 /** The response to a token creation: the metadata plus the raw token, shown this once. */
@@ -163,5 +165,6 @@ export function toTokenResponse(record: TokenRecord, now: Date = new Date()): To
     expiresAt: record.expiresAt === null ? null : record.expiresAt.toISOString(),
     lastUsedAt: record.lastUsedAt === null ? null : record.lastUsedAt.toISOString(),
     revokedAt: record.revokedAt === null ? null : record.revokedAt.toISOString(),
+    published: record.publishedVersion >= record.version,
   };
 }

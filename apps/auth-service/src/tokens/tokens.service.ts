@@ -6,6 +6,7 @@ import { ID_PREFIXES, isId } from '../common/ids';
 import type { Page } from '../common/pagination.schemas';
 import { integrationNotFound } from '../integrations/integrations.service';
 import type { IntegrationsService } from '../integrations/integrations.service';
+import { withPublication } from '../publishing/state-publisher';
 import type { StateChannel, StatePublisher } from '../publishing/state-publisher';
 import type { TokenRecord } from './token.model';
 import type { TokensRepository } from './tokens.repository';
@@ -88,7 +89,7 @@ export function createTokensService(deps: TokensServiceDeps): TokensService {
         expiresAt: input.expiresAt,
         createdBy: admin.sub,
       });
-      await Promise.all([
+      const [, acknowledged] = await Promise.all([
         audit.record(admin, {
           action: 'token.created',
           targetType: 'token',
@@ -102,7 +103,7 @@ export function createTokensService(deps: TokensServiceDeps): TokensService {
         }),
         publisher.publishAfterWrite(channel, record),
       ]);
-      return { token: generated.token, record };
+      return { token: generated.token, record: withPublication(record, acknowledged) };
     },
 
     async list(admin, integrationId, query, now = new Date()) {
@@ -121,7 +122,7 @@ export function createTokensService(deps: TokensServiceDeps): TokensService {
       // Null: unknown here (404), or already revoked, by an earlier or a concurrent request that wrote
       // the audit entry and published; the token is returned as it is.
       if (revoked === null) return get(admin, integrationId, tokenId);
-      await Promise.all([
+      const [, acknowledged] = await Promise.all([
         audit.record(admin, {
           action: 'token.revoked',
           targetType: 'token',
@@ -130,7 +131,7 @@ export function createTokensService(deps: TokensServiceDeps): TokensService {
         }),
         publisher.publishAfterWrite(channel, revoked),
       ]);
-      return revoked;
+      return withPublication(revoked, acknowledged);
     },
   };
 }

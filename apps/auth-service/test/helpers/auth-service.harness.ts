@@ -1,4 +1,6 @@
+import { generateKeyPairSync } from 'node:crypto';
 import { Writable } from 'node:stream';
+import { publicKeyEntry } from '@eudr/events';
 import { createLogger } from '@eudr/service-kit';
 import type { Logger } from '@eudr/service-kit';
 import type { TestScope } from '@eudr/testkit';
@@ -12,6 +14,11 @@ import type { RunningAuthService } from '../../src/service';
 export const TEST_ADMIN_SECRET = 'test-admin-jwt-secret-0123456789abcdef';
 /** The introspection key of every test service. */
 export const TEST_SERVICE_KEY = 'test-internal-service-key-0123456789abcdef';
+const statePrivateKey = generateKeyPairSync('ed25519').privateKey;
+/** The key every test service signs its states with (fresh per test file). */
+export const TEST_STATE_SIGNING_KEY = `test-1:${statePrivateKey.export({ type: 'pkcs8', format: 'der' }).toString('base64')}`;
+/** Its public half, as resource services are configured with it. */
+export const TEST_STATE_PUBLIC_KEYS = publicKeyEntry('test-1', statePrivateKey);
 
 /** A logger whose lines are kept in memory (and echoed to stderr when LOG_LEVEL is set). */
 export interface CapturedLogger {
@@ -46,6 +53,7 @@ export function testConfig(
     KAFKA_TOPIC_PREFIX: scope.topicPrefix,
     ADMIN_JWT_SECRET: TEST_ADMIN_SECRET,
     INTERNAL_SERVICE_KEY: TEST_SERVICE_KEY,
+    AUTH_STATE_SIGNING_KEY: TEST_STATE_SIGNING_KEY,
     SHUTDOWN_TIMEOUT_MS: '5000',
     ...env,
   });

@@ -4,9 +4,10 @@ import type { AdminClient, AppExit, PrivateServer } from '@eudr/testkit';
 import { CHALLENGE, READ, errorCode, expectApiError, listSuppliers, startE2eStack } from './e2e-stack';
 import type { E2eStack, HttpResult, IssuedToken } from './e2e-stack';
 
-// The staleness rule: a replica cut off from Kafka for longer than AUTH_MAX_STALENESS_MS no longer
-// trusts its projection (it could miss a revocation). It validates through auth-service's
-// introspection, and when that fails too it answers 503 AUTH_UNAVAILABLE: never a silent accept.
+// The staleness rule: a replica that has seen no heartbeat of auth-service for longer than
+// AUTH_MAX_STALENESS_MS (the broker is down, or auth-service is) no longer trusts its projection (it
+// could miss a revocation). It validates through auth-service's introspection, and when that fails too
+// it answers 503 AUTH_UNAVAILABLE: never a silent accept.
 // Every service of this file uses a private broker, which the tests stop and start.
 
 jest.setTimeout(90_000);
@@ -162,7 +163,25 @@ describe('once the broker is back, with auth-service still down', () => {
     await kafka?.start();
   }, 120_000);
 
-  it('trusts its projection again and keeps the revocation it learned through introspection', async () => {
+  it('still accepts no token: without heartbeats from auth-service, its projection could be missing a change', async () => {
+    // The consumer reads the broker again, but nothing says the projection is complete.
+    await new Promise((resolve) => setTimeout(resolve, MAX_STALENESS_MS + 1_000));
+    expectApiError(await listSuppliers(stack.suppliers.url, valid.token), 503, 'AUTH_UNAVAILABLE', null);
+    expectApiError(
+      await listSuppliers(stack.suppliers.url, revokedDuring.token),
+      503,
+      'AUTH_UNAVAILABLE',
+      null,
+    );
+  });
+});
+
+describe('once auth-service is back too', () => {
+  beforeAll(async () => {
+    await stack.auth.restart();
+  }, 120_000);
+
+  it('trusts its projection again and keeps the revocation made during the outage', async () => {
     await waitFor(async () => (await listSuppliers(stack.suppliers.url, valid.token)).status === 200, {
       timeoutMs: 60_000,
       message: 'the replica to trust its projection again',

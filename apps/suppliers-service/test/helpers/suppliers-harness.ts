@@ -1,8 +1,16 @@
-import { randomBytes } from 'node:crypto';
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import mongoose from 'mongoose';
 import type { Connection } from 'mongoose';
 import { generateToken } from '@eudr/auth';
-import { TOPICS, createConsumer, createKafka, createProducer } from '@eudr/events';
+import {
+  STATE_TOPICS,
+  TOPICS,
+  createConsumer,
+  createKafka,
+  createProducer,
+  createStateSigner,
+  publicKeyEntry,
+} from '@eudr/events';
 import type { DomainEvent, EventConsumer, EventProducer, EventsKafka } from '@eudr/events';
 import { createLogger } from '@eudr/service-kit';
 import type { Logger } from '@eudr/service-kit';
@@ -89,6 +97,11 @@ export function testLogger(): Logger {
   });
 }
 
+// The harness stands in for auth-service on Kafka: it signs the states it publishes with a key the
+// service trusts, and sends heartbeats, without which the service would not trust its projection.
+const stateKey = generateKeyPairSync('ed25519').privateKey;
+const HEARTBEAT_INTERVAL_MS = 500;
+
 /** Starts suppliers-service in-process on port 0 with the suite's own database and topic prefix. */
 export async function startHarness(label: string, options: HarnessOptions = {}): Promise<Harness> {
   const scope = await createTestScope(label);
@@ -102,6 +115,7 @@ export async function startHarness(label: string, options: HarnessOptions = {}):
     // Nothing listens here: every token the tests use reaches the projection through Kafka.
     AUTH_SERVICE_URL: 'http://127.0.0.1:9',
     INTERNAL_SERVICE_KEY: randomBytes(32).toString('hex'),
+    AUTH_STATE_PUBLIC_KEYS: publicKeyEntry('harness', stateKey),
     LOG_LEVEL: 'silent',
     SHUTDOWN_TIMEOUT_MS: '5000',
     ...options.env,
@@ -113,8 +127,27 @@ export async function startHarness(label: string, options: HarnessOptions = {}):
     topicPrefix: scope.topicPrefix,
     logger,
   });
-  const producer = createProducer(kafka);
+  const producer = createProducer(kafka, {
+    signer: createStateSigner({ keyId: 'harness', privateKey: stateKey }),
+  });
   await producer.connect();
+  // One heartbeat in flight at most: while a private broker is stopped, sends wait instead of piling up.
+  let beating: Promise<void> | null = null;
+  const heartbeats = setInterval(() => {
+    if (beating !== null) return;
+    const now = new Date().toISOString();
+    beating = producer
+      .publishHeartbeat(STATE_TOPICS, {
+        type: 'heartbeat',
+        upTo: now,
+        sentAt: now,
+        source: 'suppliers-harness',
+      })
+      .catch(() => undefined)
+      .finally(() => {
+        beating = null;
+      });
+  }, HEARTBEAT_INTERVAL_MS);
   const consumers: EventConsumer[] = [];
   const replicas: RunningSuppliersService[] = [];
   let counter = 0;
@@ -264,6 +297,7 @@ export async function startHarness(label: string, options: HarnessOptions = {}):
       await db?.close();
       for (const replica of replicas.splice(0)) await replica.stop();
       await service.stop();
+      clearInterval(heartbeats);
       await producer.disconnect();
       await scope.cleanup();
     },
