@@ -20,7 +20,7 @@ import java.util.concurrent.CountDownLatch;
  *
  * <p>Usage: {@code java -cp <jars>:<classes> LocalMongoServer <host> <port> <file>}
  *
- * <p>Three things differ from the library's defaults, all kept here so no service works around them:
+ * <p>Four things differ from the library's defaults, all kept here so no service works around them:
  * <ul>
  *   <li>Durability: H2 commits once a second by itself, so a killed server lost the last second of
  *       acknowledged writes. Every write command is committed before its answer leaves (group
@@ -32,6 +32,12 @@ import java.util.concurrent.CountDownLatch;
  *       after the collection's lock is released; a concurrent update could change a reply while it
  *       was written (two {@code $inc} with {@code new: true} both saw the later value). Every document
  *       a collection hands out here is a copy, so stored objects are never changed in place.
+ *   <li>Creating a collection: the library's {@code create} command checks and registers without the
+ *       database's lock, so two replicas creating one collection at start (mongoose's autoCreate)
+ *       could both pass the check; the second registration replaced the first and then failed on the
+ *       namespace's duplicate key before its {@code _id} index was added. Once other indexes were
+ *       declared, every update of that collection failed ("Expected one element but got zero"). Here
+ *       it runs under the lock every other collection lookup takes.
  * </ul>
  */
 public final class LocalMongoServer {
@@ -83,6 +89,13 @@ public final class LocalMongoServer {
     final class SnapshotH2Database extends H2Database {
       SnapshotH2Database(String name, CursorRegistry cursors) {
         super(name, getMvStore(), cursors);
+      }
+
+      /** Under the database's lock, like the library's other collection lookups (see the class comment). */
+      @Override
+      public synchronized MongoCollection<Object> createCollectionOrThrowIfExists(
+          String name, CollectionOptions options) {
+        return super.createCollectionOrThrowIfExists(name, options);
       }
 
       @Override

@@ -89,6 +89,35 @@ describe('the local MongoDB-protocol server', () => {
     expect(again.matchedCount).toBe(200);
   });
 
+  it('keeps collections that replicas create at the same time updatable (mongoose autoCreate at start)', async () => {
+    // Each round: 16 connections create one new collection at once, like every replica's mongoose at
+    // start, then an index is declared and the collection's document is updated twice.
+    const others = await Promise.all(
+      Array.from({ length: 15 }, () => MongoClient.connect(server.url, { directConnection: true })),
+    );
+    try {
+      const dbs = [client, ...others].map((c) => c.db('created'));
+      const failures: string[] = [];
+      for (let round = 0; round < 100; round++) {
+        const name = `c${round}`;
+        await Promise.all(dbs.map((db) => db.createCollection(name).catch(() => undefined)));
+        const docs = dbs[0]!.collection<{ _id: string; version: number }>(name);
+        await docs.createIndex({ version: 1 });
+        await docs.insertOne({ _id: 'x', version: 1 });
+        await docs
+          .findOneAndUpdate({ _id: 'x', version: 1 }, { $inc: { version: 1 } }, { returnDocument: 'after' })
+          .then((after) => expect(after?.version).toBe(2))
+          .catch((e: unknown) => failures.push(`${name}: ${(e as Error).message}`));
+        await docs.updateOne({ _id: 'x' }, { $inc: { version: 1 } }).catch((e: unknown) => {
+          failures.push(`${name}: ${(e as Error).message}`);
+        });
+      }
+      expect(failures).toEqual([]);
+    } finally {
+      await Promise.all(others.map((other) => other.close()));
+    }
+  });
+
   it('keeps every acknowledged write when the server is killed with SIGKILL during a stream of writes', async () => {
     const writers = 4;
     const acknowledged: string[] = [];
