@@ -151,7 +151,11 @@ describe('GET /api/v1/admin/sync-logs', () => {
     );
     const [latest] = logsOf(await history('&limit=1'));
     expect(latest).toEqual(
-      expect.objectContaining({ status: 'ERROR', failed: 12, error: expect.stringMatching(/^12 of 12 records/) }),
+      expect.objectContaining({
+        status: 'ERROR',
+        failed: 12,
+        error: expect.stringMatching(/^12 of 12 records/),
+      }),
     );
     expect((latest?.['errors'] as Log[]).map((e) => e['externalId'])).toEqual(
       Array.from({ length: 10 }, (_, i) => `BAD-${i}`),
@@ -178,7 +182,11 @@ describe('GET /api/v1/admin/sync-logs', () => {
   it.each([
     ['no integrationId', '', /^integrationId: is required/],
     ['a malformed integrationId', '?integrationId=int_123', /^integrationId: must be an integration id/],
-    ['an unknown entity type', '?integrationId=int_000000000000000000000000&entityType=ORDER', /^entityType: /],
+    [
+      'an unknown entity type',
+      '?integrationId=int_000000000000000000000000&entityType=ORDER',
+      /^entityType: /,
+    ],
     ['an unknown status', '?integrationId=int_000000000000000000000000&status=FAILED', /^status: /],
     ['limit 101', '?integrationId=int_000000000000000000000000&limit=101', /^limit: /],
     ['a bad since', '?integrationId=int_000000000000000000000000&since=yesterday', /^since: /],
