@@ -9,7 +9,7 @@ export type { WaitForOptions } from './wait-for';
 export { freePort } from './ports';
 export { repoRoot } from './paths';
 export { produceRaw, readRawMessages } from './raw-kafka';
-export type { RawMessage } from './raw-kafka';
+export type { RawMessage, RawKafkaSasl } from './raw-kafka';
 export { startAppProcess } from './app-process';
 export type { AppProcess, AppExit, StartAppProcessOptions } from './app-process';
 export { startEdge } from './edge';
