@@ -51,7 +51,8 @@ async function issue(scopes: string[], rateLimitPerMinute: number) {
   ]);
   await harness.producer.publish(TOPICS.authTokens, [{ key: state.tokenId, value: state }]);
   await waitFor(
-    async () => (await harness.request('GET', TOKEN_INFO_PATH, { token: raw.token })).status !== 401,
+    // 200 only: until the projection is fresh (states and a heartbeat read) the answer may be a 503.
+    async () => (await harness.request('GET', TOKEN_INFO_PATH, { token: raw.token })).status === 200,
     {
       timeoutMs: 15_000,
       message: 'the service to accept the new token',
