@@ -133,10 +133,9 @@ export async function startHarness(label: string, options: HarnessOptions = {}):
   await producer.connect();
   // One heartbeat in flight at most: while a private broker is stopped, sends wait instead of piling up.
   let beating: Promise<void> | null = null;
-  const heartbeats = setInterval(() => {
-    if (beating !== null) return;
+  const beat = (): Promise<void> => {
     const now = new Date().toISOString();
-    beating = producer
+    beating ??= producer
       .publishHeartbeat(STATE_TOPICS, {
         type: 'heartbeat',
         upTo: now,
@@ -147,7 +146,11 @@ export async function startHarness(label: string, options: HarnessOptions = {}):
       .finally(() => {
         beating = null;
       });
-  }, HEARTBEAT_INTERVAL_MS);
+    return beating;
+  };
+  // The first one before any test runs, so the service trusts its projection from the start.
+  await beat();
+  const heartbeats = setInterval(() => void beat(), HEARTBEAT_INTERVAL_MS);
   const consumers: EventConsumer[] = [];
   const replicas: RunningSuppliersService[] = [];
   let counter = 0;
