@@ -199,8 +199,9 @@ describe('with a change stored but never published (a replica of auth-service wh
     process.stdout.write(
       `change never published: refused by each replica ${delays.join(' ms, ')} ms after it was stored\n`,
     );
-    // The staleness bound (3 s) counted from the change (less the heartbeat's slack), then one introspection.
-    expect(Math.max(...delays)).toBeLessThan(3_000 + 500);
+    // The staleness bound (3 s) counted from the change (less the heartbeat's slack: 2.5 s), then one
+    // introspection; the margin is for a loaded machine (without the hold-back it would never be refused).
+    expect(Math.max(...delays)).toBeLessThan(3_000 + 1_000);
     const token = await adminCall('GET', `/integrations/${stuck.integrationId}/tokens/${stuck.tokenId}`);
     expect(token.body).toMatchObject({ status: 'REVOKED', published: false });
     // The other tokens keep working, through introspection.
