@@ -31,7 +31,8 @@ export const syncStatusQuerySchema = z.object({
     .refine((ids) => ids === undefined || (ids.length >= 1 && ids.length <= MAX_EXTERNAL_IDS), {
       error: `must name between 1 and ${MAX_EXTERNAL_IDS} externalIds`,
     })
-    .refine((ids) => ids === undefined || ids.every((id) => id.length <= FIELD_LIMITS.externalId), {
+    // Characters are code points, as the API document's pattern counts them.
+    .refine((ids) => ids === undefined || ids.every((id) => [...id].length <= FIELD_LIMITS.externalId), {
       error: `every externalId must be at most ${FIELD_LIMITS.externalId} characters`,
     }),
 });
