@@ -1,6 +1,6 @@
 import { createApp as createServiceApp } from '@eudr/service-kit';
 import type { CreateAppOptions, Logger, Readiness } from '@eudr/service-kit';
-import type { AdminJwtVerifier, RouteAuth } from '@eudr/auth';
+import type { AdminJwtVerifier, IntegrationLookup, RouteAuth } from '@eudr/auth';
 import type { Express } from 'express';
 import { BATCHES_PATH, createBatchesRouter } from './batches/batches.routes';
 import type { BatchesService } from './batches/batches.service';
@@ -15,7 +15,6 @@ import {
   createSyncStatusRouter,
 } from './sync/sync.routes';
 import type { SyncService } from './sync/sync.service';
-import type { IntegrationLookup } from './admin/integration-lookup';
 import {
   ADMIN_SYNC_LOGS_PATH,
   ADMIN_SYNC_STATUS_PATH,

@@ -1,10 +1,14 @@
 import { hostname } from 'node:os';
-import { adminJwtVerifierFromConfig, authOptionsFromConfig, createAuth } from '@eudr/auth';
+import {
+  adminJwtVerifierFromConfig,
+  authOptionsFromConfig,
+  createAuth,
+  createIntegrationLookup,
+} from '@eudr/auth';
 import { TOPICS, connectKafka, kafkaSecurityFromConfig } from '@eudr/events';
 import { connectMongo, createLogger, createMetricsRegistry, startServer } from '@eudr/service-kit';
 import type { Logger } from '@eudr/service-kit';
 import type { Express } from 'express';
-import { createIntegrationLookup } from './admin/integration-lookup';
 import { SERVICE_NAME, createApp } from './app';
 import type { BatchesServiceConfig } from './config';
 import type { EventOutbox } from './events/event-outbox';

@@ -1,8 +1,7 @@
 import { createApp as createServiceApp } from '@eudr/service-kit';
 import type { CreateAppOptions, Logger, Readiness } from '@eudr/service-kit';
 import type { Express } from 'express';
-import type { AdminJwtVerifier, RouteAuth } from '@eudr/auth';
-import type { IntegrationLookup } from './admin/integration-lookup';
+import type { AdminJwtVerifier, IntegrationLookup, RouteAuth } from '@eudr/auth';
 import { ADMIN_WEBHOOKS_PATH, createAdminWebhooksRouter } from './subscriptions/admin-webhooks.routes';
 import { WEBHOOKS_PATH, createSubscriptionsRouter } from './subscriptions/subscriptions.routes';
 import type { SubscriptionsService } from './subscriptions/subscriptions.service';

@@ -50,6 +50,8 @@ export {
 } from './introspection.client';
 export type { IntrospectionAnswer, IntrospectFn, IntrospectionClientOptions } from './introspection.client';
 export { createAdminJwtVerifier, ADMIN_CHALLENGE } from './admin-jwt';
+export { createIntegrationLookup } from './integration-lookup';
+export type { IntegrationLookup, IntegrationLookupOptions } from './integration-lookup';
 export type {
   AdminPrincipal,
   AdminJwtKeySource,

@@ -2,7 +2,7 @@ import { Router } from 'express';
 import { getAdmin, requireAdmin } from '@eudr/auth';
 import type { AdminJwtVerifier } from '@eudr/auth';
 import { validationErrorFromZod } from '@eudr/service-kit';
-import type { IntegrationLookup } from '../admin/integration-lookup';
+import type { IntegrationLookup } from '@eudr/auth';
 import { adminSyncLogsQuerySchema } from './sync.schemas';
 import type { SyncService } from './sync.service';
 

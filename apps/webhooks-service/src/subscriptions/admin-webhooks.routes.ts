@@ -3,7 +3,7 @@ import type { Request, Response } from 'express';
 import { getAdmin, requireAdmin } from '@eudr/auth';
 import type { AdminJwtVerifier } from '@eudr/auth';
 import { validationErrorFromZod } from '@eudr/service-kit';
-import type { IntegrationLookup } from '../admin/integration-lookup';
+import type { IntegrationLookup } from '@eudr/auth';
 import type { Owner, SubscriptionScope } from './subscriptions.repository';
 import {
   adminCreateSubscriptionSchema,

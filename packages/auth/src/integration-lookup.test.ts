@@ -2,9 +2,10 @@ import { createLogger } from '@eudr/service-kit';
 import { createIntegrationLookup } from './integration-lookup';
 
 // How auth-service's answers become this service's: the lookup's only logic. The request itself is
-// exercised against a real auth-service by test/e2e/admin-sync.int.test.ts.
+// exercised against a real auth-service by the admin end-to-end tests of batches-service
+// (admin-sync) and webhooks-service (admin-webhooks).
 
-const logger = createLogger({ service: 'batches-service', level: 'silent' });
+const logger = createLogger({ service: 'auth-test', level: 'silent' });
 const ID = 'int_0123456789abcdef01234567';
 
 function lookupAnswering(answer: () => Promise<Response>) {

@@ -1,4 +1,4 @@
-import { ADMIN_CHALLENGE } from '@eudr/auth';
+import { ADMIN_CHALLENGE } from './admin-jwt';
 import {
   ForbiddenError,
   NotFoundError,
@@ -11,8 +11,8 @@ import type { Logger } from '@eudr/service-kit';
 /**
  * Whether an integration belongs to the admin's organisation. auth-service owns integrations, so it is
  * asked: `GET /api/v1/admin/integrations/:id` with the admin's own bearer, which it answers exactly as
- * it answers the console. Only the admin routes ask, for an integration id they were given.
- * webhooks-service asks the same way.
+ * it answers the console. Only the admin routes of batches-service and webhooks-service ask, for an
+ * integration id they were given.
  */
 export interface IntegrationLookup {
   /**
