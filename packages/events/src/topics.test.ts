@@ -20,6 +20,7 @@ describe('topics', () => {
         'products',
         'suppliers',
         'sync',
+        'tokens',
       ].sort(),
     );
   });

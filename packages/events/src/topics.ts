@@ -11,6 +11,8 @@ export const TOPICS = {
   batches: 'batches',
   dds: 'dds',
   sync: 'sync',
+  /** Token lifecycle events (`token.expiring`, `token.expired`, `token.leaked`); not the state topic `auth.tokens`. */
+  tokens: 'tokens',
 } as const;
 
 /** A logical topic name, e.g. `'auth.tokens'`. */
@@ -25,7 +27,8 @@ export type DomainTopic =
   | typeof TOPICS.products
   | typeof TOPICS.batches
   | typeof TOPICS.dds
-  | typeof TOPICS.sync;
+  | typeof TOPICS.sync
+  | typeof TOPICS.tokens;
 
 /** Every logical topic, in a stable order. */
 export const ALL_TOPICS: readonly LogicalTopic[] = Object.values(TOPICS);
@@ -40,6 +43,7 @@ export const DOMAIN_TOPICS: readonly DomainTopic[] = [
   TOPICS.batches,
   TOPICS.dds,
   TOPICS.sync,
+  TOPICS.tokens,
 ];
 
 /** True when `name` is one of the logical topic names. */
@@ -103,6 +107,7 @@ export const TOPIC_SPECS: Readonly<Record<LogicalTopic, TopicSpec>> = {
   [TOPICS.batches]: { topic: TOPICS.batches, numPartitions: 6, config: deleteConfig(7 * DAY_MS) },
   [TOPICS.dds]: { topic: TOPICS.dds, numPartitions: 3, config: deleteConfig(7 * DAY_MS) },
   [TOPICS.sync]: { topic: TOPICS.sync, numPartitions: 3, config: deleteConfig(7 * DAY_MS) },
+  [TOPICS.tokens]: { topic: TOPICS.tokens, numPartitions: 3, config: deleteConfig(7 * DAY_MS) },
 };
 
 // Kafka's legal topic characters; the prefix must not introduce anything else.

@@ -5,6 +5,8 @@ import {
   createDomainEvent,
   domainEventKey,
   domainEventSchema,
+  stableEventId,
+  tokenEventSchema,
   topicForEventType,
 } from './domain-events.schemas';
 
@@ -48,6 +50,9 @@ describe('domain events', () => {
         'dds.status_changed',
         'dds.submitted',
         'dds.approved',
+        'token.expiring',
+        'token.expired',
+        'token.leaked',
       ].sort(),
     );
     expect(Object.values(EVENT_TYPES_BY_TOPIC).flat().sort()).toEqual([...DOMAIN_EVENT_TYPES].sort());
@@ -149,5 +154,48 @@ describe('domain events', () => {
     expect(
       createDomainEvent({ type: 'supplier.created', orgId: 'o', source: 's', data: supplier }).id,
     ).not.toBe(event.id);
+  });
+});
+
+describe('token events', () => {
+  const token = { tokenId: 'tok_1', name: 'ERP prod', lastFour: '9f3c' };
+
+  it('builds token.expiring with a stable id and keys it by organisation and token', () => {
+    const input = {
+      type: 'token.expiring' as const,
+      orgId: 'org_1',
+      integrationId: 'int_1',
+      source: 'auth-service',
+      id: stableEventId('tok_1', '7d'),
+      data: { ...token, expiresAt: '2026-03-08T12:00:00.000Z', threshold: '7d' as const },
+    };
+    const event = createDomainEvent(input);
+    expect(event.id).toBe(createDomainEvent(input).id);
+    expect(stableEventId('tok_1', '1d')).not.toBe(event.id);
+    expect(domainEventKey(event)).toBe('org_1:tok_1');
+    expect(topicForEventType('token.leaked')).toBe('tokens');
+  });
+
+  it('refuses a token event carrying a raw token anywhere, even in a field it does not know', () => {
+    const leaked = {
+      ...token,
+      revokedAt: '2026-03-01T12:00:00.000Z',
+      url: 'https://github.com/acme/erp/blob/main/.env',
+      source: 'content',
+      reporter: 'github',
+    };
+    expect(tokenEventSchema.safeParse(envelope('token.leaked', leaked)).success).toBe(true);
+    expect(
+      tokenEventSchema.safeParse(envelope('token.leaked', { ...leaked, note: `eudr_live_${'0'.repeat(48)}` }))
+        .success,
+    ).toBe(false);
+    expect(() =>
+      createDomainEvent({
+        type: 'token.leaked',
+        orgId: 'org_1',
+        source: 'auth-service',
+        data: { ...leaked, url: `https://example.com/?t=eudr_live_${'0'.repeat(48)}` },
+      }),
+    ).toThrow('raw API token');
   });
 });

@@ -1,8 +1,9 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { orgIdSchema } from '@eudr/service-kit';
 import { z } from 'zod';
 import { TOPICS, type DomainTopic } from '../topics';
 import { idSchema, isoDateTimeSchema } from './common.schemas';
+import { withRawTokenGuard } from './raw-token-guard';
 
 // Optional record fields may be absent or null (a cleared field); unknown fields pass through so that a
 // service can add a field without a coordinated release of every consumer.
@@ -87,6 +88,39 @@ export const ddsChangeSchema = z.looseObject({
 /** Data of a DDS event. */
 export type DdsChange = z.output<typeof ddsChangeSchema>;
 
+/** The warning thresholds of `token.expiring`: 7 days and 1 day before a token expires. */
+export const TOKEN_EXPIRY_THRESHOLDS = ['7d', '1d'] as const;
+/** One of {@link TOKEN_EXPIRY_THRESHOLDS}. */
+export type TokenExpiryThreshold = (typeof TOKEN_EXPIRY_THRESHOLDS)[number];
+
+// What every token event says about its token: ids, the admin's name and the last four characters,
+// never the token, its hash or its display prefix (which holds the raw-token marker).
+const tokenRefShape = {
+  tokenId: idSchema,
+  name: z.string().min(1).max(200),
+  lastFour: z.string().regex(/^[0-9a-f]{4}$/),
+};
+
+/** Data of `token.expiring`: the token expires at `expiresAt`, `threshold` or less from `occurredAt`. */
+export const tokenExpiringSchema = z.looseObject({
+  ...tokenRefShape,
+  expiresAt: isoDateTimeSchema,
+  threshold: z.enum(TOKEN_EXPIRY_THRESHOLDS),
+});
+/** Data of `token.expired`. */
+export const tokenExpiredSchema = z.looseObject({ ...tokenRefShape, expiresAt: isoDateTimeSchema });
+/** Data of `token.leaked`: a secret scanner found the token in public and it was revoked at `revokedAt`. */
+export const tokenLeakedSchema = z.looseObject({
+  ...tokenRefShape,
+  revokedAt: isoDateTimeSchema,
+  /** Where the scanner found it, e.g. a commit URL on GitHub. */
+  url: z.string().max(2000).nullable(),
+  /** Where the scanner looked, e.g. `content`, `commit`, `issue_comment`. */
+  source: z.string().max(100).nullable(),
+  /** Who reported it, e.g. `github`. */
+  reporter: z.string().min(1).max(100),
+});
+
 /** Fields every domain event carries, whatever its type. */
 export const eventEnvelopeSchema = z.object({
   /** Unique per event: consumers (and webhook deliveries) deduplicate on it. */
@@ -119,6 +153,9 @@ const syncFailed = event('sync.failed', syncResultSchema);
 const ddsStatusChanged = event('dds.status_changed', ddsChangeSchema);
 const ddsSubmitted = event('dds.submitted', ddsChangeSchema);
 const ddsApproved = event('dds.approved', ddsChangeSchema);
+const tokenExpiring = event('token.expiring', tokenExpiringSchema);
+const tokenExpired = event('token.expired', tokenExpiredSchema);
+const tokenLeaked = event('token.leaked', tokenLeakedSchema);
 
 /** Any event on the `suppliers` topic. */
 export const supplierEventSchema = z.discriminatedUnion('type', [
@@ -138,6 +175,10 @@ export const batchEventSchema = z.discriminatedUnion('type', [batchCreated, batc
 export const syncEventSchema = z.discriminatedUnion('type', [syncCompleted, syncFailed]);
 /** Any event on the `dds` topic. */
 export const ddsEventSchema = z.discriminatedUnion('type', [ddsStatusChanged, ddsSubmitted, ddsApproved]);
+/** Any event on the `tokens` topic; one holding a raw token anywhere is refused. */
+export const tokenEventSchema = withRawTokenGuard(
+  z.discriminatedUnion('type', [tokenExpiring, tokenExpired, tokenLeaked]),
+);
 
 /** Any domain event, discriminated on `type`. */
 export const domainEventSchema = z.discriminatedUnion('type', [
@@ -155,6 +196,9 @@ export const domainEventSchema = z.discriminatedUnion('type', [
   ddsStatusChanged,
   ddsSubmitted,
   ddsApproved,
+  tokenExpiring,
+  tokenExpired,
+  tokenLeaked,
 ]);
 
 /** A domain event (parsed). */
@@ -184,6 +228,9 @@ export const DOMAIN_EVENT_TYPES = [
   'dds.status_changed',
   'dds.submitted',
   'dds.approved',
+  'token.expiring',
+  'token.expired',
+  'token.leaked',
 ] as const satisfies readonly DomainEventType[];
 
 /** The event types allowed on each domain topic. */
@@ -193,6 +240,7 @@ export const EVENT_TYPES_BY_TOPIC = {
   [TOPICS.batches]: ['batch.created', 'batch.updated', 'batch.deleted'],
   [TOPICS.sync]: ['sync.completed', 'sync.failed'],
   [TOPICS.dds]: ['dds.status_changed', 'dds.submitted', 'dds.approved'],
+  [TOPICS.tokens]: ['token.expiring', 'token.expired', 'token.leaked'],
 } as const satisfies Record<DomainTopic, readonly DomainEventType[]>;
 
 /** The topic an event type is published on. */
@@ -214,6 +262,18 @@ export interface CreateDomainEventInput<T extends DomainEventType> {
   data: Extract<DomainEventInput, { type: T }>['data'];
   /** Defaults to now. */
   occurredAt?: Date;
+  /** The event id; default a fresh UUID. An event that may be built again (see {@link stableEventId}) passes its own. */
+  id?: string;
+}
+
+/**
+ * A UUID (version 8, RFC 9562) derived from `parts`: the same parts always give the same id, so an event
+ * published again after a crash is the same event to every consumer (webhook deliveries are keyed by it).
+ */
+export function stableEventId(...parts: string[]): string {
+  const hex = createHash('sha256').update(parts.join('\u0000')).digest('hex');
+  const variant = ((parseInt(hex.slice(16, 17), 16) & 0x3) | 0x8).toString(16);
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-8${hex.slice(13, 16)}-${variant}${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
 }
 
 /**
@@ -224,7 +284,7 @@ export function createDomainEvent<T extends DomainEventType>(
   input: CreateDomainEventInput<T>,
 ): DomainEventOf<T> {
   const candidate = {
-    id: randomUUID(),
+    id: input.id ?? randomUUID(),
     type: input.type,
     version: 1 as const,
     occurredAt: (input.occurredAt ?? new Date()).toISOString(),
@@ -234,6 +294,8 @@ export function createDomainEvent<T extends DomainEventType>(
     ...(input.correlationId === undefined ? {} : { correlationId: input.correlationId }),
     data: input.data,
   };
+  // Token events also pass the raw-token guard, whatever the caller put into them.
+  if (input.type.startsWith('token.')) tokenEventSchema.parse(candidate);
   return domainEventSchema.parse(candidate) as DomainEventOf<T>;
 }
 
@@ -250,6 +312,10 @@ export function domainEventKey(event: DomainEventInput): string {
     case 'dds.submitted':
     case 'dds.approved':
       return `${event.orgId}:${event.data.batchExternalId}`;
+    case 'token.expiring':
+    case 'token.expired':
+    case 'token.leaked':
+      return `${event.orgId}:${event.data.tokenId}`;
     default:
       return `${event.orgId}:${event.data.externalId}`;
   }

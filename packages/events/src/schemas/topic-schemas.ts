@@ -7,6 +7,7 @@ import {
   productEventSchema,
   supplierEventSchema,
   syncEventSchema,
+  tokenEventSchema,
 } from './domain-events.schemas';
 
 const TOPIC_SCHEMAS = {
@@ -18,6 +19,7 @@ const TOPIC_SCHEMAS = {
   [TOPICS.batches]: batchEventSchema,
   [TOPICS.dds]: ddsEventSchema,
   [TOPICS.sync]: syncEventSchema,
+  [TOPICS.tokens]: tokenEventSchema,
 } as const satisfies Record<LogicalTopic, z.ZodType>;
 
 /** The schema of the values on one topic. */
