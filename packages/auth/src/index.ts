@@ -21,6 +21,20 @@ export type { AuthErrorCode, AuthErrorInfo } from './auth-errors';
 export { SCOPE_NAMES, SCOPES, MAX_SCOPES_PER_TOKEN, isScope, unknownScopes, missingScopes } from './scopes';
 export type { Scope, ScopeDefinition } from './scopes';
 export { evaluateTokenState } from './token-state';
+export {
+  DEFAULT_ROTATION_GRACE_SECONDS,
+  MAX_ROTATION_GRACE_SECONDS,
+  STALE_AFTER_DAYS,
+  EXPIRY_NOTICES,
+  noticeDueAt,
+  nextExpiryNotice,
+  dueExpiryNotice,
+  rotationGraceEnd,
+  rotatedExpiry,
+  isStaleToken,
+  usageHour,
+} from './token-lifecycle';
+export type { ExpiryNotice } from './token-lifecycle';
 export type { TokenStateLike, IntegrationStatusLike, TokenStateCheck } from './token-state';
 export { createTokenProjection } from './token-projection';
 export type { TokenProjection, CreateTokenProjectionOptions, RejectedState } from './token-projection';
