@@ -9,6 +9,8 @@ export const AUTH_ERROR_CODES = [
   'TOKEN_REVOKED',
   'TOKEN_EXPIRED',
   'INTEGRATION_INACTIVE',
+  'IP_NOT_ALLOWED',
+  'TOKEN_POLICY_VIOLATION',
   'INSUFFICIENT_SCOPES',
   'AUTH_UNAVAILABLE',
 ] as const;
@@ -55,6 +57,16 @@ export const AUTH_ERRORS: Readonly<Record<AuthErrorCode, Readonly<AuthErrorInfo>
     message:
       'The integration this token belongs to is inactive. An organisation admin must reactivate it before its tokens can be used.',
   },
+  IP_NOT_ALLOWED: {
+    status: 403,
+    message:
+      "The request comes from an address outside this integration's IP allowlist. Call from one of the listed addresses, or ask an organisation admin to add this one.",
+  },
+  TOKEN_POLICY_VIOLATION: {
+    status: 403,
+    message:
+      "The API token breaks its organisation's token policy (its lifetime or lack of an expiry). Ask an organisation admin for a new token that complies.",
+  },
   INSUFFICIENT_SCOPES: {
     status: 403,
     message: 'The API token does not have the scopes this endpoint requires.',
@@ -93,8 +105,9 @@ const REALM = 'eudr-integration';
  *   where `<needed>` is `neededScopes` joined by single spaces: pass every scope the endpoint requires
  *   (RFC 6750 §3: the scope "necessary to access the requested resource"); the attribute is left out
  *   when none are given.
- * - INTEGRATION_INACTIVE and AUTH_UNAVAILABLE: `undefined`. The token is valid and its scopes are not
- *   the problem, so neither RFC 6750 error code fits, and only 401 requires a challenge (RFC 9110 §15.5.2).
+ * - INTEGRATION_INACTIVE, IP_NOT_ALLOWED, TOKEN_POLICY_VIOLATION and AUTH_UNAVAILABLE: `undefined`. The
+ *   token is valid and its scopes are not the problem, so neither RFC 6750 error code fits, and only 401
+ *   requires a challenge (RFC 9110 §15.5.2).
  *
  * @throws TypeError when a value in `neededScopes` is not a scope name, so that nothing but registry
  *   names can reach the header.
@@ -120,6 +133,8 @@ export function wwwAuthenticateHeader(
       return needed.length === 0 ? base : `${base}, scope="${[...new Set(needed)].join(' ')}"`;
     }
     case 'INTEGRATION_INACTIVE':
+    case 'IP_NOT_ALLOWED':
+    case 'TOKEN_POLICY_VIOLATION':
     case 'AUTH_UNAVAILABLE':
       return undefined;
   }

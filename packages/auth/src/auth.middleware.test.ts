@@ -29,6 +29,7 @@ function setup() {
   const projection: ProjectionView = {
     findByHash: (hash) => store.findByHash(hash),
     integrationStatus: (id) => store.integrationStatus(id),
+    orgPolicy: (orgId) => store.orgPolicy(orgId),
     isCaughtUp: () => freshness.caughtUp,
     msSinceHeartbeat: () => freshness.msSinceHeartbeat,
   };
@@ -45,10 +46,18 @@ function setup() {
     logger,
   });
   const used: { tokenId: string; atMs: number }[] = [];
+  const usedFrom: (string | undefined)[] = [];
+  const refused: { tokenId: string; address: string | undefined }[] = [];
   const auth = createAuthenticator({
     projection,
     fallback,
-    usage: { record: (tokenId, atMs) => used.push({ tokenId, atMs }) },
+    usage: {
+      record: (tokenId, atMs, address) => {
+        used.push({ tokenId, atMs });
+        usedFrom.push(address);
+      },
+      refuse: (tokenId, _atMs, address) => refused.push({ tokenId, address }),
+    },
     maxStalenessMs: MAX_STALENESS_MS,
     clock: () => now,
     logger,
@@ -61,6 +70,8 @@ function setup() {
     authService,
     introspection,
     used,
+    usedFrom,
+    refused,
     advance(ms: number) {
       now += ms;
     },
@@ -78,10 +89,13 @@ function setup() {
   };
 }
 
-function requestWith(authorization?: string | string[]): Request {
+function requestWith(authorization?: string | string[], ip?: string): Request {
   const values =
     authorization === undefined ? undefined : Array.isArray(authorization) ? authorization : [authorization];
-  return { headersDistinct: values === undefined ? {} : { authorization: values } } as unknown as Request;
+  return {
+    headersDistinct: values === undefined ? {} : { authorization: values },
+    ip,
+  } as unknown as Request;
 }
 
 /** Runs a middleware and resolves with what it passed to `next` (undefined when it let the request through). */
@@ -270,6 +284,110 @@ describe('authenticate with a current projection', () => {
   });
 });
 
+describe('address allowlists and organisation policies (steps 7 and 8)', () => {
+  const listed = (allowedAddresses: string[], version = 2) => integrationState({ allowedAddresses, version });
+
+  it('lets a token through from a listed address or range and records the address it came from', async () => {
+    const { auth, known, store, usedFrom } = setup();
+    store.applyIntegration(listed(['203.0.113.0/24', '2001:db8::7']));
+    const { raw } = known();
+    for (const ip of ['203.0.113.9', '::ffff:203.0.113.200', '2001:db8:0::7']) {
+      expect(await run(auth.authenticate, requestWith(bearer(raw.token), ip))).toBeUndefined();
+    }
+    expect(usedFrom).toEqual(['203.0.113.9', '::ffff:203.0.113.200', '2001:db8:0::7']);
+  });
+
+  it('refuses a token from any other address with 403 IP_NOT_ALLOWED, no challenge, and records the refusal', async () => {
+    const { auth, known, store, used, refused } = setup();
+    store.applyIntegration(listed(['203.0.113.0/24']));
+    const { raw, state } = known();
+    for (const ip of ['198.51.100.1', '203.0.114.1', '2001:db8::1', undefined]) {
+      await expectAuthError(
+        run(auth.authenticate, requestWith(bearer(raw.token), ip)),
+        'IP_NOT_ALLOWED',
+        403,
+      );
+    }
+    expect(used).toEqual([]);
+    expect(refused.map((r) => r.tokenId)).toEqual([
+      state.tokenId,
+      state.tokenId,
+      state.tokenId,
+      state.tokenId,
+    ]);
+    // A newer state without the list lifts the restriction at once.
+    store.applyIntegration(integrationState({ version: 3 }));
+    expect(await run(auth.authenticate, requestWith(bearer(raw.token), '198.51.100.1'))).toBeUndefined();
+  });
+
+  it('checks the address after revocation, expiry and the integration status', async () => {
+    const { auth, known, store } = setup();
+    store.applyIntegration(
+      integrationState({ status: 'INACTIVE', allowedAddresses: ['10.0.0.1'], version: 2 }),
+    );
+    const { raw } = known();
+    await expectAuthError(
+      run(auth.authenticate, requestWith(bearer(raw.token), '10.9.9.9')),
+      'INTEGRATION_INACTIVE',
+      403,
+    );
+  });
+
+  it("refuses a token that breaks its organisation's policy with 403 TOKEN_POLICY_VIOLATION naming the policy", async () => {
+    const { auth, known, store } = setup();
+    const longLived = known({ createdAt: '2025-05-01T00:00:00.000Z', expiresAt: '2026-05-01T00:00:00.000Z' });
+    const forever = known({ createdAt: '2025-05-01T00:00:00.000Z', expiresAt: null });
+    const short = known({ createdAt: '2025-05-01T00:00:00.000Z', expiresAt: '2025-07-01T00:00:00.000Z' });
+    const policy = { type: 'org-policy' as const, orgId: 'org_a', requireExpiry: false, version: 1 };
+    store.applyPolicy({ ...policy, maxTokenLifetimeDays: 90 });
+    const err = await expectAuthError(
+      run(auth.authenticate, requestWith(bearer(longLived.raw.token))),
+      'TOKEN_POLICY_VIOLATION',
+      403,
+    );
+    expect(err.message).toContain('at most 90 days (this token: 365 days)');
+    const never = await expectAuthError(
+      run(auth.authenticate, requestWith(bearer(forever.raw.token))),
+      'TOKEN_POLICY_VIOLATION',
+      403,
+    );
+    expect(never.message).toContain('this token never expires');
+    expect(await run(auth.authenticate, requestWith(bearer(short.raw.token)))).toBeUndefined();
+    // Another organisation's policy does not apply; a looser newer one lifts the block.
+    store.applyPolicy({ ...policy, orgId: 'org_b', maxTokenLifetimeDays: 1, version: 5 });
+    store.applyPolicy({ ...policy, maxTokenLifetimeDays: null, requireExpiry: true, version: 2 });
+    expect(await run(auth.authenticate, requestWith(bearer(longLived.raw.token)))).toBeUndefined();
+    await expectAuthError(
+      run(auth.authenticate, requestWith(bearer(forever.raw.token))),
+      'TOKEN_POLICY_VIOLATION',
+      403,
+    );
+  });
+
+  it('answers IP_NOT_ALLOWED before the policy, so an outside caller learns nothing of it', async () => {
+    const { auth, known, store } = setup();
+    store.applyIntegration(listed(['10.0.0.1']));
+    store.applyPolicy({
+      type: 'org-policy',
+      orgId: 'org_a',
+      maxTokenLifetimeDays: null,
+      requireExpiry: true,
+      version: 1,
+    });
+    const { raw } = known({ expiresAt: null });
+    await expectAuthError(
+      run(auth.authenticate, requestWith(bearer(raw.token), '10.0.0.2')),
+      'IP_NOT_ALLOWED',
+      403,
+    );
+    await expectAuthError(
+      run(auth.authenticate, requestWith(bearer(raw.token), '10.0.0.1')),
+      'TOKEN_POLICY_VIOLATION',
+      403,
+    );
+  });
+});
+
 describe('authenticate under a flood of unknown tokens', () => {
   it('asks auth-service at most eight times at once; the rest get INVALID_TOKEN without a call', async () => {
     const store = createProjectionStore();
@@ -291,7 +409,7 @@ describe('authenticate under a flood of unknown tokens', () => {
     const auth = createAuthenticator({
       projection: { ...store, isCaughtUp: () => true, msSinceHeartbeat: () => 0 },
       fallback,
-      usage: { record: () => undefined },
+      usage: { record: () => undefined, refuse: () => undefined },
       maxStalenessMs: MAX_STALENESS_MS,
       clock: () => NOW,
       logger,
@@ -405,7 +523,7 @@ describe('authenticate with a projection that is not current', () => {
     const auth = createAuthenticator({
       projection: { ...store, isCaughtUp: () => true, msSinceHeartbeat: () => Infinity },
       fallback,
-      usage: { record: () => undefined },
+      usage: { record: () => undefined, refuse: () => undefined },
       maxStalenessMs: MAX_STALENESS_MS,
       clock: () => NOW,
       logger,

@@ -12,6 +12,8 @@ import { isScope, missingScopes } from './scopes';
 import type { Scope } from './scopes';
 import { hashToken } from './token-format';
 import type { TokenProjection } from './token-projection';
+import { tokenPolicyViolation, tokenPolicyViolationMessage } from './token-policy';
+import type { TokenPolicyViolation } from './token-policy';
 import { evaluateTokenState } from './token-state';
 import type { UsageRecorder } from './token-usage.recorder';
 
@@ -40,6 +42,8 @@ export function authError(
     case 'TOKEN_EXPIRED':
       return new UnauthorizedError(code, AUTH_ERRORS[code].message, options);
     case 'INTEGRATION_INACTIVE':
+    case 'IP_NOT_ALLOWED':
+    case 'TOKEN_POLICY_VIOLATION':
       return new ForbiddenError(code, AUTH_ERRORS[code].message, options);
     case 'INSUFFICIENT_SCOPES':
       return new ForbiddenError(code, insufficientScopesMessage(scopes?.missing ?? []), {
@@ -54,17 +58,24 @@ export function authError(
   }
 }
 
+/** 403 TOKEN_POLICY_VIOLATION with a message naming the policy the token breaks. */
+export function tokenPolicyError(violation: TokenPolicyViolation): AppError {
+  return new ForbiddenError('TOKEN_POLICY_VIOLATION', tokenPolicyViolationMessage(violation), {
+    context: { policy: violation.kind },
+  });
+}
+
 /** What the middleware needs from the projection. */
 export type ProjectionView = Pick<
   TokenProjection,
-  'findByHash' | 'integrationStatus' | 'isCaughtUp' | 'msSinceHeartbeat'
+  'findByHash' | 'integrationStatus' | 'orgPolicy' | 'isCaughtUp' | 'msSinceHeartbeat'
 >;
 
 /** Options of {@link createAuthenticator}. */
 export interface AuthenticatorOptions {
   projection: ProjectionView;
   fallback: IntrospectionFallback;
-  usage: Pick<UsageRecorder, 'record'>;
+  usage: Pick<UsageRecorder, 'record' | 'refuse'>;
   /** Past this many milliseconds behind auth-service's newest heartbeat, the projection is not trusted. */
   maxStalenessMs: number;
   /** Epoch milliseconds. */
@@ -84,7 +95,7 @@ export interface Authenticator {
  * Builds `authenticate` and `requireScopes` over a projection, an introspection fallback and a usage
  * recorder (the wiring is `createAuth`'s job; tests pass in-memory parts).
  *
- * `authenticate` runs steps 1 to 6 of the validation order:
+ * `authenticate` runs steps 1 to 8 of the validation order:
  * 1–3. `parseAuthorizationHeader` (no lookup; a bad checksum never reaches the projection or
  *      auth-service), then the SHA-256 of the token is looked up.
  * With a **trusted** projection (caught up, newest heartbeat within `maxStalenessMs`), a hit whose integration
@@ -95,8 +106,11 @@ export interface Authenticator {
  * introspection answer at most `verifiedTtlMs` old; without one → 503 AUTH_UNAVAILABLE. Never a silent
  * accept on data that may miss a revocation.
  * 4–6. `evaluateTokenState` against the newest known token and integration state.
+ * 7. The client address (`req.ip`) against the integration's allowlist, if it has one: IP_NOT_ALLOWED,
+ *    recorded as a refusal in the token's usage.
+ * 8. The token against its organisation's policy, if it has one: TOKEN_POLICY_VIOLATION.
  * On success the request carries `{tokenId, orgId, integrationId, scopes}` (see `getAuthContext`) and
- * the use is recorded in memory.
+ * the use (with its address) is recorded in memory.
  */
 export function createAuthenticator(options: AuthenticatorOptions): Authenticator {
   const { projection, fallback, usage, clock, maxStalenessMs } = options;
@@ -132,13 +146,28 @@ export function createAuthenticator(options: AuthenticatorOptions): Authenticato
       next(authError(check.code));
       return;
     }
+    // Express's req.ip: the edge's X-Forwarded-For when the app trusts the edge (TRUST_PROXY).
+    const address = req.ip;
+    // Step 7: only integrations with a list pay for a match; the rest skip it on one property read.
+    const allowlist = integration?.allowlist;
+    if (allowlist !== undefined && !allowlist.allows(address)) {
+      usage.refuse(state.tokenId, now, address);
+      next(authError('IP_NOT_ALLOWED'));
+      return;
+    }
+    // Step 8: after the address, so a caller from outside the list learns nothing of the policy.
+    const violation = tokenPolicyViolation(state, projection.orgPolicy(state.orgId));
+    if (violation !== null) {
+      next(tokenPolicyError(violation));
+      return;
+    }
     setAuthContext(req, {
       tokenId: state.tokenId,
       orgId: state.orgId,
       integrationId: state.integrationId,
       scopes: state.scopes,
     });
-    usage.record(state.tokenId, now);
+    usage.record(state.tokenId, now, address);
     next();
   }
 

@@ -100,12 +100,12 @@ export interface Auth {
   /** The replica's token projection (for sizes, readiness details, tests). */
   projection: TokenProjection;
   /**
-   * Steps 1–6 of the validation order, then the rate limit: attaches the auth context, counts the request
+   * Steps 1–8 of the validation order, then the rate limit: attaches the auth context, counts the request
    * against its token (429 RATE_LIMIT_EXCEEDED past the limit, `X-RateLimit-*` headers otherwise) and
    * authentication failures against the client address. Mount before every integration route.
    */
   authenticate: RequestHandler;
-  /** Step 7: the token must carry every one of `scopes` (exact names). Mount after `authenticate`. */
+  /** Step 9: the token must carry every one of `scopes` (exact names). Mount after `authenticate`. */
   requireScopes(...scopes: Scope[]): RequestHandler;
   /** The registry holding the rate limiter's metrics (`options.metrics` when given). */
   metrics: Registry;

@@ -35,10 +35,27 @@ export {
   usageHour,
 } from './token-lifecycle';
 export type { ExpiryNotice } from './token-lifecycle';
+export {
+  MAX_ALLOWLIST_ENTRIES,
+  MAX_ALLOWLIST_ENTRY_LENGTH,
+  normalizeAllowlistEntry,
+  normalizeAllowlist,
+  normalizeClientAddress,
+  compileAllowlist,
+} from './address-allowlist';
+export type { AddressAllowlist, NormalizedEntry, NormalizedAllowlist } from './address-allowlist';
+export {
+  OPEN_TOKEN_POLICY,
+  TOKEN_LIFETIME_SLACK_MS,
+  tokenPolicyViolation,
+  tokenPolicyViolationMessage,
+  requestedExpiryProblem,
+} from './token-policy';
+export type { TokenPolicyLike, TokenPolicyViolation } from './token-policy';
 export type { TokenStateLike, IntegrationStatusLike, TokenStateCheck } from './token-state';
 export { createTokenProjection } from './token-projection';
 export type { TokenProjection, CreateTokenProjectionOptions, RejectedState } from './token-projection';
-export type { IntegrationStatus } from './projection-store';
+export type { IntegrationStatus, OrgPolicy } from './projection-store';
 export { createAuth } from './create-auth';
 export type { Auth, CreateAuthOptions, RateLimitSettings, RouteAuth } from './create-auth';
 export {

@@ -53,7 +53,7 @@ export interface IntrospectionFallback {
 /** Options of {@link createIntrospectionFallback}. */
 export interface IntrospectionFallbackOptions extends IntrospectionFallbackSettings {
   introspect: IntrospectFn;
-  projection: Pick<TokenProjection, 'applyToken' | 'applyIntegration'>;
+  projection: Pick<TokenProjection, 'applyToken' | 'applyIntegration' | 'applyPolicy'>;
   clock: () => number;
   logger: Logger;
 }
@@ -144,6 +144,8 @@ export function createIntrospectionFallback(options: IntrospectionFallbackOption
         return 'unknown';
       }
       if (answer.integration !== null) options.projection.applyIntegration(answer.integration);
+      if (answer.policy !== undefined && answer.policy !== null)
+        options.projection.applyPolicy(answer.policy);
       options.projection.applyToken(answer.token);
       negative.delete(tokenHash);
       verified.add(tokenHash);

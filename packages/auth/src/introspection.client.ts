@@ -1,5 +1,5 @@
-import { integrationStateSchema, tokenStateSchema } from '@eudr/events';
-import type { IntegrationState, TokenState } from '@eudr/events';
+import { integrationStateSchema, orgPolicyStateSchema, tokenStateSchema } from '@eudr/events';
+import type { IntegrationState, OrgPolicyState, TokenState } from '@eudr/events';
 import { z } from 'zod';
 
 /**
@@ -8,7 +8,8 @@ import { z } from 'zod';
  * them), with its integration's state when auth-service holds one; or `known: false` for an unknown hash.
  */
 export type IntrospectionAnswer =
-  { known: true; token: TokenState; integration: IntegrationState | null } | { known: false };
+  | { known: true; token: TokenState; integration: IntegrationState | null; policy?: OrgPolicyState | null }
+  | { known: false };
 
 /** Asks auth-service about one token hash. Rejects with {@link IntrospectionError} when it cannot tell. */
 export type IntrospectFn = (tokenHash: string) => Promise<IntrospectionAnswer>;
@@ -30,7 +31,13 @@ export const SERVICE_KEY_HEADER = 'X-Service-Key';
 // On the wire, `active` says whether the token is usable right now; a known token comes with its state
 // either way, and only an unknown hash comes without one.
 const answerSchema = z.union([
-  z.object({ active: z.boolean(), token: tokenStateSchema, integration: integrationStateSchema.nullable() }),
+  z.object({
+    active: z.boolean(),
+    token: tokenStateSchema,
+    integration: integrationStateSchema.nullable(),
+    // The organisation's token policy, when it has one (older auth-services do not send it).
+    policy: orgPolicyStateSchema.nullable().optional(),
+  }),
   z.object({ active: z.literal(false) }),
 ]);
 
@@ -96,6 +103,10 @@ export function createIntrospectionClient(options: IntrospectionClientOptions): 
     if (wire.integration !== null && wire.integration.integrationId !== wire.token.integrationId) {
       throw new IntrospectionError("introspection answered with another token's integration");
     }
-    return { known: true, token: wire.token, integration: wire.integration };
+    if (wire.policy !== undefined && wire.policy !== null && wire.policy.orgId !== wire.token.orgId) {
+      throw new IntrospectionError("introspection answered with another organisation's policy");
+    }
+    const answer = { known: true as const, token: wire.token, integration: wire.integration };
+    return wire.policy === undefined || wire.policy === null ? answer : { ...answer, policy: wire.policy };
   };
 }

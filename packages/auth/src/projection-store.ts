@@ -1,9 +1,19 @@
-import type { IntegrationState, TokenState } from '@eudr/events';
+import type { IntegrationState, OrgPolicyState, TokenState } from '@eudr/events';
+import { compileAllowlist } from './address-allowlist';
+import type { AddressAllowlist } from './address-allowlist';
+import type { TokenPolicyLike } from './token-policy';
 
-/** What the projection knows about one integration: enough to run step 6 and rate limiting. */
+/** What the projection knows about one integration: enough to run steps 6 and 7 and rate limiting. */
 export interface IntegrationStatus {
   status: 'ACTIVE' | 'INACTIVE';
   rateLimitPerMinute?: number;
+  /** The addresses its tokens may be used from, compiled once per state; absent when unrestricted. */
+  allowlist?: AddressAllowlist;
+  version: number;
+}
+
+/** What the projection knows about one organisation's token policy. */
+export interface OrgPolicy extends TokenPolicyLike {
   version: number;
 }
 
@@ -25,6 +35,12 @@ export interface ProjectionStore {
   applyToken(state: TokenState): boolean;
   /** Upserts an integration status if it is newer than the one held; returns whether it was applied. */
   applyIntegration(state: IntegrationState): boolean;
+  /** The newest known token policy of an organisation (undefined: none set, no restriction). */
+  orgPolicy(orgId: string): OrgPolicy | undefined;
+  /** Upserts an organisation's policy if it is newer than the one held; returns whether it was applied. */
+  applyPolicy(state: OrgPolicyState): boolean;
+  /** Forgets an organisation's policy (a tombstone under its policy key). */
+  removePolicy(orgId: string): boolean;
   /** Forgets a token (a tombstone on `auth.tokens`, keyed by tokenId). */
   removeToken(tokenId: string): boolean;
   /** Forgets an integration (a tombstone on `auth.integrations`); its tokens then count as inactive. */
@@ -47,6 +63,7 @@ export function createProjectionStore(): ProjectionStore {
   const byHash = new Map<string, TokenState>();
   const byId = new Map<string, TokenState>();
   const integrations = new Map<string, IntegrationStatus>();
+  const policies = new Map<string, OrgPolicy>();
   // Organisation ids, integration ids and scope lists repeat across many tokens; holding one copy of
   // each (instead of one per parsed message) cuts the memory per token noticeably (see the README).
   // Both maps grow with the number of integrations and distinct scope sets, not with tokens.
@@ -97,14 +114,28 @@ export function createProjectionStore(): ProjectionStore {
     applyIntegration(state) {
       const held = integrations.get(state.integrationId);
       if (held !== undefined && state.version <= held.version) return false;
-      integrations.set(
-        state.integrationId,
-        state.rateLimitPerMinute === undefined
-          ? { status: state.status, version: state.version }
-          : { status: state.status, rateLimitPerMinute: state.rateLimitPerMinute, version: state.version },
-      );
+      const next: IntegrationStatus = { status: state.status, version: state.version };
+      if (state.rateLimitPerMinute !== undefined) next.rateLimitPerMinute = state.rateLimitPerMinute;
+      // Compiled here, once per change, so that a request only matches.
+      if (state.allowedAddresses !== undefined) next.allowlist = compileAllowlist(state.allowedAddresses);
+      integrations.set(state.integrationId, next);
       return true;
     },
+
+    orgPolicy: (orgId) => policies.get(orgId),
+
+    applyPolicy(state) {
+      const held = policies.get(state.orgId);
+      if (held !== undefined && state.version <= held.version) return false;
+      policies.set(state.orgId, {
+        maxTokenLifetimeDays: state.maxTokenLifetimeDays,
+        requireExpiry: state.requireExpiry,
+        version: state.version,
+      });
+      return true;
+    },
+
+    removePolicy: (orgId) => policies.delete(orgId),
 
     removeToken(tokenId) {
       const held = byId.get(tokenId);

@@ -48,8 +48,11 @@ function clientAddress(req: Request): string {
 }
 
 /** A 401 from authentication: the failures that are counted per address. */
+/** A 401, or a token used from outside its allowlist: both count against the client address. */
 function isAuthenticationFailure(err: unknown): boolean {
-  return typeof err === 'object' && err !== null && (err as { status?: unknown }).status === 401;
+  if (typeof err !== 'object' || err === null) return false;
+  const { status, code } = err as { status?: unknown; code?: unknown };
+  return status === 401 || code === 'IP_NOT_ALLOWED';
 }
 
 function counter(registry: Registry, name: string, help: string, labelNames: string[] = []): Counter {

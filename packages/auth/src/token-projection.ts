@@ -1,9 +1,17 @@
-import { STATE_HEARTBEAT_KEY, STATE_SIGNATURE_HEADER, TOPICS, createStateReader } from '@eudr/events';
+import {
+  STATE_HEARTBEAT_KEY,
+  STATE_SIGNATURE_HEADER,
+  TOPICS,
+  createStateReader,
+  isOrgPolicyState,
+  orgPolicyKey,
+} from '@eudr/events';
 import type {
   AnyConsumedMessage,
   ConsumedHeartbeat,
   EventsKafka,
   IntegrationState,
+  OrgPolicyState,
   SignatureProblem,
   StateReader,
   StateVerifier,
@@ -11,7 +19,7 @@ import type {
 } from '@eudr/events';
 import type { Logger } from '@eudr/service-kit';
 import { createProjectionStore } from './projection-store';
-import type { IntegrationStatus } from './projection-store';
+import type { IntegrationStatus, OrgPolicy } from './projection-store';
 
 /**
  * Every token state and integration status of the platform, held in memory by each replica of a
@@ -51,6 +59,10 @@ export interface TokenProjection {
   applyToken(state: TokenState): boolean;
   /** Version-checked upsert of an integration status. Returns whether it was applied. */
   applyIntegration(state: IntegrationState): boolean;
+  /** The newest known token policy of an organisation; undefined when it has none (no restriction). */
+  orgPolicy(orgId: string): OrgPolicy | undefined;
+  /** Version-checked upsert of an organisation's policy (from introspection). Returns whether it was applied. */
+  applyPolicy(state: OrgPolicyState): boolean;
   size(): { tokens: number; integrations: number };
 }
 
@@ -86,6 +98,9 @@ export interface CreateTokenProjectionOptions {
 }
 
 type AuthStateTopic = typeof TOPICS.authTokens | typeof TOPICS.authIntegrations;
+
+/** Policies are keyed `policy:<orgId>` on `auth.integrations`. */
+const POLICY_KEY_PREFIX = orgPolicyKey('');
 
 /** Heartbeats checked per fetched batch at most: only the newest valid one matters. */
 const HEARTBEATS_CHECKED_PER_BATCH = 3;
@@ -163,7 +178,10 @@ export function createTokenProjection(options: CreateTokenProjectionOptions): To
         unchecked.delete(message.value.tokenId);
       }
     } else if (message.value === null) {
-      store.removeIntegration(key);
+      if (key.startsWith(POLICY_KEY_PREFIX)) store.removePolicy(key.slice(POLICY_KEY_PREFIX.length));
+      else store.removeIntegration(key);
+    } else if (isOrgPolicyState(message.value)) {
+      store.applyPolicy(message.value);
     } else {
       store.applyIntegration(message.value);
     }
@@ -252,6 +270,8 @@ export function createTokenProjection(options: CreateTokenProjectionOptions): To
       return applied;
     },
     applyIntegration: (state) => store.applyIntegration(state),
+    orgPolicy: (orgId) => store.orgPolicy(orgId),
+    applyPolicy: (state) => store.applyPolicy(state),
     size: () => store.size(),
   };
 }

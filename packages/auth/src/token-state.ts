@@ -31,7 +31,8 @@ export type TokenStateCheck =
  *    `expiresAt` (or `now`) that is not a valid date also counts as expired, failing closed;
  * 6. integration status not `ACTIVE`, or unknown (`undefined`) → `INTEGRATION_INACTIVE`.
  *
- * Scopes (step 7) are checked per route with `missingScopes`.
+ * The address allowlist (7) and the organisation policy (8) are checked by the middleware, scopes (9)
+ * per route with `missingScopes`.
  *
  * @param now the current time as a Date or epoch milliseconds, passed in so callers and tests control the clock.
  */

@@ -132,4 +132,45 @@ describe('the usage recorder', () => {
       jest.useRealTimers();
     }
   });
+
+  it('reports the latest use per client address (normalised, at most 10 per token) and refusals by address', async () => {
+    const { recorder, published } = setup();
+    recorder.record('tok_1', T0 + 10, '::ffff:203.0.113.7');
+    recorder.record('tok_1', T0 + 20, '203.0.113.7');
+    recorder.record('tok_1', T0 + 5, '2001:DB8::1');
+    for (let i = 0; i < 20; i += 1) recorder.record('tok_2', T0 + i, `10.0.0.${i}`);
+    recorder.refuse('tok_3', T0 + 1, '198.51.100.1');
+    recorder.refuse('tok_3', T0 + 9, '198.51.100.1');
+    recorder.refuse('tok_3', T0 + 9, undefined);
+    await recorder.flush();
+    const [report] = published[0] ?? [];
+    expect(report?.reports[0]).toEqual({
+      tokenId: 'tok_1',
+      lastUsedAt: at(20),
+      addresses: [
+        { address: '203.0.113.7', lastUsedAt: at(20) },
+        { address: '2001:db8::1', lastUsedAt: at(5) },
+      ],
+    });
+    expect(report?.reports[1]?.addresses).toHaveLength(10);
+    expect(report?.refusals).toEqual([{ tokenId: 'tok_3', address: '198.51.100.1', at: at(9) }]);
+  });
+
+  it('reports refusals alone, and keeps them for the next flush when publishing fails', async () => {
+    const { recorder, published, failure } = setup();
+    recorder.refuse('tok_3', T0, '198.51.100.1');
+    failure.next = new Error('broker down');
+    await recorder.flush();
+    expect(published).toEqual([]);
+    await recorder.flush();
+    expect(published).toEqual([
+      [
+        {
+          source: 'suppliers-service@host-1',
+          reports: [],
+          refusals: [{ tokenId: 'tok_3', address: '198.51.100.1', at: at(0) }],
+        },
+      ],
+    ]);
+  });
 });

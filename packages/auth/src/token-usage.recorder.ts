@@ -1,13 +1,29 @@
+import { MAX_ADDRESSES_PER_USAGE_REPORT } from '@eudr/events';
 import type { TokenUsageReport } from '@eudr/events';
 import type { Logger } from '@eudr/service-kit';
+import { normalizeClientAddress } from './address-allowlist';
 
-/** Most entries in one report, as the `auth.token-usage` schema allows. */
+/** Most entries (and refusals) in one report, as the `auth.token-usage` schema allows. */
 const MAX_PER_REPORT = 1_000;
+
+/** Most (token, address) refusals held between flushes. */
+const MAX_PENDING_REFUSALS = 10_000;
+
+/** One token's uses since the last flush: the latest, and the latest per client address. */
+interface PendingUse {
+  atMs: number;
+  addresses: Map<string, number>;
+}
 
 /** Collects last-used times in memory and reports them in batches; see {@link createUsageRecorder}. */
 export interface UsageRecorder {
-  /** Notes that a token was used at `atMs` (epoch ms). Memory only, no I/O. */
-  record(tokenId: string, atMs: number): void;
+  /**
+   * Notes that a token was used at `atMs` (epoch ms) from `address` (`req.ip`). Memory only, no I/O;
+   * the address is normalised at flush time, and at most 10 addresses per token are kept per flush.
+   */
+  record(tokenId: string, atMs: number, address?: string): void;
+  /** Notes that a token was refused at `atMs` because of the client address (IP_NOT_ALLOWED). */
+  refuse(tokenId: string, atMs: number, address: string | undefined): void;
   /** Reports everything pending now; on failure the data stays pending for the next flush. */
   flush(): Promise<void>;
   /** Starts flushing every `flushIntervalMs`. */
@@ -34,7 +50,9 @@ export interface UsageRecorderOptions {
 }
 
 /**
- * Creates a usage recorder. Each token keeps only its latest use (max `lastUsedAt`), so memory grows with
+ * Creates a usage recorder. Each token keeps only its latest use (max `lastUsedAt`) and the latest use
+ * per client address (at most 10 addresses per token and flush), and each (token, address) refused for
+ * its address only its latest refusal (at most 10 000 pairs per flush), so memory grows with
  * the number of distinct tokens used between flushes, never with traffic, and is capped by `maxPending`
  * (further new tokens are dropped until the next flush: `lastUsedAt` is informational, so losing some
  * beats unbounded memory during a long Kafka outage). A failed flush puts its entries back, merged with
@@ -44,45 +62,95 @@ export function createUsageRecorder(options: UsageRecorderOptions): UsageRecorde
   const flushIntervalMs = options.flushIntervalMs ?? 5_000;
   const maxPending = options.maxPending ?? 100_000;
   const logger = options.logger.child({ component: 'token-usage' });
-  let pending = new Map<string, number>();
+  let pending = new Map<string, PendingUse>();
+  let refusals = new Map<string, { tokenId: string; address: string; atMs: number }>();
   let dropped = 0;
   let timer: NodeJS.Timeout | undefined;
   let flushing: Promise<void> | undefined;
   let failing = false;
 
-  function merge(tokenId: string, atMs: number): void {
-    const held = pending.get(tokenId);
+  function merge(tokenId: string, atMs: number, address: string | undefined): void {
+    let held = pending.get(tokenId);
     if (held === undefined) {
       if (pending.size >= maxPending) {
         dropped += 1;
         return;
       }
-      pending.set(tokenId, atMs);
-    } else if (atMs > held) {
-      pending.set(tokenId, atMs);
+      held = { atMs, addresses: new Map() };
+      pending.set(tokenId, held);
+    } else if (atMs > held.atMs) {
+      held.atMs = atMs;
+    }
+    if (address === undefined) return;
+    const last = held.addresses.get(address);
+    if (last === undefined) {
+      if (held.addresses.size < MAX_ADDRESSES_PER_USAGE_REPORT) held.addresses.set(address, atMs);
+    } else if (atMs > last) {
+      held.addresses.set(address, atMs);
     }
   }
 
-  async function flushOnce(): Promise<void> {
-    if (pending.size === 0) return;
-    const batch = pending;
-    pending = new Map();
-    const entries = [...batch].map(([tokenId, atMs]) => ({
-      tokenId,
-      lastUsedAt: new Date(atMs).toISOString(),
-    }));
+  function mergeRefusal(tokenId: string, atMs: number, address: string | undefined): void {
+    if (address === undefined) return;
+    const key = `${tokenId} ${address}`;
+    const held = refusals.get(key);
+    if (held !== undefined) held.atMs = Math.max(held.atMs, atMs);
+    else if (refusals.size < MAX_PENDING_REFUSALS) refusals.set(key, { tokenId, address, atMs });
+    else dropped += 1;
+  }
+
+  function toReports(
+    batch: Map<string, PendingUse>,
+    refused: Map<string, { tokenId: string; address: string; atMs: number }>,
+  ): TokenUsageReport[] {
+    const iso = (ms: number) => new Date(ms).toISOString();
+    const entries = [...batch].map(([tokenId, use]) => {
+      // Normalised here, once per address and flush, instead of on every request; two spellings of
+      // one address (IPv4 and IPv4-mapped) become one entry.
+      const byAddress = new Map<string, number>();
+      for (const [raw, atMs] of use.addresses) {
+        const normalized = normalizeClientAddress(raw);
+        if (normalized !== undefined)
+          byAddress.set(normalized, Math.max(atMs, byAddress.get(normalized) ?? 0));
+      }
+      const addresses = [...byAddress].map(([address, atMs]) => ({ address, lastUsedAt: iso(atMs) }));
+      return { tokenId, lastUsedAt: iso(use.atMs), ...(addresses.length > 0 ? { addresses } : {}) };
+    });
+    const refusalEntries = [...refused.values()].flatMap(({ tokenId, address, atMs }) => {
+      const normalized = normalizeClientAddress(address);
+      return normalized === undefined ? [] : [{ tokenId, address: normalized, at: iso(atMs) }];
+    });
     const reports: TokenUsageReport[] = [];
-    for (let i = 0; i < entries.length; i += MAX_PER_REPORT) {
-      reports.push({ source: options.source, reports: entries.slice(i, i + MAX_PER_REPORT) });
+    for (let i = 0; i < Math.max(entries.length, refusalEntries.length); i += MAX_PER_REPORT) {
+      const refusalsPart = refusalEntries.slice(i, i + MAX_PER_REPORT);
+      reports.push({
+        source: options.source,
+        reports: entries.slice(i, i + MAX_PER_REPORT),
+        ...(refusalsPart.length > 0 ? { refusals: refusalsPart } : {}),
+      });
     }
+    return reports;
+  }
+
+  async function flushOnce(): Promise<void> {
+    if (pending.size === 0 && refusals.size === 0) return;
+    const batch = pending;
+    const refused = refusals;
+    pending = new Map();
+    refusals = new Map();
+    const reports = toReports(batch, refused);
     try {
-      await options.publish(reports);
+      if (reports.length > 0) await options.publish(reports);
       if (failing) {
         failing = false;
         logger.info({ tokens: batch.size }, 'token usage reported again');
       }
     } catch (err) {
-      for (const [tokenId, atMs] of batch) merge(tokenId, atMs);
+      for (const [tokenId, use] of batch) {
+        merge(tokenId, use.atMs, undefined);
+        for (const [address, atMs] of use.addresses) merge(tokenId, atMs, address);
+      }
+      for (const { tokenId, address, atMs } of refused.values()) mergeRefusal(tokenId, atMs, address);
       if (!failing) {
         failing = true;
         logger.warn(
@@ -104,8 +172,11 @@ export function createUsageRecorder(options: UsageRecorderOptions): UsageRecorde
   }
 
   return {
-    record(tokenId, atMs) {
-      merge(tokenId, atMs);
+    record(tokenId, atMs, address) {
+      merge(tokenId, atMs, address);
+    },
+    refuse(tokenId, atMs, address) {
+      mergeRefusal(tokenId, atMs, address);
     },
     flush,
     start() {
@@ -121,7 +192,7 @@ export function createUsageRecorder(options: UsageRecorderOptions): UsageRecorde
       timer = undefined;
       await flush();
     },
-    pending: () => pending.size,
+    pending: () => pending.size + refusals.size,
     dropped: () => dropped,
   };
 }

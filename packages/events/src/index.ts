@@ -16,6 +16,13 @@ export { RAW_TOKEN_MARKER, findRawTokenPath } from './schemas/raw-token-guard';
 export {
   tokenStateSchema,
   integrationStateSchema,
+  orgPolicyStateSchema,
+  integrationsTopicSchema,
+  isOrgPolicyState,
+  orgPolicyKey,
+  ipEntrySchema,
+  MAX_ALLOWED_ADDRESSES,
+  MAX_ADDRESSES_PER_USAGE_REPORT,
   tokenUsageReportSchema,
   stateHeartbeatSchema,
   STATE_HEARTBEAT_KEY,
@@ -23,6 +30,8 @@ export {
 export type {
   TokenState,
   IntegrationState,
+  OrgPolicyState,
+  IntegrationsTopicValue,
   TokenUsageReport,
   StateHeartbeat,
 } from './schemas/auth-state.schemas';

@@ -17,6 +17,8 @@ export const ERROR_CODES = [
   'INVALID_ADMIN_TOKEN',
   'ADMIN_TOKEN_EXPIRED',
   'INTEGRATION_INACTIVE',
+  'IP_NOT_ALLOWED',
+  'TOKEN_POLICY_VIOLATION',
   'INSUFFICIENT_SCOPES',
   'FORBIDDEN',
   'NOT_FOUND',
@@ -47,7 +49,8 @@ export type UnauthorizedCode =
   | 'ADMIN_TOKEN_EXPIRED';
 
 /** Codes of a 403 response; `FORBIDDEN` covers everything that is not about integration tokens (e.g. a non-admin JWT). */
-export type ForbiddenCode = 'INTEGRATION_INACTIVE' | 'INSUFFICIENT_SCOPES' | 'FORBIDDEN';
+export type ForbiddenCode =
+  'INTEGRATION_INACTIVE' | 'IP_NOT_ALLOWED' | 'TOKEN_POLICY_VIOLATION' | 'INSUFFICIENT_SCOPES' | 'FORBIDDEN';
 
 /** Codes of a 503 response: a dependency is down, or token validation cannot be trusted right now. */
 export type ServiceUnavailableCode = 'SERVICE_UNAVAILABLE' | 'AUTH_UNAVAILABLE';

@@ -1,6 +1,9 @@
 import {
   STATE_HEARTBEAT_KEY,
   integrationStateSchema,
+  integrationsTopicSchema,
+  isOrgPolicyState,
+  orgPolicyKey,
   stateHeartbeatSchema,
   tokenStateSchema,
   tokenUsageReportSchema,
@@ -136,5 +139,62 @@ describe('stateHeartbeatSchema', () => {
 
   it('uses a key no token or integration id has', () => {
     expect(STATE_HEARTBEAT_KEY.startsWith('~')).toBe(true);
+  });
+});
+
+describe('integration allowlists and organisation policies on auth.integrations', () => {
+  const integration = { integrationId: 'int_1', orgId: 'org_1', status: 'ACTIVE', version: 3 };
+  const policy = {
+    type: 'org-policy',
+    orgId: 'org_1',
+    maxTokenLifetimeDays: 90,
+    requireExpiry: true,
+    version: 1,
+  };
+
+  it('carries an allowlist of normalised addresses and ranges, at most 100, never an empty one', () => {
+    const listed = { ...integration, allowedAddresses: ['203.0.113.0/24', '2001:db8::1'] };
+    expect(integrationStateSchema.safeParse(listed).success).toBe(true);
+    expect(integrationStateSchema.safeParse({ ...integration, allowedAddresses: [] }).success).toBe(false);
+    const many = Array.from({ length: 101 }, (_, i) => `10.0.${Math.floor(i / 256)}.${i % 256}`);
+    expect(integrationStateSchema.safeParse({ ...integration, allowedAddresses: many }).success).toBe(false);
+    for (const bad of ['example.com', '10.0.0.0/8 ', 'x'.repeat(44)]) {
+      expect(integrationStateSchema.safeParse({ ...integration, allowedAddresses: [bad] }).success).toBe(
+        false,
+      );
+    }
+  });
+
+  it('takes an integration state or a policy as the value of the topic, each under its own key', () => {
+    expect(integrationsTopicSchema.parse(policy)).toEqual(policy);
+    expect(integrationsTopicSchema.parse(integration)).toEqual(integration);
+    expect(isOrgPolicyState(integrationsTopicSchema.parse(policy))).toBe(true);
+    expect(isOrgPolicyState(integrationsTopicSchema.parse(integration))).toBe(false);
+    expect(orgPolicyKey('org_1')).toBe('policy:org_1');
+    expect(integrationsTopicSchema.safeParse({ ...policy, maxTokenLifetimeDays: 0 }).success).toBe(false);
+    expect(integrationsTopicSchema.safeParse({ ...policy, type: 'policy' }).success).toBe(false);
+  });
+});
+
+describe('usage reports with addresses and refusals', () => {
+  const at = '2025-01-01T00:00:00.000Z';
+
+  it('accepts the addresses a token was used from and refusals on their own', () => {
+    const used = {
+      source: 's',
+      reports: [
+        { tokenId: 'tok_1', lastUsedAt: at, addresses: [{ address: '203.0.113.7', lastUsedAt: at }] },
+      ],
+    };
+    expect(tokenUsageReportSchema.safeParse(used).success).toBe(true);
+    const refused = { source: 's', reports: [], refusals: [{ tokenId: 'tok_1', address: '::1', at }] };
+    expect(tokenUsageReportSchema.safeParse(refused).success).toBe(true);
+    expect(tokenUsageReportSchema.safeParse({ source: 's', reports: [], refusals: [] }).success).toBe(false);
+  });
+
+  it('caps the addresses per token', () => {
+    const addresses = Array.from({ length: 11 }, (_, i) => ({ address: `10.0.0.${i}`, lastUsedAt: at }));
+    const value = { source: 's', reports: [{ tokenId: 'tok_1', lastUsedAt: at, addresses }] };
+    expect(tokenUsageReportSchema.safeParse(value).success).toBe(false);
   });
 });

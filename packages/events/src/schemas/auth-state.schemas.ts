@@ -26,27 +26,101 @@ export const tokenStateSchema = withRawTokenGuard(tokenStateObject);
 /** The full current state of one API token, as published on `auth.tokens`. */
 export type TokenState = z.output<typeof tokenStateObject>;
 
+/** Most entries of an integration's address allowlist. */
+export const MAX_ALLOWED_ADDRESSES = 100;
+
+/**
+ * One normalised allowlist entry or client address as auth-service writes it: an IPv4 or IPv6 address
+ * (RFC 5952 text) or a CIDR range. The longest, an IPv6 range written in full, has 43 characters.
+ * Checked for its characters only: readers parse it and let a bad entry match nothing (fail closed).
+ */
+export const ipEntrySchema = z
+  .string()
+  .min(2)
+  .max(43)
+  .regex(/^[0-9a-f.:]+(\/[0-9]{1,3})?$/, 'must be an IP address or CIDR range');
+
 const integrationStateObject = z.object({
   integrationId: idSchema,
   orgId: orgIdSchema,
   status: z.enum(['ACTIVE', 'INACTIVE']),
   rateLimitPerMinute: z.number().int().positive().optional(),
+  /**
+   * The addresses and ranges its tokens may be used from; absent when unrestricted. Travels with the
+   * state so every replica decides from memory.
+   */
+  allowedAddresses: z.array(ipEntrySchema).min(1).max(MAX_ALLOWED_ADDRESSES).optional(),
   version: z.number().int().positive(),
 });
 
-/** Value of `auth.integrations` (key = integrationId): the integration's full current state. */
+/** One integration's full current state on `auth.integrations` (key = integrationId). */
 export const integrationStateSchema = withRawTokenGuard(integrationStateObject);
 /** The full current state of one integration, as published on `auth.integrations`. */
 export type IntegrationState = z.output<typeof integrationStateObject>;
 
-const tokenUsageReportObject = z.object({
-  /** Which service (and replica) observed the uses. */
-  source: z.string().min(1).max(200),
-  reports: z
-    .array(z.object({ tokenId: idSchema, lastUsedAt: isoDateTimeSchema }))
-    .min(1)
-    .max(1000),
+const orgPolicyStateObject = z.object({
+  type: z.literal('org-policy'),
+  orgId: orgIdSchema,
+  /** Longest lifetime (`expiresAt - createdAt`) a token may have, in days; null for no maximum. */
+  maxTokenLifetimeDays: z.number().int().positive().nullable(),
+  /** Whether a token without an expiry is refused. A maximum lifetime implies it. */
+  requireExpiry: z.boolean(),
+  version: z.number().int().positive(),
 });
+
+/**
+ * An organisation's token policy on `auth.integrations` (key {@link orgPolicyKey}): resource services
+ * refuse the organisation's tokens that break it. Rides on the integrations topic so that it is signed,
+ * compacted and heartbeaten like every other state.
+ */
+export const orgPolicyStateSchema = withRawTokenGuard(orgPolicyStateObject);
+/** The full current token policy of one organisation. */
+export type OrgPolicyState = z.output<typeof orgPolicyStateObject>;
+
+/** The key of an organisation's policy on `auth.integrations`: organisation ids never contain `:`. */
+export function orgPolicyKey(orgId: string): string {
+  return `policy:${orgId}`;
+}
+
+/** Value of `auth.integrations`: an integration's state, or an organisation's token policy. */
+export const integrationsTopicSchema = z.union([orgPolicyStateSchema, integrationStateSchema]);
+/** A value of `auth.integrations`. */
+export type IntegrationsTopicValue = IntegrationState | OrgPolicyState;
+
+/** True for the policy values of `auth.integrations`. */
+export function isOrgPolicyState(value: IntegrationsTopicValue): value is OrgPolicyState {
+  return 'type' in value && value.type === 'org-policy';
+}
+
+/** Most client addresses reported per token in one report. */
+export const MAX_ADDRESSES_PER_USAGE_REPORT = 10;
+
+const tokenUsageReportObject = z
+  .object({
+    /** Which service (and replica) observed the uses. */
+    source: z.string().min(1).max(200),
+    reports: z
+      .array(
+        z.object({
+          tokenId: idSchema,
+          lastUsedAt: isoDateTimeSchema,
+          /** The client addresses the token was used from, each with its latest successful use. */
+          addresses: z
+            .array(z.object({ address: ipEntrySchema, lastUsedAt: isoDateTimeSchema }))
+            .max(MAX_ADDRESSES_PER_USAGE_REPORT)
+            .optional(),
+        }),
+      )
+      .max(1000),
+    /** Uses refused because of the client address (IP_NOT_ALLOWED): the latest per token and address. */
+    refusals: z
+      .array(z.object({ tokenId: idSchema, address: ipEntrySchema, at: isoDateTimeSchema }))
+      .max(1000)
+      .optional(),
+  })
+  .refine((value) => value.reports.length > 0 || (value.refusals?.length ?? 0) > 0, {
+    message: 'must report at least one use or refusal',
+  });
 
 /** Value of `auth.token-usage`: last-used times observed by a resource service, in batches. */
 export const tokenUsageReportSchema = withRawTokenGuard(tokenUsageReportObject);

@@ -73,5 +73,14 @@ describe('stateKeyOf', () => {
         version: 1,
       }),
     ).toBe('int_1');
+    expect(
+      stateKeyOf(TOPICS.authIntegrations, {
+        type: 'org-policy',
+        orgId: 'org_1',
+        maxTokenLifetimeDays: null,
+        requireExpiry: true,
+        version: 1,
+      }),
+    ).toBe('policy:org_1');
   });
 });

@@ -1,6 +1,12 @@
 import type { z } from 'zod';
 import { TOPICS, type LogicalTopic, type StateTopic } from '../topics';
-import { integrationStateSchema, tokenStateSchema, tokenUsageReportSchema } from './auth-state.schemas';
+import {
+  integrationsTopicSchema,
+  isOrgPolicyState,
+  orgPolicyKey,
+  tokenStateSchema,
+  tokenUsageReportSchema,
+} from './auth-state.schemas';
 import {
   batchEventSchema,
   ddsEventSchema,
@@ -12,7 +18,7 @@ import {
 
 const TOPIC_SCHEMAS = {
   [TOPICS.authTokens]: tokenStateSchema,
-  [TOPICS.authIntegrations]: integrationStateSchema,
+  [TOPICS.authIntegrations]: integrationsTopicSchema,
   [TOPICS.authTokenUsage]: tokenUsageReportSchema,
   [TOPICS.suppliers]: supplierEventSchema,
   [TOPICS.products]: productEventSchema,
@@ -72,5 +78,6 @@ export function validateTopicValue<T extends LogicalTopic>(
  */
 export function stateKeyOf<T extends StateTopic>(topic: T, value: TopicValue<T>): string {
   if (topic === TOPICS.authTokens) return (value as TopicValue<typeof TOPICS.authTokens>).tokenId;
-  return (value as TopicValue<typeof TOPICS.authIntegrations>).integrationId;
+  const state = value as TopicValue<typeof TOPICS.authIntegrations>;
+  return isOrgPolicyState(state) ? orgPolicyKey(state.orgId) : state.integrationId;
 }
