@@ -1,16 +1,26 @@
 import { createApp as createServiceApp } from '@eudr/service-kit';
 import type { Logger, Readiness } from '@eudr/service-kit';
+import express, { Router } from 'express';
 import type { Express } from 'express';
-import { Router } from 'express';
 import { requireAdmin } from '@eudr/auth';
 import type { AdminJwtVerifier } from '@eudr/auth';
+import type { Model } from 'mongoose';
 import { auditRoutes } from './audit/audit.routes';
 import type { AuditService } from './audit/audit.service';
 import { integrationsRoutes } from './integrations/integrations.routes';
 import type { IntegrationsService } from './integrations/integrations.service';
 import { introspectionRoutes } from './introspection/introspection.routes';
+import { LEAK_REPORTS_PATH, MAX_LEAK_REPORT_BYTES, leakReportsRoutes } from './leaks/leak-reports.routes';
+import type { LeakReportsService } from './leaks/leak-reports.service';
+import { captureRawBody } from './leaks/raw-body';
+import type { ReporterKeys } from './leaks/reporter-keys';
 import type { IntrospectionService } from './introspection/introspection.service';
+import { policyRoutes } from './policy/policy.routes';
+import type { PolicyService } from './policy/policy.service';
 import { scopesRoutes } from './scopes/scopes.routes';
+import type { TokenRecord } from './tokens/token.model';
+import { addressesRoutes } from './usage/addresses.routes';
+import type { TokenAddressesRepository } from './usage/token-addresses.repository';
 import { tokensRoutes } from './tokens/tokens.routes';
 import type { TokensService } from './tokens/tokens.service';
 
@@ -23,19 +33,41 @@ export const INTERNAL_BASE_PATH = '/internal';
 export interface AppDeps {
   logger: Logger;
   verifyAdminJwt: AdminJwtVerifier;
+  /** The organisation's token policy (`/policy`). */
+  policy: PolicyService;
+  /** The client addresses tokens were used from (`.../addresses`), read from the tokens model. */
+  addresses: TokenAddressesRepository;
+  tokenModel: Model<TokenRecord>;
   serviceKey: string;
   integrations: IntegrationsService;
   tokens: TokensService;
   audit: AuditService;
   introspection: IntrospectionService;
+  leaks: LeakReportsService;
+  reporterKeys: ReporterKeys;
+  /** The notices' clock, which `GET /tokens/expiring` shares. */
+  noticeClock?: () => Date;
   readiness?: Readiness;
 }
 
 /**
  * The auth-service Express app, without listening: the admin API under `/api/v1/admin` (every route,
- * including unknown ones, behind the admin JWT) and introspection under `/internal`.
+ * including unknown ones, behind the admin JWT), the public leak report endpoint and introspection
+ * under `/internal`.
+ *
+ * A leak report's signature covers its exact bytes, which service-kit's JSON parser does not keep: a
+ * thin outer app reads that one route's body first (the parser then leaves the request alone) and
+ * hands every request to the service app.
  */
 export function createApp(deps: AppDeps): Express {
+  const outer = express();
+  outer.disable('x-powered-by');
+  outer.post(LEAK_REPORTS_PATH, captureRawBody(MAX_LEAK_REPORT_BYTES));
+  outer.use(createAdminApp(deps));
+  return outer;
+}
+
+function createAdminApp(deps: AppDeps): Express {
   return createServiceApp({
     service: 'auth-service',
     logger: deps.logger,
@@ -43,10 +75,25 @@ export function createApp(deps: AppDeps): Express {
     routes: (app) => {
       const admin = Router();
       admin.use(requireAdmin(deps.verifyAdminJwt));
+      admin.use(policyRoutes({ policy: deps.policy }));
+      admin.use(
+        addressesRoutes({
+          tokens: deps.tokens,
+          integrations: deps.integrations,
+          tokenModel: deps.tokenModel,
+          addresses: deps.addresses,
+        }),
+      );
       admin.use(scopesRoutes());
       admin.use(integrationsRoutes({ integrations: deps.integrations }));
-      admin.use(tokensRoutes({ tokens: deps.tokens }));
+      admin.use(
+        tokensRoutes({
+          tokens: deps.tokens,
+          ...(deps.noticeClock === undefined ? {} : { clock: deps.noticeClock }),
+        }),
+      );
       admin.use(auditRoutes({ audit: deps.audit }));
+      app.use(leakReportsRoutes({ leaks: deps.leaks, keys: deps.reporterKeys }));
       app.use(ADMIN_BASE_PATH, admin);
       app.use(
         INTERNAL_BASE_PATH,

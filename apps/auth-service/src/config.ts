@@ -9,6 +9,7 @@ import {
 } from '@eudr/service-kit';
 import type { ConfigIssue, Env } from '@eudr/service-kit';
 import { z } from 'zod';
+import { parseReporterKeys } from './leaks/reporter-keys';
 
 /** Port of auth-service in the local stack (see infra/services.json). */
 export const DEFAULT_PORT = 4001;
@@ -53,6 +54,12 @@ function hideValue(issue: ConfigIssue): ConfigIssue {
  *   `AUTH_STATE_PUBLIC_KEYS`. Production refuses the development key of infra/services.json.
  * - `STATE_HEARTBEAT_INTERVAL_MS` (default 1000): pause between heartbeats on the state topics; resource
  *   services stop trusting their projection `AUTH_MAX_STALENESS_MS` (3000) after the last one.
+ * - `EXPIRY_NOTICE_INTERVAL_MS` (default 60000): pause between runs of the expiry notice scheduler.
+ * - `AUTH_CLOCK_OFFSET_MS` (default 0; refused in production): how far ahead of the system clock the
+ *   expiry notices and `GET /tokens/expiring` run, so tests on a whole stack can move their clock.
+ * - `SECRET_SCANNING_PUBLIC_KEYS` (default none): the keys leak reports must be signed with, as GitHub
+ *   publishes them (`{"public_keys": [{"key_identifier", "key"}]}`, ECDSA P-256 PEM); without them every
+ *   report is refused. `SECRET_SCANNING_REPORTER` (default `github`) names the reporter in the audit log.
  * - the Kafka security variables of `kafkaConfigShape` (`@eudr/events`): `KAFKA_TLS`, `KAFKA_TLS_CA_FILE`,
  *   `KAFKA_SASL_MECHANISM`, `KAFKA_SASL_USERNAME`, `KAFKA_SASL_PASSWORD`.
  */
@@ -67,6 +74,23 @@ export const configSchema = baseConfigSchema.extend({
   USAGE_FLUSH_MS: envInteger({ min: 10, max: 600_000, fallback: 1_000 }),
   AUTH_STATE_SIGNING_KEY: signingKeyField,
   STATE_HEARTBEAT_INTERVAL_MS: envInteger({ min: 100, max: 10_000, fallback: 1_000 }),
+  EXPIRY_NOTICE_INTERVAL_MS: envInteger({ min: 50, max: 3_600_000, fallback: 60_000 }),
+  AUTH_CLOCK_OFFSET_MS: envInteger({ min: -3_650 * 86_400_000, max: 3_650 * 86_400_000, fallback: 0 }),
+  SECRET_SCANNING_PUBLIC_KEYS: z
+    .string()
+    .optional()
+    .transform((value, ctx) => {
+      try {
+        return parseReporterKeys(value);
+      } catch (err) {
+        ctx.addIssue({ code: 'custom', message: (err as Error).message });
+        return z.NEVER;
+      }
+    }),
+  SECRET_SCANNING_REPORTER: z
+    .string()
+    .regex(/^[a-z0-9-]{1,40}$/, { error: 'must be 1 to 40 lowercase letters, digits or dashes' })
+    .default('github'),
   ...kafkaConfigShape,
 });
 
@@ -96,6 +120,12 @@ export function loadConfig(env: Env = process.env): AuthServiceConfig {
     issues.push({
       variable: 'AUTH_STATE_SIGNING_KEY',
       message: `holds the development value published with the source, refused in production; ${STATE_KEY_HINT}`,
+    });
+  }
+  if (config?.NODE_ENV === 'production' && config.AUTH_CLOCK_OFFSET_MS !== 0) {
+    issues.push({
+      variable: 'AUTH_CLOCK_OFFSET_MS',
+      message: 'moves the clock of expiry notices for tests and is refused in production; unset it',
     });
   }
   if (issues.length > 0 || config === undefined) throw new ConfigError(issues);

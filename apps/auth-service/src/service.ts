@@ -15,22 +15,29 @@ import { createApp } from './app';
 import { createAuditRepository } from './audit/audit.repository';
 import { createAuditService } from './audit/audit.service';
 import { auditEntryModel } from './audit/audit-entry.model';
+import { policyModel } from './policy/policy.model';
+import { createPolicyRepository } from './policy/policy.repository';
+import { createPolicyService } from './policy/policy.service';
+import { tokenAddressModel } from './usage/token-address.model';
+import { createTokenAddressesRepository } from './usage/token-addresses.repository';
 import type { AuthServiceConfig } from './config';
 import { integrationModel } from './integrations/integration.model';
 import { createIntegrationsRepository } from './integrations/integrations.repository';
 import { createIntegrationsService } from './integrations/integrations.service';
 import { createIntrospectionService } from './introspection/introspection.service';
+import { createLeakReportsService } from './leaks/leak-reports.service';
 import { createStateChannels } from './publishing/state-channels';
 import { createStateHeartbeat } from './publishing/state-heartbeat';
 import { createStatePublisher } from './publishing/state-publisher';
 import { createStateRelay } from './publishing/state-relay';
+import { createTokenNotices } from './tokens/token-notices';
 import { tokenModel } from './tokens/token.model';
 import { createTokensRepository } from './tokens/tokens.repository';
 import { createTokensService } from './tokens/tokens.service';
 import { createTokenUsageConsumer } from './usage/token-usage.consumer';
 
 /** The topics auth-service writes or reads; created at start if missing (state topics compacted). */
-const OWN_TOPICS = [TOPICS.authTokens, TOPICS.authIntegrations, TOPICS.authTokenUsage];
+const OWN_TOPICS = [TOPICS.authTokens, TOPICS.authIntegrations, TOPICS.authTokenUsage, TOPICS.tokens];
 
 /** Options of {@link startAuthService} that do not come from the environment. */
 export interface StartAuthServiceOptions {
@@ -70,6 +77,8 @@ export async function startAuthService(
     integrationModel(connection);
     tokenModel(connection);
     auditEntryModel(connection);
+    policyModel(connection);
+    tokenAddressModel(connection);
     await mongo.ensureIndexes();
 
     const signer = createStateSigner(config.AUTH_STATE_SIGNING_KEY);
@@ -106,9 +115,12 @@ export async function startAuthService(
     const integrationsRepository = createIntegrationsRepository(connection);
     const tokensRepository = createTokensRepository(connection);
     const auditRepository = createAuditRepository(connection);
+    const policyRepository = createPolicyRepository(connection);
+    const addressesRepository = createTokenAddressesRepository(connection);
     const channels = createStateChannels(connectedProducer, {
       tokens: tokensRepository,
       integrations: integrationsRepository,
+      policies: policyRepository,
     });
     const publisher = createStatePublisher({ logger, publishTimeoutMs: config.PUBLISH_TIMEOUT_MS });
     const audit = createAuditService({ audit: auditRepository });
@@ -119,16 +131,25 @@ export async function startAuthService(
       publisher,
       channel: channels.integrations,
     });
+    const policy = createPolicyService({
+      policies: policyRepository,
+      tokenModel: tokenModel(connection),
+      audit,
+      publisher,
+      channel: channels.policies,
+    });
     const tokens = createTokensService({
       tokens: tokensRepository,
       integrations,
       audit,
       publisher,
       channel: channels.tokens,
+      policy,
     });
     const introspection = createIntrospectionService({
       tokens: tokensRepository,
       integrations: integrationsRepository,
+      policies: policyRepository,
     });
 
     const startedRelay = createStateRelay({
@@ -151,9 +172,38 @@ export async function startAuthService(
     heartbeat.start();
     cleanups.unshift(() => heartbeat.stop());
 
+    // Expiry notices and GET /tokens/expiring run on this clock; tests move it (never in production).
+    const noticeClock = () => new Date(Date.now() + config.AUTH_CLOCK_OFFSET_MS);
+    if (config.AUTH_CLOCK_OFFSET_MS !== 0) {
+      logger.warn({ offsetMs: config.AUTH_CLOCK_OFFSET_MS }, 'expiry notices run on a moved clock');
+    }
+    const notices = createTokenNotices({
+      tokens: tokensRepository,
+      producer: connectedProducer,
+      logger: logger.child({ component: 'token-notices' }),
+      clock: noticeClock,
+      intervalMs: config.EXPIRY_NOTICE_INTERVAL_MS,
+      retryAfterMs: Math.max(config.PUBLISH_TIMEOUT_MS, 1_000) * 2,
+    });
+    notices.start();
+    cleanups.unshift(() => notices.stop());
+    const leaks = createLeakReportsService({
+      tokens: tokensRepository,
+      audit,
+      publisher,
+      channel: channels.tokens,
+      notices,
+      reporter: config.SECRET_SCANNING_REPORTER,
+      logger: logger.child({ component: 'leak-reports' }),
+    });
+    if (config.SECRET_SCANNING_PUBLIC_KEYS.size === 0) {
+      logger.warn('SECRET_SCANNING_PUBLIC_KEYS is not set: every leak report is refused');
+    }
+
     const startedUsage = createTokenUsageConsumer({
       kafka,
       tokens: tokensRepository,
+      addresses: addressesRepository,
       logger,
       flushMs: config.USAGE_FLUSH_MS,
     });
@@ -168,6 +218,12 @@ export async function startAuthService(
       tokens,
       audit,
       introspection,
+      policy,
+      addresses: addressesRepository,
+      tokenModel: tokenModel(connection),
+      leaks,
+      reporterKeys: config.SECRET_SCANNING_PUBLIC_KEYS,
+      noticeClock,
       readiness: [mongo.readinessCheck],
     });
     const server = await startServer({
@@ -180,6 +236,7 @@ export async function startAuthService(
       onShutdown: [
         { name: 'state heartbeat', run: () => heartbeat.stop() },
         { name: 'state relay', run: () => startedRelay.stop() },
+        { name: 'token notices', run: () => notices.stop() },
         { name: 'token usage consumer', run: () => startedUsage.stop() },
         // Fast-path publishes still waiting for the broker get a moment to finish; whatever is left
         // stays pending in MongoDB and the relay of the next instance publishes it.

@@ -8,6 +8,8 @@ export const AUDIT_ACTIONS = [
   'integration.updated',
   'token.created',
   'token.revoked',
+  'token.rotated',
+  'token.leaked',
 ] as const;
 /** One of {@link AUDIT_ACTIONS}. */
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];

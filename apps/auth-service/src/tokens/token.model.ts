@@ -25,6 +25,22 @@ export interface TokenRecord {
   revokedBy: string | null;
   /** Folded from `auth.token-usage`; only ever moves forward. */
   lastUsedAt: Date | null;
+  /** The token this one replaced by a rotation, or null. */
+  rotatedFrom: string | null;
+  /** The token that replaced this one by a rotation (its grace period ends at `expiresAt`), or null. */
+  rotatedTo: string | null;
+  rotatedAt: Date | null;
+  /**
+   * When the next expiry notice (`token.expiring` 7d, 1d, `token.expired`) is due, or null when none is
+   * (no expiry, revoked, rotated, or all sent). Absent on tokens stored before notices existed.
+   */
+  nextNoticeAt?: Date | null;
+  /** The notices claimed so far ('7d', '1d', 'expired', 'leaked'): each is claimed once, by one update. */
+  noticesSent?: string[];
+  /** Notices claimed and not yet acknowledged by the broker, with their claim instant; the scheduler retries them. */
+  noticesPending?: { kind: string; at: Date }[];
+  /** Set when a secret scanner reported the token: where it was found. */
+  leak?: { url: string | null; source: string | null; reporter: string; reportedAt: Date } | null;
   /** Incremented by every change of the published state; starts at 1. */
   version: number;
   /** The highest version the broker has acknowledged on `auth.tokens`. */
@@ -52,6 +68,19 @@ const tokenSchema = new Schema<TokenRecord>(
     revokedAt: { type: Date, default: null },
     revokedBy: { type: String, default: null },
     lastUsedAt: { type: Date, default: null },
+    rotatedFrom: { type: String, default: null },
+    rotatedTo: { type: String, default: null },
+    rotatedAt: { type: Date, default: null },
+    nextNoticeAt: { type: Date },
+    noticesSent: { type: [String], default: undefined },
+    noticesPending: {
+      type: [new Schema({ kind: String, at: Date }, { _id: false })],
+      default: undefined,
+    },
+    leak: {
+      type: new Schema({ url: String, source: String, reporter: String, reportedAt: Date }, { _id: false }),
+      default: null,
+    },
     version: { type: Number, required: true, default: 1 },
     publishedVersion: { type: Number, required: true, default: 0 },
     publishPending: { type: Boolean, required: true, default: true },
@@ -67,6 +96,18 @@ tokenSchema.index({ tokenHash: 1 }, { unique: true });
 // applied to these entries); _id keeps pages stable. Also the token summary of the integration list:
 // {orgId, integrationId: {$in: <one page of ids>}}.
 tokenSchema.index({ orgId: 1, integrationId: 1, createdAt: -1, _id: -1 });
+// The expiry notices: {nextNoticeAt <= now} soonest first; partial, so it holds only tokens with a notice to come.
+tokenSchema.index(
+  { nextNoticeAt: 1 },
+  { name: 'next_notice', partialFilterExpression: { nextNoticeAt: { $type: 'date' } } },
+);
+// Notices claimed and not acknowledged by the broker: {'noticesPending.0': {$exists: true}}.
+tokenSchema.index(
+  { 'noticesPending.at': 1 },
+  { name: 'pending_notices', partialFilterExpression: { 'noticesPending.0': { $exists: true } } },
+);
+// GET /tokens/expiring: {orgId, revokedAt: null, rotatedTo: null, expiresAt in (now, now + N days]} soonest first.
+tokenSchema.index({ orgId: 1, expiresAt: 1 });
 // The relay: {publishPending: true, updatedAt <= t} oldest first. Partial, so it holds only the few
 // tokens not yet acknowledged instead of every token.
 tokenSchema.index(

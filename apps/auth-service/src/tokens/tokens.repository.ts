@@ -1,3 +1,4 @@
+import { nextExpiryNotice } from '@eudr/auth';
 import type { Connection, FilterQuery } from 'mongoose';
 import { ID_PREFIXES, newId } from '../common/ids';
 import type { Pagination } from '../common/pagination.schemas';
@@ -17,6 +18,22 @@ export interface NewToken {
   scopes: string[];
   expiresAt: Date | null;
   createdBy: string;
+  /** The token a rotation replaces with this one. */
+  rotatedFrom?: string;
+}
+
+/** Where a secret scanner found a token. */
+export interface LeakReport {
+  url: string | null;
+  source: string | null;
+  reporter: string;
+}
+
+/** A claimed notice the broker has not acknowledged yet, with the token it is about. */
+export interface PendingNotice {
+  kind: string;
+  at: Date;
+  token: TokenRecord;
 }
 
 /** What the integration list shows of an integration's tokens. */
@@ -68,6 +85,51 @@ export interface TokensRepository extends PublishableStore<TokenRecord> {
    * Unknown token ids are ignored. Does not touch the published state.
    */
   foldLastUsed(lastUsed: ReadonlyMap<string, Date>): Promise<void>;
+  /**
+   * Marks `id` as replaced by `successorId` and moves its expiry to `graceEndsAt`, in one update
+   * conditional on it being live, not rotated yet and still at the `expiresAt` read (so two rotations
+   * have one winner and a concurrent change is not overwritten). Null when the condition failed.
+   */
+  markRotated(
+    orgId: string,
+    integrationId: string,
+    id: string,
+    expected: { expiresAt: Date | null },
+    change: { successorId: string; graceEndsAt: Date; at: Date },
+  ): Promise<TokenRecord | null>;
+  /**
+   * Revokes a token reported as leaked, if it is live (not revoked, not expired at `at`), recording the
+   * report and claiming its `leaked` notice in the same update. Null when it was not live.
+   */
+  revokeLeaked(id: string, at: Date, leak: LeakReport): Promise<TokenRecord | null>;
+  /** Live tokens whose next expiry notice is due at `now`, soonest first. */
+  findDueNotices(now: Date, limit: number): Promise<TokenRecord[]>;
+  /**
+   * The once-only claim of a notice: one update conditional on the token's `nextNoticeAt` still being
+   * the one read and `notice` not sent, which records it as sent (with the `skipped` ones) and pending,
+   * and moves `nextNoticeAt` on. Null when another replica (or an earlier run) claimed it, or the token
+   * was revoked or rotated meanwhile.
+   */
+  claimNotice(
+    token: Pick<TokenRecord, '_id' | 'nextNoticeAt'>,
+    claim: { notice: string; skipped: string[]; nextNoticeAt: Date | null; at: Date },
+  ): Promise<TokenRecord | null>;
+  /** Notices claimed at or before `claimedBefore` and still not acknowledged. */
+  findPendingNotices(claimedBefore: Date, limit: number): Promise<PendingNotice[]>;
+  /** The broker acknowledged `kind` of token `id`. */
+  acknowledgeNotice(id: string, kind: string): Promise<void>;
+  /** Gives tokens stored before notices existed their `nextNoticeAt`; returns how many it updated. */
+  scheduleUnscheduledNotices(limit: number): Promise<number>;
+  /**
+   * The organisation's live, not rotated tokens expiring after `now` and at or before `until`, soonest
+   * first.
+   */
+  listExpiring(
+    orgId: string,
+    now: Date,
+    until: Date,
+    pagination: Pagination,
+  ): Promise<{ items: TokenRecord[]; total: number }>;
 }
 
 /** The query condition of a status, which is derived from `revokedAt` and `expiresAt` at `now`. */
@@ -91,6 +153,13 @@ export function createTokensRepository(connection: Connection): TokensRepository
         revokedAt: null,
         revokedBy: null,
         lastUsedAt: null,
+        rotatedFrom: input.rotatedFrom ?? null,
+        rotatedTo: null,
+        rotatedAt: null,
+        nextNoticeAt: nextExpiryNotice(input.expiresAt)?.dueAt ?? null,
+        noticesSent: [],
+        noticesPending: [],
+        leak: null,
         version: 1,
         publishedVersion: 0,
         publishPending: true,
@@ -154,7 +223,10 @@ export function createTokensRepository(connection: Connection): TokensRepository
       // `$inc` builds the new version on the stored one, never on a value read earlier.
       return Token.findOneAndUpdate(
         { _id: id, orgId, integrationId, revokedAt: null },
-        { $set: { revokedAt: at, revokedBy, publishPending: true }, $inc: { version: 1 } },
+        {
+          $set: { revokedAt: at, revokedBy, publishPending: true, nextNoticeAt: null },
+          $inc: { version: 1 },
+        },
         { returnDocument: 'after' },
       )
         .lean<TokenRecord>()
@@ -176,6 +248,136 @@ export function createTokensRepository(connection: Connection): TokensRepository
         })),
         { ordered: false },
       );
+    },
+
+    markRotated(orgId, integrationId, id, expected, change) {
+      return Token.findOneAndUpdate(
+        { _id: id, orgId, integrationId, revokedAt: null, rotatedTo: null, expiresAt: expected.expiresAt },
+        {
+          $set: {
+            rotatedTo: change.successorId,
+            rotatedAt: change.at,
+            expiresAt: change.graceEndsAt,
+            // The end of a grace period is the point of a rotation, not news: no notices for it.
+            nextNoticeAt: null,
+            publishPending: true,
+          },
+          $inc: { version: 1 },
+        },
+        { returnDocument: 'after' },
+      )
+        .lean<TokenRecord>()
+        .exec();
+    },
+
+    revokeLeaked(id, at, leak) {
+      return Token.findOneAndUpdate(
+        { _id: id, revokedAt: null, $or: [{ expiresAt: null }, { expiresAt: { $gt: at } }] },
+        {
+          $set: {
+            revokedAt: at,
+            revokedBy: `secret-scanning:${leak.reporter}`,
+            leak: { ...leak, reportedAt: at },
+            nextNoticeAt: null,
+            publishPending: true,
+          },
+          $addToSet: { noticesSent: 'leaked' },
+          $push: { noticesPending: { kind: 'leaked', at } },
+          $inc: { version: 1 },
+        },
+        { returnDocument: 'after' },
+      )
+        .lean<TokenRecord>()
+        .exec();
+    },
+
+    findDueNotices(now, limit) {
+      return Token.find({ nextNoticeAt: { $lte: now }, revokedAt: null, rotatedTo: null })
+        .sort({ nextNoticeAt: 1 })
+        .limit(limit)
+        .lean<TokenRecord[]>()
+        .exec();
+    },
+
+    claimNotice(token, claim) {
+      return Token.findOneAndUpdate(
+        {
+          _id: token._id,
+          nextNoticeAt: token.nextNoticeAt,
+          noticesSent: { $ne: claim.notice },
+          revokedAt: null,
+          rotatedTo: null,
+        },
+        {
+          $set: { nextNoticeAt: claim.nextNoticeAt },
+          $addToSet: { noticesSent: { $each: [...claim.skipped, claim.notice] } },
+          $push: { noticesPending: { kind: claim.notice, at: claim.at } },
+        },
+        // A notice is not a change of the published state.
+        { returnDocument: 'after', timestamps: false },
+      )
+        .lean<TokenRecord>()
+        .exec();
+    },
+
+    async findPendingNotices(claimedBefore, limit) {
+      const tokens = await Token.find({ 'noticesPending.at': { $lte: claimedBefore } })
+        .limit(limit)
+        .lean<TokenRecord[]>()
+        .exec();
+      return tokens.flatMap((token) =>
+        (token.noticesPending ?? [])
+          .filter((pending) => pending.at.getTime() <= claimedBefore.getTime())
+          .map((pending) => ({ kind: pending.kind, at: pending.at, token })),
+      );
+    },
+
+    async acknowledgeNotice(id, kind) {
+      await Token.updateOne(
+        { _id: id },
+        { $pull: { noticesPending: { kind } } },
+        { timestamps: false },
+      ).exec();
+    },
+
+    async scheduleUnscheduledNotices(limit) {
+      const tokens = await Token.find({
+        nextNoticeAt: { $exists: false },
+        expiresAt: { $ne: null },
+        revokedAt: null,
+      })
+        .limit(limit)
+        .lean<TokenRecord[]>()
+        .exec();
+      let updated = 0;
+      for (const token of tokens) {
+        const result = await Token.updateOne(
+          { _id: token._id, nextNoticeAt: { $exists: false } },
+          { $set: { nextNoticeAt: nextExpiryNotice(token.expiresAt)?.dueAt ?? null, noticesSent: [] } },
+          { timestamps: false },
+        ).exec();
+        updated += result.modifiedCount;
+      }
+      return updated;
+    },
+
+    async listExpiring(orgId, now, until, { page, limit }) {
+      const query: FilterQuery<TokenRecord> = {
+        orgId,
+        revokedAt: null,
+        rotatedTo: null,
+        expiresAt: { $gt: now, $lte: until },
+      };
+      const [items, total] = await Promise.all([
+        Token.find(query)
+          .sort({ expiresAt: 1, _id: 1 })
+          .skip((page - 1) * limit)
+          .limit(limit)
+          .lean<TokenRecord[]>()
+          .exec(),
+        Token.countDocuments(query).exec(),
+      ]);
+      return { items, total };
     },
 
     ...createPublishableStore(Token),
