@@ -110,6 +110,9 @@ describe('toTokenResponse', () => {
     revokedAt: null,
     revokedBy: null,
     lastUsedAt: new Date('2026-02-01T00:00:00.000Z'),
+    rotatedFrom: null,
+    rotatedTo: null,
+    rotatedAt: null,
     version: 1,
     publishedVersion: 1,
     publishPending: false,
@@ -134,6 +137,10 @@ describe('toTokenResponse', () => {
       lastUsedAt: '2026-02-01T00:00:00.000Z',
       revokedAt: null,
       published: true,
+      stale: false,
+      rotatedFrom: null,
+      rotatedTo: null,
+      rotatedAt: null,
     });
     expect(toTokenResponse({ ...record, version: 2 }, NOW).published).toBe(false);
   });

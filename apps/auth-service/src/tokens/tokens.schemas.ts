@@ -1,4 +1,11 @@
-import { MAX_SCOPES_PER_TOKEN, TOKEN_PREFIX, unknownScopes } from '@eudr/auth';
+import {
+  DEFAULT_ROTATION_GRACE_SECONDS,
+  MAX_ROTATION_GRACE_SECONDS,
+  MAX_SCOPES_PER_TOKEN,
+  TOKEN_PREFIX,
+  isStaleToken,
+  unknownScopes,
+} from '@eudr/auth';
 import { z } from 'zod';
 import { paginationQuerySchema } from '../common/pagination.schemas';
 import { nameSchema } from '../common/text.schemas';
@@ -114,6 +121,40 @@ export const listTokensQuerySchema = paginationQuerySchema.extend({
 /** A validated token list request. */
 export type ListTokensQuery = z.output<typeof listTokensQuerySchema>;
 
+/**
+ * `POST /integrations/:id/tokens/:tokenId/rotate`: `gracePeriodSeconds` (0..604800, default 86400) is
+ * how long the old token keeps working. A missing body is the default.
+ */
+export const rotateTokenBodySchema = z
+  .object({
+    gracePeriodSeconds: z
+      .number({ error: `must be an integer number of seconds between 0 and ${MAX_ROTATION_GRACE_SECONDS}` })
+      .int({ error: `must be an integer number of seconds between 0 and ${MAX_ROTATION_GRACE_SECONDS}` })
+      .min(0, { error: `must be an integer number of seconds between 0 and ${MAX_ROTATION_GRACE_SECONDS}` })
+      .max(MAX_ROTATION_GRACE_SECONDS, {
+        error: `must be at most ${MAX_ROTATION_GRACE_SECONDS} (7 days)`,
+      })
+      .default(DEFAULT_ROTATION_GRACE_SECONDS),
+  })
+  .default({ gracePeriodSeconds: DEFAULT_ROTATION_GRACE_SECONDS });
+/** A validated rotation request. */
+export type RotateTokenBody = z.output<typeof rotateTokenBodySchema>;
+
+/** Longest look-ahead of `GET /tokens/expiring`. */
+export const MAX_EXPIRING_WITHIN_DAYS = 366;
+
+/** `GET /tokens/expiring?withinDays=&page=&limit=`: `withinDays` 1..366, default 7. */
+export const listExpiringQuerySchema = paginationQuerySchema.extend({
+  withinDays: z.coerce
+    .number({ error: `must be an integer between 1 and ${MAX_EXPIRING_WITHIN_DAYS}` })
+    .int({ error: `must be an integer between 1 and ${MAX_EXPIRING_WITHIN_DAYS}` })
+    .min(1, { error: `must be an integer between 1 and ${MAX_EXPIRING_WITHIN_DAYS}` })
+    .max(MAX_EXPIRING_WITHIN_DAYS, { error: `must be an integer between 1 and ${MAX_EXPIRING_WITHIN_DAYS}` })
+    .default(7),
+});
+/** A validated expiring-tokens request. */
+export type ListExpiringQuery = z.output<typeof listExpiringQuerySchema>;
+
 /** A token's metadata as the admin API returns it: never the raw token, never its hash. */
 export interface TokenResponse {
   id: string;
@@ -131,6 +172,13 @@ export interface TokenResponse {
   revokedAt: string | null;
   /** Whether this state of the token is on `auth.tokens` yet (acknowledged by the broker). */
   published: boolean;
+  /** Live and unused for 90 days (counted from its creation when never used). */
+  stale: boolean;
+  /** The token this one replaced by a rotation. */
+  rotatedFrom: string | null;
+  /** The token that replaced this one; it keeps working until `expiresAt` (the grace period). */
+  rotatedTo: string | null;
+  rotatedAt: string | null;
 }
 
 /** The response to a token creation: the metadata plus the raw token, shown this once. */
@@ -166,5 +214,9 @@ export function toTokenResponse(record: TokenRecord, now: Date = new Date()): To
     lastUsedAt: record.lastUsedAt === null ? null : record.lastUsedAt.toISOString(),
     revokedAt: record.revokedAt === null ? null : record.revokedAt.toISOString(),
     published: record.publishedVersion >= record.version,
+    stale: isStaleToken(record, now),
+    rotatedFrom: record.rotatedFrom ?? null,
+    rotatedTo: record.rotatedTo ?? null,
+    rotatedAt: record.rotatedAt ? record.rotatedAt.toISOString() : null,
   };
 }

@@ -1,5 +1,5 @@
-import { TOKEN_PREFIX, generateToken } from '@eudr/auth';
-import { NotFoundError } from '@eudr/service-kit';
+import { TOKEN_PREFIX, generateToken, rotatedExpiry, rotationGraceEnd } from '@eudr/auth';
+import { ConflictError, NotFoundError } from '@eudr/service-kit';
 import type { AdminPrincipal } from '@eudr/auth';
 import type { AuditService } from '../audit/audit.service';
 import { ID_PREFIXES, isId } from '../common/ids';
@@ -10,12 +10,17 @@ import { withPublication } from '../publishing/state-publisher';
 import type { StateChannel, StatePublisher } from '../publishing/state-publisher';
 import type { TokenRecord } from './token.model';
 import type { TokensRepository } from './tokens.repository';
-import type { CreateTokenBody, ListTokensQuery } from './tokens.schemas';
+import type { CreateTokenBody, ListExpiringQuery, ListTokensQuery, RotateTokenBody } from './tokens.schemas';
 
 /** A token just created: the raw token (to show once, never stored) and the stored record. */
 export interface CreatedToken {
   token: string;
   record: TokenRecord;
+}
+
+/** The answer to a rotation: the new token (raw, shown once) and the old one in its grace period. */
+export interface RotatedToken extends CreatedToken {
+  previous: TokenRecord;
 }
 
 /** API tokens of the admin's organisation, always addressed through their integration. */
@@ -32,6 +37,19 @@ export interface TokensService {
   get(admin: AdminPrincipal, integrationId: string, tokenId: string): Promise<TokenRecord>;
   /** Idempotent: a token already revoked is returned as it is, with its original `revokedAt`. */
   revoke(admin: AdminPrincipal, integrationId: string, tokenId: string): Promise<TokenRecord>;
+  /**
+   * Issues a token with the same name, scopes and lifetime, and lets the old one work for the grace
+   * period only (never past its own expiry). A revoked, expired or already rotated token is 409.
+   */
+  rotate(
+    admin: AdminPrincipal,
+    integrationId: string,
+    tokenId: string,
+    input: RotateTokenBody,
+    now?: Date,
+  ): Promise<RotatedToken>;
+  /** The organisation's live, not rotated tokens expiring within `query.withinDays` of `now`, soonest first. */
+  listExpiring(admin: AdminPrincipal, query: ListExpiringQuery, now: Date): Promise<Page<TokenRecord>>;
 }
 
 /** Dependencies of {@link createTokensService}. */
@@ -115,6 +133,86 @@ export function createTokensService(deps: TokensServiceDeps): TokensService {
     },
 
     get,
+
+    async rotate(admin, integrationId, tokenId, input, now = new Date()) {
+      const old = await get(admin, integrationId, tokenId);
+      if (old.revokedAt !== null)
+        throw new ConflictError('A revoked token cannot be rotated; create a new token.');
+      if (old.rotatedTo !== null && old.rotatedTo !== undefined) {
+        throw new ConflictError(
+          `The token was already rotated: rotate its successor ${old.rotatedTo} instead.`,
+        );
+      }
+      if (old.expiresAt !== null && old.expiresAt.getTime() <= now.getTime()) {
+        throw new ConflictError('An expired token cannot be rotated; create a new token.');
+      }
+      const generated = generateToken();
+      const record = await tokens.create(admin.orgId, {
+        integrationId,
+        name: old.name,
+        tokenHash: generated.tokenHash,
+        displayPrefix: storedDisplayPrefix(generated.tokenPrefix),
+        lastFour: generated.lastFour,
+        scopes: old.scopes,
+        expiresAt: rotatedExpiry(old, now),
+        createdBy: admin.sub,
+        rotatedFrom: old._id,
+      });
+      const graceEndsAt = rotationGraceEnd(old.expiresAt, now, input.gracePeriodSeconds);
+      const previous = await tokens.markRotated(admin.orgId, integrationId, old._id, old, {
+        successorId: record._id,
+        graceEndsAt,
+        at: now,
+      });
+      if (previous === null) {
+        // Another rotation or a revocation won the race: the new token must not stay usable.
+        const discarded = await tokens.revoke(admin.orgId, integrationId, record._id, admin.sub, now);
+        if (discarded !== null) await publisher.publishAfterWrite(channel, discarded);
+        throw new ConflictError(
+          'The token changed while it was being rotated (rotated or revoked meanwhile); read it again.',
+        );
+      }
+      const [, , acknowledgedNew, acknowledgedOld] = await Promise.all([
+        audit.record(admin, {
+          action: 'token.created',
+          targetType: 'token',
+          targetId: record._id,
+          details: {
+            integrationId,
+            name: record.name,
+            scopes: record.scopes,
+            expiresAt: record.expiresAt === null ? null : record.expiresAt.toISOString(),
+            rotatedFrom: old._id,
+          },
+        }),
+        audit.record(admin, {
+          action: 'token.rotated',
+          targetType: 'token',
+          targetId: old._id,
+          details: {
+            integrationId,
+            name: old.name,
+            rotatedTo: record._id,
+            gracePeriodSeconds: input.gracePeriodSeconds,
+            graceEndsAt: graceEndsAt.toISOString(),
+          },
+        }),
+        publisher.publishAfterWrite(channel, record),
+        publisher.publishAfterWrite(channel, previous),
+      ]);
+      return {
+        token: generated.token,
+        record: withPublication(record, acknowledgedNew),
+        previous: withPublication(previous, acknowledgedOld),
+      };
+    },
+
+    async listExpiring(admin, query, now) {
+      const until = new Date(now.getTime() + query.withinDays * 24 * 60 * 60 * 1000);
+      const pagination = { page: query.page, limit: query.limit };
+      const { items, total } = await tokens.listExpiring(admin.orgId, now, until, pagination);
+      return { data: items, total, page: query.page, limit: query.limit };
+    },
 
     async revoke(admin, integrationId, tokenId) {
       assertIds(integrationId, tokenId);
