@@ -9,6 +9,7 @@ import de.bwaldvogel.mongo.backend.h2.H2Collection;
 import de.bwaldvogel.mongo.backend.h2.H2Database;
 import de.bwaldvogel.mongo.bson.Document;
 import io.netty.channel.Channel;
+import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -20,8 +21,10 @@ import java.util.concurrent.CountDownLatch;
  *
  * <p>Usage: {@code java -cp <jars>:<classes> LocalMongoServer <host> <port> <file>}
  *
- * <p>Four things differ from the library's defaults, all kept here so no service works around them:
+ * <p>Five things differ from the library's defaults, all kept here so no service works around them:
  * <ul>
+ *   <li>Threads: a command blocked on one collection no longer holds up other connections (see
+ *       {@link #WORKER_THREADS}).
  *   <li>Durability: H2 commits once a second by itself, so a killed server lost the last second of
  *       acknowledged writes. Every write command is committed before its answer leaves (group
  *       commit: one commit covers every write that finished before it started).
@@ -41,6 +44,15 @@ import java.util.concurrent.CountDownLatch;
  * </ul>
  */
 public final class LocalMongoServer {
+  /**
+   * Threads that read, run and answer commands. Each connection is served by one of them, and a command
+   * waiting for a busy collection's lock holds its thread; with the library's default (two per core) a
+   * few slow list scans on one collection held up every other connection on those threads, whatever
+   * database they used (auth-service's heartbeat queries waited seconds behind supplier lists). MongoDB
+   * serves each connection on its own thread; this comes close enough for the connections a stack opens.
+   */
+  private static final int WORKER_THREADS = 128;
+
   public static void main(String[] args) throws InterruptedException {
     if (args.length != 3) {
       System.err.println("usage: LocalMongoServer <host> <port> <file>");
@@ -48,7 +60,7 @@ public final class LocalMongoServer {
     }
     DurableH2Backend backend = new DurableH2Backend(args[2]);
     MongoServer server = new MongoServer(backend);
-    server.bind(args[0], Integer.parseInt(args[1]));
+    server.bind(new InetSocketAddress(args[0], Integer.parseInt(args[1])), 1, WORKER_THREADS);
     System.err.println("LocalMongoServer listening on " + args[0] + ":" + args[1] + ", data in " + args[2]);
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime()

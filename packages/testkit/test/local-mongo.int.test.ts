@@ -118,6 +118,45 @@ describe('the local MongoDB-protocol server', () => {
     }
   });
 
+  it('answers reads of one database while scans of another queue on their collection', async () => {
+    // 32 connections each sort 3,000 documents of one collection (the scans take its lock in turn),
+    // then 8 more connections each read a single document of another database. Served on threads of
+    // their own, those reads are answered before all but a few scans; with the library's default of a
+    // few shared threads, a read waited behind the scans queued on its connection's thread.
+    const connect = () => MongoClient.connect(server.url, { directConnection: true });
+    const scanners = await Promise.all(Array.from({ length: 32 }, connect));
+    const readers = await Promise.all(Array.from({ length: 8 }, connect));
+    try {
+      const big = client.db('busy').collection<{ _id: number; at: number; pad: string }>('scanned');
+      for (let i = 0; i < 3_000; i += 500) {
+        await big.insertMany(
+          Array.from({ length: 500 }, (_, j) => ({
+            _id: i + j,
+            at: ((i + j) * 7919) % 3_000,
+            pad: 'x'.repeat(200),
+          })),
+        );
+      }
+      await client.db('quiet').collection<{ _id: string }>('one').insertOne({ _id: 'x' });
+      let scansDone = 0;
+      const scans = scanners.map(async (scanner) => {
+        await scanner.db('busy').collection('scanned').find({}).sort({ at: -1 }).limit(10).toArray();
+        scansDone += 1;
+      });
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      const scansBeforeReads = await Promise.all(
+        readers.map(async (reader) => {
+          expect(await reader.db('quiet').collection('one').findOne({ _id: 'x' })).toEqual({ _id: 'x' });
+          return scansDone;
+        }),
+      );
+      await Promise.all(scans);
+      expect(Math.max(...scansBeforeReads)).toBeLessThanOrEqual(3);
+    } finally {
+      await Promise.all([...scanners, ...readers].map((c) => c.close()));
+    }
+  });
+
   it('keeps every acknowledged write when the server is killed with SIGKILL during a stream of writes', async () => {
     const writers = 4;
     const acknowledged: string[] = [];
