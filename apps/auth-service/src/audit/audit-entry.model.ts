@@ -4,6 +4,7 @@ import { baseSchemaOptions, toJSONOptions } from '../common/model-options';
 
 /** What an admin did. */
 export const AUDIT_ACTIONS = [
+  'policy.updated',
   'integration.created',
   'integration.updated',
   'token.created',
@@ -15,7 +16,7 @@ export const AUDIT_ACTIONS = [
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 
 /** The kinds of record an audit entry points at. */
-export type AuditTargetType = 'integration' | 'token';
+export type AuditTargetType = 'integration' | 'token' | 'policy';
 
 /**
  * One audit log entry. `details` describes the change (names, scopes, status transitions) and never

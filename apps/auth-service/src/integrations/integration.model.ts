@@ -19,6 +19,11 @@ export interface IntegrationRecord {
    * absent (integrations stored before limits existed): the platform default.
    */
   rateLimitPerMinute?: number | null;
+  /**
+   * The normalised addresses and CIDR ranges its tokens may be used from (at most 100); empty or absent
+   * (stored before allowlists existed): no restriction.
+   */
+  allowedAddresses?: string[];
   /** JWT `sub` of the admin who created it. */
   createdBy: string;
   /** Incremented by every change of the published state; starts at 1. */
@@ -44,6 +49,7 @@ const integrationSchema = new Schema<IntegrationRecord>(
     description: { type: String, default: '' },
     status: { type: String, enum: INTEGRATION_STATUSES, required: true, default: 'ACTIVE' },
     rateLimitPerMinute: { type: Number, default: null },
+    allowedAddresses: { type: [String], default: [] },
     createdBy: { type: String, required: true },
     version: { type: Number, required: true, default: 1 },
     publishedVersion: { type: Number, required: true, default: 0 },

@@ -13,13 +13,21 @@ export interface IntegrationChanges {
   status?: IntegrationStatus;
   /** null: back to the platform default. */
   rateLimitPerMinute?: number | null;
+  /** Normalised; empty: no restriction. */
+  allowedAddresses?: string[];
 }
 
 /** Queries on the integrations collection; every result is a plain object. */
 export interface IntegrationsRepository extends PublishableStore<IntegrationRecord> {
   create(
     orgId: string,
-    input: { name: string; description: string; createdBy: string; rateLimitPerMinute: number | null },
+    input: {
+      name: string;
+      description: string;
+      createdBy: string;
+      rateLimitPerMinute: number | null;
+      allowedAddresses?: string[];
+    },
   ): Promise<IntegrationRecord>;
   findById(orgId: string, id: string): Promise<IntegrationRecord | null>;
   list(orgId: string, pagination: Pagination): Promise<{ items: IntegrationRecord[]; total: number }>;
@@ -47,6 +55,7 @@ export function createIntegrationsRepository(connection: Connection): Integratio
         description: input.description,
         status: 'ACTIVE',
         rateLimitPerMinute: input.rateLimitPerMinute,
+        allowedAddresses: input.allowedAddresses ?? [],
         createdBy: input.createdBy,
         version: 1,
         publishedVersion: 0,

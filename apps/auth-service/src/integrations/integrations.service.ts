@@ -79,6 +79,7 @@ export function createIntegrationsService(deps: IntegrationsServiceDeps): Integr
         description: input.description ?? '',
         createdBy: admin.sub,
         rateLimitPerMinute: input.rateLimitPerMinute ?? null,
+        allowedAddresses: input.allowedAddresses ?? [],
       });
       const [, acknowledged] = await Promise.all([
         audit.record(admin, {
@@ -89,6 +90,7 @@ export function createIntegrationsService(deps: IntegrationsServiceDeps): Integr
             name: created.name,
             status: created.status,
             rateLimitPerMinute: created.rateLimitPerMinute ?? null,
+            allowedAddresses: created.allowedAddresses ?? [],
           },
         }),
         publisher.publishAfterWrite(channel, created),
@@ -111,7 +113,8 @@ export function createIntegrationsService(deps: IntegrationsServiceDeps): Integr
       for (let attempt = 0; attempt < UPDATE_ATTEMPTS; attempt += 1) {
         const current = await get(admin, id);
         const changes: IntegrationChanges = {};
-        const diff: Record<string, { from: string | number | null; to: string | number | null }> = {};
+        type Value = string | number | null | string[];
+        const diff: Record<string, { from: Value; to: Value }> = {};
         if (input.name !== undefined && input.name !== current.name) {
           changes.name = input.name;
           diff['name'] = { from: current.name, to: input.name };
@@ -128,6 +131,14 @@ export function createIntegrationsService(deps: IntegrationsServiceDeps): Integr
         if (input.rateLimitPerMinute !== undefined && input.rateLimitPerMinute !== currentLimit) {
           changes.rateLimitPerMinute = input.rateLimitPerMinute;
           diff['rateLimitPerMinute'] = { from: currentLimit, to: input.rateLimitPerMinute };
+        }
+        const currentList = current.allowedAddresses ?? [];
+        if (
+          input.allowedAddresses !== undefined &&
+          input.allowedAddresses.join(',') !== currentList.join(',')
+        ) {
+          changes.allowedAddresses = input.allowedAddresses;
+          diff['allowedAddresses'] = { from: currentList, to: input.allowedAddresses };
         }
         if (Object.keys(changes).length === 0) return withTokensOne(admin, current);
 

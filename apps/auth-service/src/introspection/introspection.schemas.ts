@@ -1,4 +1,4 @@
-import type { IntegrationState, TokenState } from '@eudr/events';
+import type { IntegrationState, OrgPolicyState, TokenState } from '@eudr/events';
 import { z } from 'zod';
 
 /** `POST /internal/introspect`: the SHA-256 of a token, never the token itself. */
@@ -23,4 +23,6 @@ export type IntrospectionResponse =
       reason?: InactiveReason;
       token: TokenState;
       integration: IntegrationState | null;
+      /** The organisation's token policy; null when it never set one. */
+      policy: OrgPolicyState | null;
     };

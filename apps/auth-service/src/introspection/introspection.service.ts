@@ -1,6 +1,7 @@
 import { evaluateTokenState } from '@eudr/auth';
 import type { IntegrationsRepository } from '../integrations/integrations.repository';
-import { toIntegrationState, toTokenState } from '../publishing/state-mapping';
+import type { PolicyRepository } from '../policy/policy.repository';
+import { toIntegrationState, toPolicyState, toTokenState } from '../publishing/state-mapping';
 import type { TokensRepository } from '../tokens/tokens.repository';
 import type { IntrospectionResponse } from './introspection.schemas';
 
@@ -13,6 +14,7 @@ export interface IntrospectionService {
 export function createIntrospectionService(deps: {
   tokens: TokensRepository;
   integrations: IntegrationsRepository;
+  policies: Pick<PolicyRepository, 'find'>;
   now?: () => Date;
 }): IntrospectionService {
   const now = deps.now ?? (() => new Date());
@@ -20,7 +22,10 @@ export function createIntrospectionService(deps: {
     async introspect(tokenHash) {
       const token = await deps.tokens.findByHash(tokenHash);
       if (token === null) return { active: false };
-      const integration = await deps.integrations.findForPublication(token.integrationId);
+      const [integration, policy] = await Promise.all([
+        deps.integrations.findForPublication(token.integrationId),
+        deps.policies.find(token.orgId),
+      ]);
       const tokenState = toTokenState(token);
       const check = evaluateTokenState(tokenState, integration?.status, now());
       return {
@@ -28,6 +33,8 @@ export function createIntrospectionService(deps: {
         ...(check.ok ? {} : { reason: check.code }),
         token: tokenState,
         integration: integration === null ? null : toIntegrationState(integration),
+        // A replica that cannot trust its projection decides step 8 from this answer.
+        policy: policy === null ? null : toPolicyState(policy),
       };
     },
   };

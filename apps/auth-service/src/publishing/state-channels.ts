@@ -1,17 +1,21 @@
-import { TOPICS } from '@eudr/events';
+import { TOPICS, orgPolicyKey } from '@eudr/events';
 import type { EventProducer } from '@eudr/events';
 import { getCurrentRequestId } from '@eudr/service-kit';
 import type { IntegrationRecord } from '../integrations/integration.model';
 import type { IntegrationsRepository } from '../integrations/integrations.repository';
+import type { PolicyRecord } from '../policy/policy.model';
+import type { PolicyRepository } from '../policy/policy.repository';
 import type { TokenRecord } from '../tokens/token.model';
 import type { TokensRepository } from '../tokens/tokens.repository';
-import { toIntegrationState, toTokenState } from './state-mapping';
+import { toIntegrationState, toPolicyState, toTokenState } from './state-mapping';
 import type { StateChannel } from './state-publisher';
 
-/** The two kinds of state auth-service publishes. */
+/** The kinds of state auth-service publishes. */
 export interface StateChannels {
   tokens: StateChannel<TokenRecord>;
   integrations: StateChannel<IntegrationRecord>;
+  /** Organisation token policies, on `auth.integrations` under `policy:<orgId>`. */
+  policies: StateChannel<PolicyRecord>;
 }
 
 function correlation(): { correlationId?: string } {
@@ -19,10 +23,13 @@ function correlation(): { correlationId?: string } {
   return requestId === undefined ? {} : { correlationId: requestId };
 }
 
-/** Channels publishing token states to `auth.tokens` and integration states to `auth.integrations`. */
+/**
+ * Channels publishing token states to `auth.tokens`, and integration states and organisation policies
+ * to `auth.integrations`.
+ */
 export function createStateChannels(
   producer: EventProducer,
-  stores: { tokens: TokensRepository; integrations: IntegrationsRepository },
+  stores: { tokens: TokensRepository; integrations: IntegrationsRepository; policies: PolicyRepository },
 ): StateChannels {
   return {
     tokens: {
@@ -42,6 +49,16 @@ export function createStateChannels(
         producer.publish(
           TOPICS.authIntegrations,
           [{ key: record._id, value: toIntegrationState(record) }],
+          correlation(),
+        ),
+    },
+    policies: {
+      kind: 'policy',
+      store: stores.policies,
+      send: (record) =>
+        producer.publish(
+          TOPICS.authIntegrations,
+          [{ key: orgPolicyKey(record._id), value: toPolicyState(record) }],
           correlation(),
         ),
     },

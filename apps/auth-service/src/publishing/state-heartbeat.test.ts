@@ -1,6 +1,7 @@
 import type { EventProducer, StateHeartbeat as HeartbeatValue, StateTopic } from '@eudr/events';
 import pino from 'pino';
 import type { IntegrationRecord } from '../integrations/integration.model';
+import type { PolicyRecord } from '../policy/policy.model';
 import type { TokenRecord } from '../tokens/token.model';
 import type { StateChannels } from './state-channels';
 import { HEARTBEAT_SLACK_MS, createStateHeartbeat } from './state-heartbeat';
@@ -8,7 +9,7 @@ import type { PublishableStore } from './state-publisher';
 
 const NOW = Date.parse('2026-05-01T10:00:10.000Z');
 
-function storeWith<R extends TokenRecord | IntegrationRecord>(
+function storeWith<R extends TokenRecord | IntegrationRecord | PolicyRecord>(
   pending: { updatedAt: Date }[],
 ): PublishableStore<R> {
   const unused = () => Promise.reject(new Error('not used'));
@@ -22,7 +23,7 @@ function storeWith<R extends TokenRecord | IntegrationRecord>(
   };
 }
 
-function setup(pending: { tokens?: Date[]; integrations?: Date[] } = {}) {
+function setup(pending: { tokens?: Date[]; integrations?: Date[]; policies?: Date[] } = {}) {
   const sent: { topics: readonly StateTopic[]; heartbeat: HeartbeatValue }[] = [];
   const producer = {
     publishHeartbeat: async (topics: readonly StateTopic[], heartbeat: HeartbeatValue) => {
@@ -38,6 +39,11 @@ function setup(pending: { tokens?: Date[]; integrations?: Date[] } = {}) {
     integrations: {
       kind: 'integration',
       store: storeWith<IntegrationRecord>((pending.integrations ?? []).map((updatedAt) => ({ updatedAt }))),
+      send: async () => undefined,
+    },
+    policies: {
+      kind: 'policy',
+      store: storeWith<PolicyRecord>((pending.policies ?? []).map((updatedAt) => ({ updatedAt }))),
       send: async () => undefined,
     },
   } as StateChannels;
@@ -80,5 +86,8 @@ describe('state heartbeat', () => {
     const second = setup({ integrations: [new Date(NOW - 8_000)] });
     await second.heartbeat.beat();
     expect(second.sent[0]?.heartbeat.upTo).toBe(new Date(NOW - 8_000 - HEARTBEAT_SLACK_MS).toISOString());
+    const third = setup({ policies: [new Date(NOW - 9_000)] });
+    await third.heartbeat.beat();
+    expect(third.sent[0]?.heartbeat.upTo).toBe(new Date(NOW - 9_000 - HEARTBEAT_SLACK_MS).toISOString());
   });
 });

@@ -37,8 +37,8 @@ export interface StateHeartbeat {
 
 /**
  * Every `intervalMs`, sends a heartbeat to every partition of `auth.tokens` and `auth.integrations`
- * saying up to which instant every stored change is on the topics: the time of the oldest token or
- * integration still waiting for publication (`publishPending`, whichever replica wrote it), or now when
+ * saying up to which instant every stored change is on the topics: the time of the oldest token,
+ * integration or policy still waiting for publication (`publishPending`, whichever replica wrote it), or now when
  * none is, less {@link HEARTBEAT_SLACK_MS}. Resource replicas count their staleness from it, so a
  * change that cannot reach Kafka (the broker down, this replica's producer stuck, a crash before the
  * publish) makes every replica fall back to introspection within their staleness bound, and a broker
@@ -57,12 +57,13 @@ export function createStateHeartbeat(options: StateHeartbeatOptions): StateHeart
 
   async function beat(): Promise<void> {
     const checkedAt = clock();
-    const [tokens, integrations] = await Promise.all([
+    const [tokens, integrations, policies] = await Promise.all([
       channels.tokens.store.findPendingPublication(FAR_FUTURE, 1),
       channels.integrations.store.findPendingPublication(FAR_FUTURE, 1),
+      channels.policies.store.findPendingPublication(FAR_FUTURE, 1),
     ]);
     const oldestPending = Math.min(
-      ...[...tokens, ...integrations].map((record) => record.updatedAt.getTime()),
+      ...[...tokens, ...integrations, ...policies].map((record) => record.updatedAt.getTime()),
       checkedAt,
     );
     await producer.publishHeartbeat(STATE_TOPICS, {

@@ -1,5 +1,6 @@
-import type { IntegrationState, TokenState } from '@eudr/events';
+import type { IntegrationState, OrgPolicyState, TokenState } from '@eudr/events';
 import type { IntegrationRecord } from '../integrations/integration.model';
+import type { PolicyRecord } from '../policy/policy.model';
 import type { TokenRecord } from '../tokens/token.model';
 
 /** The `auth.tokens` value of a stored token: its full current state, never the raw token. */
@@ -34,5 +35,24 @@ export function toIntegrationState(record: IntegrationRecord): IntegrationState 
   if (record.rateLimitPerMinute !== undefined && record.rateLimitPerMinute !== null) {
     state.rateLimitPerMinute = record.rateLimitPerMinute;
   }
+  // Only a non-empty list restricts; without one the state stays as it was before allowlists.
+  if (record.allowedAddresses !== undefined && record.allowedAddresses.length > 0) {
+    state.allowedAddresses = [...record.allowedAddresses];
+  }
   return state;
+}
+
+/**
+ * The `auth.integrations` value of an organisation's policy (key `policy:<orgId>`): what resource
+ * services enforce on tokens in use. The default lifetime only matters when a token is created, so it
+ * stays in auth-service.
+ */
+export function toPolicyState(record: PolicyRecord): OrgPolicyState {
+  return {
+    type: 'org-policy',
+    orgId: record._id,
+    maxTokenLifetimeDays: record.maxTokenLifetimeDays,
+    requireExpiry: record.requireExpiry,
+    version: record.version,
+  };
 }

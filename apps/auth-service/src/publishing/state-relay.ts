@@ -39,7 +39,7 @@ export interface StateRelayOptions {
 }
 
 /**
- * The recovery path: every `intervalMs`, and once at start, republishes the tokens and integrations
+ * The recovery path: every `intervalMs`, and once at start, republishes the tokens, integrations and policies
  * flagged `publishPending` (Kafka was down, or the process died between the write and the
  * acknowledgement), oldest first, and marks them published.
  */
@@ -51,11 +51,13 @@ export function createStateRelay(options: StateRelayOptions): Relay {
     logger: options.logger,
     async findPending() {
       const olderThan = new Date(Date.now() - options.graceMs);
-      const [tokens, integrations] = await Promise.all([
+      const [tokens, integrations, policies] = await Promise.all([
         channels.tokens.store.findPendingPublication(olderThan, BATCH_PER_KIND),
         channels.integrations.store.findPendingPublication(olderThan, BATCH_PER_KIND),
+        channels.policies.store.findPendingPublication(olderThan, BATCH_PER_KIND),
       ]);
       return [
+        ...pendingItems(channels.policies, publisher, policies),
         ...pendingItems(channels.integrations, publisher, integrations),
         ...pendingItems(channels.tokens, publisher, tokens),
       ].sort((a, b) => a.updatedAt - b.updatedAt);

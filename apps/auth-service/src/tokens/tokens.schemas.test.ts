@@ -14,8 +14,9 @@ function messageOf(body: unknown): string {
 }
 
 describe('createTokenBodySchema', () => {
-  it('means no expiry when neither expiresAt nor expiresInDays is sent', () => {
-    expect(schema.parse(base)).toEqual({ ...base, expiresAt: null });
+  it('leaves the expiry to the organisation policy when neither is sent, and takes expiresAt null as none', () => {
+    expect(schema.parse(base)).toEqual({ ...base, expiresAt: undefined });
+    expect(schema.parse({ ...base, expiresAt: null })).toEqual({ ...base, expiresAt: null });
   });
 
   it('turns expiresInDays into an instant that many days from now', () => {
@@ -37,7 +38,7 @@ describe('createTokenBodySchema', () => {
   it('ignores unknown fields', () => {
     expect(schema.parse({ ...base, token: 'chosen-by-client', orgId: 'x' })).toEqual({
       ...base,
-      expiresAt: null,
+      expiresAt: undefined,
     });
   });
 

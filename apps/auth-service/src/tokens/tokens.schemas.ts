@@ -49,8 +49,9 @@ const scopesSchema = z
 
 /**
  * `POST /integrations/:id/tokens`: `name`, `scopes` (known, no duplicates), and optionally either
- * `expiresAt` (in the future, at most five years ahead) or `expiresInDays` (1..365); neither means
- * no expiry. Unknown fields are ignored. The output carries the resolved `expiresAt` (or null).
+ * `expiresAt` (in the future, at most five years ahead; `null`: no expiry) or `expiresInDays` (1..365).
+ * Unknown fields are ignored. The output carries the resolved `expiresAt`: a date, null for none, or
+ * undefined when the request named neither (the organisation policy's default lifetime then applies).
  *
  * @param now the clock, so tests can pin it.
  */
@@ -59,7 +60,7 @@ export function createTokenBodySchema(now: () => Date = () => new Date()) {
     .object({
       name: nameSchema,
       scopes: scopesSchema,
-      expiresAt: isoDateTime.optional(),
+      expiresAt: isoDateTime.nullable().optional(),
       expiresInDays: z
         .number({ error: `must be an integer number of days between 1 and ${MAX_EXPIRES_IN_DAYS}` })
         .int({ error: `must be an integer number of days between 1 and ${MAX_EXPIRES_IN_DAYS}` })
@@ -96,11 +97,11 @@ export function createTokenBodySchema(now: () => Date = () => new Date()) {
       name,
       scopes,
       expiresAt:
-        expiresAt !== undefined
+        typeof expiresAt === 'string'
           ? new Date(expiresAt)
           : expiresInDays !== undefined
             ? new Date(now().getTime() + expiresInDays * DAY_MS)
-            : null,
+            : expiresAt,
     }));
 }
 

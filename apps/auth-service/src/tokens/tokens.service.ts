@@ -5,6 +5,7 @@ import type { AuditService } from '../audit/audit.service';
 import { ID_PREFIXES, isId } from '../common/ids';
 import type { Page } from '../common/pagination.schemas';
 import { integrationNotFound } from '../integrations/integrations.service';
+import type { PolicyService } from '../policy/policy.service';
 import type { IntegrationsService } from '../integrations/integrations.service';
 import { withPublication } from '../publishing/state-publisher';
 import type { StateChannel, StatePublisher } from '../publishing/state-publisher';
@@ -59,6 +60,8 @@ export interface TokensServiceDeps {
   audit: AuditService;
   publisher: StatePublisher;
   channel: StateChannel<TokenRecord>;
+  /** The organisation's token policy: a new token's expiry is resolved and checked against it. */
+  policy: Pick<PolicyService, 'resolveExpiry'>;
 }
 
 function tokenNotFound(): NotFoundError {
@@ -96,6 +99,8 @@ export function createTokensService(deps: TokensServiceDeps): TokensService {
   return {
     async create(admin, integrationId, input) {
       await integrations.get(admin, integrationId);
+      // The policy's default lifetime when none was asked for; 400 TOKEN_POLICY_VIOLATION when it breaks it.
+      const expiresAt = await deps.policy.resolveExpiry(admin.orgId, input.expiresAt, new Date());
       const generated = generateToken();
       const record = await tokens.create(admin.orgId, {
         integrationId,
@@ -104,7 +109,7 @@ export function createTokensService(deps: TokensServiceDeps): TokensService {
         displayPrefix: storedDisplayPrefix(generated.tokenPrefix),
         lastFour: generated.lastFour,
         scopes: input.scopes,
-        expiresAt: input.expiresAt,
+        expiresAt,
         createdBy: admin.sub,
       });
       const [, acknowledged] = await Promise.all([

@@ -2,6 +2,7 @@ import { TOPICS, createConsumer } from '@eudr/events';
 import type { EventConsumer, EventsKafka } from '@eudr/events';
 import type { Logger } from '@eudr/service-kit';
 import type { TokensRepository } from '../tokens/tokens.repository';
+import type { TokenAddressesRepository } from './token-addresses.repository';
 import { createUsageFolder } from './usage-folder';
 import type { UsageFolder } from './usage-folder';
 
@@ -24,6 +25,8 @@ export interface TokenUsageConsumer {
 export function createTokenUsageConsumer(deps: {
   kafka: EventsKafka;
   tokens: TokensRepository;
+  /** Where the addresses each token was used (or refused) from are folded. */
+  addresses: TokenAddressesRepository;
   logger: Logger;
   flushMs: number;
 }): TokenUsageConsumer {
@@ -40,7 +43,12 @@ export function createTokenUsageConsumer(deps: {
     // Partitions wait for the same flush, so handling them in parallel still costs one write.
     partitionsConsumedConcurrently: 3,
     batchHandler: async (messages) => {
-      await folder.add(messages.flatMap((message) => message.value.reports));
+      const reports = messages.map((message) => message.value);
+      // The addresses are folded per fetched batch (one bulk write), next to the last-used times.
+      await Promise.all([
+        folder.add(reports.flatMap((report) => report.reports)),
+        deps.addresses.fold(reports),
+      ]);
     },
   });
   return {
