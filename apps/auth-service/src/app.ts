@@ -4,6 +4,7 @@ import express, { Router } from 'express';
 import type { Express } from 'express';
 import { requireAdmin } from '@eudr/auth';
 import type { AdminJwtVerifier } from '@eudr/auth';
+import type { Model } from 'mongoose';
 import { auditRoutes } from './audit/audit.routes';
 import type { AuditService } from './audit/audit.service';
 import { integrationsRoutes } from './integrations/integrations.routes';
@@ -14,7 +15,12 @@ import type { LeakReportsService } from './leaks/leak-reports.service';
 import { captureRawBody } from './leaks/raw-body';
 import type { ReporterKeys } from './leaks/reporter-keys';
 import type { IntrospectionService } from './introspection/introspection.service';
+import { policyRoutes } from './policy/policy.routes';
+import type { PolicyService } from './policy/policy.service';
 import { scopesRoutes } from './scopes/scopes.routes';
+import type { TokenRecord } from './tokens/token.model';
+import { addressesRoutes } from './usage/addresses.routes';
+import type { TokenAddressesRepository } from './usage/token-addresses.repository';
 import { tokensRoutes } from './tokens/tokens.routes';
 import type { TokensService } from './tokens/tokens.service';
 
@@ -27,6 +33,11 @@ export const INTERNAL_BASE_PATH = '/internal';
 export interface AppDeps {
   logger: Logger;
   verifyAdminJwt: AdminJwtVerifier;
+  /** The organisation's token policy (`/policy`). */
+  policy: PolicyService;
+  /** The client addresses tokens were used from (`.../addresses`), read from the tokens model. */
+  addresses: TokenAddressesRepository;
+  tokenModel: Model<TokenRecord>;
   serviceKey: string;
   integrations: IntegrationsService;
   tokens: TokensService;
@@ -64,6 +75,15 @@ function createAdminApp(deps: AppDeps): Express {
     routes: (app) => {
       const admin = Router();
       admin.use(requireAdmin(deps.verifyAdminJwt));
+      admin.use(policyRoutes({ policy: deps.policy }));
+      admin.use(
+        addressesRoutes({
+          tokens: deps.tokens,
+          integrations: deps.integrations,
+          tokenModel: deps.tokenModel,
+          addresses: deps.addresses,
+        }),
+      );
       admin.use(scopesRoutes());
       admin.use(integrationsRoutes({ integrations: deps.integrations }));
       admin.use(

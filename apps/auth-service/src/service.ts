@@ -15,6 +15,11 @@ import { createApp } from './app';
 import { createAuditRepository } from './audit/audit.repository';
 import { createAuditService } from './audit/audit.service';
 import { auditEntryModel } from './audit/audit-entry.model';
+import { policyModel } from './policy/policy.model';
+import { createPolicyRepository } from './policy/policy.repository';
+import { createPolicyService } from './policy/policy.service';
+import { tokenAddressModel } from './usage/token-address.model';
+import { createTokenAddressesRepository } from './usage/token-addresses.repository';
 import type { AuthServiceConfig } from './config';
 import { integrationModel } from './integrations/integration.model';
 import { createIntegrationsRepository } from './integrations/integrations.repository';
@@ -72,6 +77,8 @@ export async function startAuthService(
     integrationModel(connection);
     tokenModel(connection);
     auditEntryModel(connection);
+    policyModel(connection);
+    tokenAddressModel(connection);
     await mongo.ensureIndexes();
 
     const signer = createStateSigner(config.AUTH_STATE_SIGNING_KEY);
@@ -108,9 +115,12 @@ export async function startAuthService(
     const integrationsRepository = createIntegrationsRepository(connection);
     const tokensRepository = createTokensRepository(connection);
     const auditRepository = createAuditRepository(connection);
+    const policyRepository = createPolicyRepository(connection);
+    const addressesRepository = createTokenAddressesRepository(connection);
     const channels = createStateChannels(connectedProducer, {
       tokens: tokensRepository,
       integrations: integrationsRepository,
+      policies: policyRepository,
     });
     const publisher = createStatePublisher({ logger, publishTimeoutMs: config.PUBLISH_TIMEOUT_MS });
     const audit = createAuditService({ audit: auditRepository });
@@ -121,16 +131,25 @@ export async function startAuthService(
       publisher,
       channel: channels.integrations,
     });
+    const policy = createPolicyService({
+      policies: policyRepository,
+      tokenModel: tokenModel(connection),
+      audit,
+      publisher,
+      channel: channels.policies,
+    });
     const tokens = createTokensService({
       tokens: tokensRepository,
       integrations,
       audit,
       publisher,
       channel: channels.tokens,
+      policy,
     });
     const introspection = createIntrospectionService({
       tokens: tokensRepository,
       integrations: integrationsRepository,
+      policies: policyRepository,
     });
 
     const startedRelay = createStateRelay({
@@ -184,6 +203,7 @@ export async function startAuthService(
     const startedUsage = createTokenUsageConsumer({
       kafka,
       tokens: tokensRepository,
+      addresses: addressesRepository,
       logger,
       flushMs: config.USAGE_FLUSH_MS,
     });
@@ -198,6 +218,9 @@ export async function startAuthService(
       tokens,
       audit,
       introspection,
+      policy,
+      addresses: addressesRepository,
+      tokenModel: tokenModel(connection),
       leaks,
       reporterKeys: config.SECRET_SCANNING_PUBLIC_KEYS,
       noticeClock,
