@@ -1,7 +1,8 @@
 import { Router } from 'express';
 import { getAuthContext } from '@eudr/auth';
 import type { RouteAuth } from '@eudr/auth';
-import { checkBatchLimit, getRequestId, validationErrorFromZod } from '@eudr/service-kit';
+import { checkBatchLimit } from '@eudr/records';
+import { getRequestId, validationErrorFromZod } from '@eudr/service-kit';
 import { listQuerySchema } from '../common/list.schemas';
 import { batchesBodySchema } from './batches.schemas';
 import type { BatchesService } from './batches.service';

@@ -1,12 +1,6 @@
 import { z } from 'zod';
-import {
-  FIELD_LIMITS,
-  externalIdSchema,
-  isoDateSchema,
-  optionalText,
-  quantitySchema,
-  requiredText,
-} from '../common/record-fields';
+import { externalIdSchema, optionalText, requiredText } from '@eudr/records';
+import { FIELD_LIMITS, isoDateSchema, quantitySchema } from '../common/record-fields';
 
 /**
  * One batch record of a bulk upsert. Unknown fields are dropped. Optional fields may be absent

@@ -1,10 +1,10 @@
-import { NotFoundError, validateRecords } from '@eudr/service-kit';
+import { NotFoundError } from '@eudr/service-kit';
 import type { Logger } from '@eudr/service-kit';
-import { reportedExternalId, syncStatusOf } from '../common/bulk-upsert';
-import type { BulkUpsertResponse, RecordError, RecordResult, ValidRecord } from '../common/bulk-upsert';
+import { externalIdSchema, reportedExternalId, syncStatusOf, validateRecords } from '@eudr/records';
+import type { BulkUpsertResponse, RecordError, RecordResult, ValidRecord } from '@eudr/records';
 import { ID_PREFIXES, newId } from '../common/ids';
 import type { ListQuery, Page } from '../common/list.schemas';
-import { FIELD_LIMITS, externalIdSchema } from '../common/record-fields';
+import { FIELD_LIMITS } from '../common/record-fields';
 import type { RecordStore } from '../common/record-store';
 import { STORE_FAILED, upsertRecords } from '../common/record-upsert';
 import type { WriteContext } from '../common/record-upsert';

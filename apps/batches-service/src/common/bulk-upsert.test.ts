@@ -1,7 +1,5 @@
-import { validateRecords } from '@eudr/service-kit';
+import { externalIdSchema, syncStatusOf, validateRecords } from '@eudr/records';
 import { productInputSchema } from '../products/products.schemas';
-import { syncStatusOf } from './bulk-upsert';
-import { externalIdSchema } from './record-fields';
 
 describe('validateRecords', () => {
   it('lets the first record claim an externalId and reports later duplicates by index', () => {

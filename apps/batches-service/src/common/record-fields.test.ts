@@ -1,6 +1,7 @@
 import { batchInputSchema } from '../batches/batches.schemas';
 import { productInputSchema } from '../products/products.schemas';
-import { externalIdSchema, isHsCode, isIsoDate } from './record-fields';
+import { externalIdSchema } from '@eudr/records';
+import { isHsCode, isIsoDate } from './record-fields';
 
 describe('hsCode', () => {
   it.each(['1801', '1801.00', '4407.10.91', '0901211000'])('accepts %s', (code) => {

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { isCountryCode } from '@eudr/service-kit';
+import { emptyToNull } from '@eudr/records';
 
 /** Length limits of the product and batch fields, in characters after trimming. */
 export const FIELD_LIMITS = {
@@ -11,54 +11,6 @@ export const FIELD_LIMITS = {
   description: 2000,
   batchNumber: 100,
 } as const;
-
-const maxChars = (max: number) => `must be at most ${max} characters`;
-
-/** `""` after trimming means "no value": ERP exports write empty columns as empty strings. */
-export const emptyToNull = (value: string): string | null => (value === '' ? null : value);
-
-const requiredMessage = (issue: { input: unknown }) =>
-  issue.input === undefined ? 'is required' : 'must be a string';
-
-/** A required text field: trimmed, 1..max characters. */
-export function requiredText(max: number) {
-  return z.string({ error: requiredMessage }).trim().min(1, 'must not be empty').max(max, maxChars(max));
-}
-
-/**
- * An optional text field: trimmed, length-limited, `""` stored as null. Absent leaves the stored value
- * unchanged on an update; null (or `""`) clears it.
- */
-export function optionalText(max: number) {
-  return z
-    .string({ error: 'must be a string' })
-    .trim()
-    .max(max, maxChars(max))
-    .transform(emptyToNull)
-    .nullable()
-    .optional();
-}
-
-/**
- * The caller's id of a record: trimmed, 1..100 characters, not `.` or `..`: URL paths drop those
- * segments, so such a record could never be read back at /products/{externalId} or /batches/{externalId}.
- */
-export const externalIdSchema = requiredText(FIELD_LIMITS.externalId).refine(
-  (id) => id !== '.' && id !== '..',
-  'must not be "." or ".." (a URL path cannot name it)',
-);
-
-/** An ISO 3166-1 alpha-2 code, upper-cased; `""` or null clears it. */
-export const countrySchema = z
-  .string({ error: 'must be a string' })
-  .trim()
-  .toUpperCase()
-  .transform(emptyToNull)
-  .refine((value) => value === null || isCountryCode(value), {
-    error: 'must be an ISO 3166-1 alpha-2 country code, e.g. DE',
-  })
-  .nullable()
-  .optional();
 
 /** Digits with optional dots between groups, 4 to 10 digits in all (e.g. `1801`, `4407.10.91`). */
 const HS_CODE = /^[0-9]+(\.[0-9]+)*$/;

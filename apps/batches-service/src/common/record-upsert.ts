@@ -1,7 +1,7 @@
 import type { DomainEvent } from '@eudr/events';
 import type { Logger } from '@eudr/service-kit';
 import type { mongo } from 'mongoose';
-import type { ValidRecord } from './bulk-upsert';
+import type { ValidRecord } from '@eudr/records';
 import type { RecordDocumentBase, RecordStore } from './record-store';
 
 /** Who is writing: from the token, never from the body. */

@@ -4,7 +4,7 @@ import type { DomainEvent, DomainTopic, EventProducer, PublishMessage, Relay } f
 import { withTimeout } from '@eudr/service-kit';
 import type { Logger } from '@eudr/service-kit';
 import { mongo } from 'mongoose';
-import { chunks } from '../common/bulk-upsert';
+import { chunks } from '@eudr/records';
 import type { OutboxDocument, OutboxDocumentGroup } from './outbox.model';
 import type { OutboxRepository } from './outbox.repository';
 

@@ -1,12 +1,6 @@
 import { z } from 'zod';
-import {
-  FIELD_LIMITS,
-  countrySchema,
-  externalIdSchema,
-  hsCodeSchema,
-  optionalText,
-  requiredText,
-} from '../common/record-fields';
+import { countrySchema, externalIdSchema, optionalText, requiredText } from '@eudr/records';
+import { FIELD_LIMITS, hsCodeSchema } from '../common/record-fields';
 
 /**
  * One product record of a bulk upsert. Unknown fields are dropped. Every optional field may be absent

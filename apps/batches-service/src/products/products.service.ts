@@ -1,10 +1,10 @@
-import { NotFoundError, validateRecords } from '@eudr/service-kit';
+import { NotFoundError } from '@eudr/service-kit';
 import type { Logger } from '@eudr/service-kit';
-import { reportedExternalId, syncStatusOf } from '../common/bulk-upsert';
-import type { BulkUpsertResponse, RecordError, RecordResult } from '../common/bulk-upsert';
+import { externalIdSchema, reportedExternalId, syncStatusOf, validateRecords } from '@eudr/records';
+import type { BulkUpsertResponse, RecordError, RecordResult } from '@eudr/records';
 import { ID_PREFIXES, newId } from '../common/ids';
 import type { ListQuery, Page } from '../common/list.schemas';
-import { FIELD_LIMITS, externalIdSchema } from '../common/record-fields';
+import { FIELD_LIMITS } from '../common/record-fields';
 import { STORE_FAILED, upsertRecords } from '../common/record-upsert';
 import type { WriteContext } from '../common/record-upsert';
 import type { EventOutbox } from '../events/event-outbox';

@@ -1,7 +1,7 @@
 import { TOPICS, createDomainEvent } from '@eudr/events';
 import type { DomainEventOf } from '@eudr/events';
 import type { mongo } from 'mongoose';
-import type { RecordError, SyncLogStatus } from '../common/bulk-upsert';
+import type { RecordError, SyncLogStatus } from '@eudr/records';
 import { ID_PREFIXES, newId } from '../common/ids';
 import { EVENT_SOURCE } from '../events/event-outbox';
 import type { OutboxGroup } from '../events/event-outbox';

@@ -1,6 +1,6 @@
 import { Schema } from 'mongoose';
 import type { Connection, Model, mongo } from 'mongoose';
-import type { RecordError, SyncLogStatus } from '../common/bulk-upsert';
+import type { RecordError, SyncLogStatus } from '@eudr/records';
 
 /** The entity types of the sync read model. */
 export const ENTITY_TYPES = ['SUPPLIER', 'PRODUCT', 'BATCH'] as const;

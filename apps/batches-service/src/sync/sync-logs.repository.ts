@@ -1,7 +1,7 @@
 import { mongo } from 'mongoose';
 import type { Connection } from 'mongoose';
 import { syncLogModel } from './sync-log.model';
-import type { SyncLogStatus } from '../common/bulk-upsert';
+import type { SyncLogStatus } from '@eudr/records';
 import type { EntityType, SyncLogDocument } from './sync-log.model';
 
 /** Filter and page of `GET /sync-logs` (the organisation's) and `GET /admin/sync-logs` (an integration's). */

@@ -3,7 +3,7 @@ import { listQueryShape } from '../common/list.schemas';
 import { FIELD_LIMITS } from '../common/record-fields';
 import { ENTITY_TYPES, SYNC_LOG_STATUSES } from './sync-log.model';
 import type { EntityType } from './sync-log.model';
-import type { RecordError, SyncLogStatus } from '../common/bulk-upsert';
+import type { RecordError, SyncLogStatus } from '@eudr/records';
 
 /** Most externalIds one `/sync-status` request may name. */
 export const MAX_EXTERNAL_IDS = 100;

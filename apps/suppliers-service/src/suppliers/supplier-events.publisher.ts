@@ -1,6 +1,7 @@
 import { CORRELATION_HEADER, TOPICS, createRelay, domainEventKey } from '@eudr/events';
 import type { DomainEventOf, EventProducer, Relay } from '@eudr/events';
-import { chunks, withTimeout } from '@eudr/service-kit';
+import { chunks } from '@eudr/records';
+import { withTimeout } from '@eudr/service-kit';
 import type { Logger } from '@eudr/service-kit';
 import type { SyncLogDocument } from '../sync-logs/sync-log.model';
 import type { SyncLogsRepository } from '../sync-logs/sync-logs.repository';

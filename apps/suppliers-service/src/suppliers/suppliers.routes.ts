@@ -1,7 +1,8 @@
 import { Router } from 'express';
 import { getAuthContext } from '@eudr/auth';
 import type { RouteAuth } from '@eudr/auth';
-import { checkBatchLimit, getRequestId, validationErrorFromZod } from '@eudr/service-kit';
+import { checkBatchLimit } from '@eudr/records';
+import { getRequestId, validationErrorFromZod } from '@eudr/service-kit';
 import { bulkUpsertBodySchema, listQuerySchema } from './suppliers.schemas';
 import type { SuppliersService } from './suppliers.service';
 

@@ -1,5 +1,5 @@
 import { validationErrorFromZod } from '@eudr/service-kit';
-import { EXTRA_COUNTRY_CODES, ISO_3166_ALPHA2_CODES, isCountryCode } from '@eudr/service-kit';
+import { EXTRA_COUNTRY_CODES, ISO_3166_ALPHA2_CODES, isCountryCode } from '@eudr/records';
 import { listQuerySchema, supplierInputSchema } from './suppliers.schemas';
 
 function problems(record: unknown): string {

@@ -1,7 +1,8 @@
-import { isCountryCode, pageQueryShape, sinceQueryParameter } from '@eudr/service-kit';
+import { countrySchema, externalIdSchema, optionalText, requiredText, trimmedText } from '@eudr/records';
+import { pageQueryShape, sinceQueryParameter } from '@eudr/service-kit';
 import { z } from 'zod';
 
-export type { BulkUpsertResponse, RecordError, RecordResult, RecordStatus } from '@eudr/service-kit';
+export type { BulkUpsertResponse, RecordError, RecordResult, RecordStatus } from '@eudr/records';
 
 /** Length limits of the supplier fields, in characters after trimming. */
 export const FIELD_LIMITS = {
@@ -21,30 +22,6 @@ export const FIELD_LIMITS = {
   certifications: 50,
 } as const;
 
-const maxChars = (max: number) => `must be at most ${max} characters`;
-
-/** `""` after trimming means "no value": ERP exports write empty columns as empty strings. */
-const emptyToNull = (value: string): string | null => (value === '' ? null : value);
-
-/**
- * An optional text field: trimmed, length-limited, `""` stored as null. Absent leaves the stored value
- * unchanged on an update; null (or `""`) clears it.
- */
-function optionalText(max: number) {
-  return z.string().trim().max(max, maxChars(max)).transform(emptyToNull).nullable().optional();
-}
-
-/**
- * The caller's id of a supplier: trimmed, 1..100 characters, not `.` or `..`: URL paths drop those
- * segments, so such a supplier could never be read back at /suppliers/{externalId}.
- */
-export const externalIdSchema = z
-  .string({ error: (issue) => (issue.input === undefined ? 'is required' : 'must be a string') })
-  .trim()
-  .min(1, 'must not be empty')
-  .max(FIELD_LIMITS.externalId, maxChars(FIELD_LIMITS.externalId))
-  .refine((id) => id !== '.' && id !== '..', 'must not be "." or ".." (a URL path cannot name it)');
-
 const EMAIL_MESSAGE = 'must be an email address';
 const WEBSITE_MESSAGE = 'must be an http or https URL with a domain name, e.g. https://example.com';
 
@@ -54,54 +31,28 @@ const WEBSITE_MESSAGE = 'must be an http or https URL with a domain name, e.g. h
  */
 export const supplierInputSchema = z.object({
   externalId: externalIdSchema,
-  name: z
-    .string({ error: (issue) => (issue.input === undefined ? 'is required' : 'must be a string') })
-    .trim()
-    .min(1, 'must not be empty')
-    .max(FIELD_LIMITS.name, maxChars(FIELD_LIMITS.name)),
+  name: requiredText(FIELD_LIMITS.name),
   code: optionalText(FIELD_LIMITS.code),
-  country: z
-    .string()
-    .trim()
-    .toUpperCase()
-    .transform(emptyToNull)
-    .refine((value) => value === null || isCountryCode(value), {
-      error: 'must be an ISO 3166-1 alpha-2 country code, e.g. DE',
-    })
-    .nullable()
-    .optional(),
+  country: countrySchema,
   address: optionalText(FIELD_LIMITS.address),
   city: optionalText(FIELD_LIMITS.city),
   state: optionalText(FIELD_LIMITS.state),
   postalCode: optionalText(FIELD_LIMITS.postalCode),
   contactPerson: optionalText(FIELD_LIMITS.contactPerson),
-  email: z
-    .string()
-    .trim()
-    .max(FIELD_LIMITS.email, maxChars(FIELD_LIMITS.email))
-    .transform(emptyToNull)
+  email: trimmedText(FIELD_LIMITS.email)
     .pipe(z.email({ error: EMAIL_MESSAGE }).nullable())
     .nullable()
     .optional(),
   phone: optionalText(FIELD_LIMITS.phone),
-  website: z
-    .string()
-    .trim()
-    .max(FIELD_LIMITS.website, maxChars(FIELD_LIMITS.website))
-    .transform(emptyToNull)
+  website: trimmedText(FIELD_LIMITS.website)
     .pipe(z.url({ protocol: /^https?$/, hostname: z.regexes.domain, error: WEBSITE_MESSAGE }).nullable())
     .nullable()
     .optional(),
   taxId: optionalText(FIELD_LIMITS.taxId),
   certifications: z
-    .array(
-      z
-        .string({ error: 'must be a string' })
-        .trim()
-        .min(1, 'must not be empty')
-        .max(FIELD_LIMITS.certification, maxChars(FIELD_LIMITS.certification)),
-      { error: 'must be an array of strings' },
-    )
+    .array(requiredText(FIELD_LIMITS.certification), {
+      error: 'must be an array of strings',
+    })
     .max(FIELD_LIMITS.certifications, `must have at most ${FIELD_LIMITS.certifications} entries`)
     .nullable()
     .optional(),

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { NotFoundError, reportedExternalId, syncStatusOf, validateRecords } from '@eudr/service-kit';
+import { externalIdSchema, reportedExternalId, syncStatusOf, validateRecords } from '@eudr/records';
+import { NotFoundError } from '@eudr/service-kit';
 import type { Logger } from '@eudr/service-kit';
 import { ID_PREFIXES, newId } from '../common/ids';
 import type { SyncLogDocument } from '../sync-logs/sync-log.model';
@@ -8,12 +9,7 @@ import { toSupplierEntity } from './supplier-entity';
 import type { SupplierEventsPublisher } from './supplier-events.publisher';
 import type { SupplierDocument } from './supplier.model';
 import type { SupplierChanges, SupplierWrite, SuppliersRepository } from './suppliers.repository';
-import {
-  FIELD_LIMITS,
-  OPTIONAL_SUPPLIER_FIELDS,
-  externalIdSchema,
-  supplierInputSchema,
-} from './suppliers.schemas';
+import { FIELD_LIMITS, OPTIONAL_SUPPLIER_FIELDS, supplierInputSchema } from './suppliers.schemas';
 import type {
   BulkUpsertResponse,
   ListQuery,

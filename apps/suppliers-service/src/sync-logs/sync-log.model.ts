@@ -1,4 +1,4 @@
-import type { SyncLogStatus } from '@eudr/service-kit';
+import type { SyncLogStatus } from '@eudr/records';
 import { Schema } from 'mongoose';
 import type { Connection, Model } from 'mongoose';
 

@@ -1,10 +1,10 @@
 /*
- * The shared contract of the bulk upserts (`POST /suppliers`, `/products`, `/batches`; API.md): the
- * request size limit and the response shape, identical in every service that takes records in bulk.
+ * The shared contract of the bulk upserts (`POST /suppliers`, `/products`, `/batches`): the request
+ * size limit, per-record validation and the response shape.
  */
 
 import type { z } from 'zod';
-import { BatchLimitExceededError, validationErrorFromZod } from './errors';
+import { BatchLimitExceededError, validationErrorFromZod } from '@eudr/service-kit';
 
 /** Most records one bulk upsert may carry; more is 400 `BATCH_LIMIT_EXCEEDED`. */
 export const MAX_BATCH_SIZE = 500;
