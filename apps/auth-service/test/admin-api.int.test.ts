@@ -74,6 +74,7 @@ describe('the admin lifecycle through HTTP', () => {
       description: 'Main ERP',
       status: 'ACTIVE',
       rateLimitPerMinute: 100,
+      allowedAddresses: [],
       createdAt: expect.any(String),
       createdBy: 'alice',
       updatedAt: expect.any(String),

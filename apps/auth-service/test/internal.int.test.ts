@@ -112,6 +112,7 @@ describe('POST /internal/introspect', () => {
         version: 1,
       },
       integration: { integrationId, orgId: 'org_internal', status: 'ACTIVE', version: expect.any(Number) },
+      policy: null,
     });
     expect(res.text).not.toContain(issued.token);
   });

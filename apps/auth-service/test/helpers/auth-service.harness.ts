@@ -131,6 +131,7 @@ export function client(baseUrl: string, jwt?: string) {
     post: (path: string, body?: unknown, headers?: Record<string, string>) =>
       call('POST', path, body, headers),
     patch: (path: string, body?: unknown) => call('PATCH', path, body),
+    put: (path: string, body?: unknown) => call('PUT', path, body),
   };
 }
 
