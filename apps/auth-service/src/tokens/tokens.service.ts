@@ -151,6 +151,8 @@ export function createTokensService(deps: TokensServiceDeps): TokensService {
       if (old.expiresAt !== null && old.expiresAt.getTime() <= now.getTime()) {
         throw new ConflictError('An expired token cannot be rotated; create a new token.');
       }
+      // The same lifetime, checked against the organisation's token policy as a new token's is (400).
+      const expiresAt = await deps.policy.resolveExpiry(admin.orgId, rotatedExpiry(old, now), now);
       const generated = generateToken();
       const record = await tokens.create(admin.orgId, {
         integrationId,
@@ -159,7 +161,7 @@ export function createTokensService(deps: TokensServiceDeps): TokensService {
         displayPrefix: storedDisplayPrefix(generated.tokenPrefix),
         lastFour: generated.lastFour,
         scopes: old.scopes,
-        expiresAt: rotatedExpiry(old, now),
+        expiresAt,
         createdBy: admin.sub,
         rotatedFrom: old._id,
       });

@@ -145,43 +145,47 @@ function tokenInfo(token: string): Promise<HttpResult> {
 }
 
 describe('rotation', () => {
-  it('lets a client polling every 100 ms follow a rotation without a single failed request', async () => {
+  it('lets clients polling every 100 ms follow a rotation without a single failed request', async () => {
     const integrationId = await createIntegration('ERP rotating');
     const old = await createToken(integrationId, { expiresInDays: 90 });
     await waitFor(async () => (await tokenInfo(old.token)).status === 200, { timeoutMs: 10_000 });
 
     const GRACE_S = 3;
+    // One client takes the new token the moment the admin has it (the harshest moment for the new
+    // token), the other 2 s later (a configuration rollout, relying on the grace period).
+    const SWITCH_AFTER_MS = { prompt: 0, lagging: 2_000 };
+    type Entry = { t: number; token: 'old' | 'new'; status: number; code?: string };
     const t0 = Date.now();
-    const timeline: { t: number; token: 'old' | 'new'; status: number; code?: string }[] = [];
-    let current = { name: 'old' as 'old' | 'new', token: old.token };
+    let rotated: { at: number; token: string } | undefined;
     let polling = true;
-    const client = (async () => {
+    async function client(switchAfterMs: number): Promise<Entry[]> {
+      const timeline: Entry[] = [];
       while (polling) {
         const started = Date.now();
-        const used = current;
-        const answer = await tokenInfo(used.token);
+        const useNew = rotated !== undefined && started - t0 >= rotated.at + switchAfterMs;
+        const answer = await tokenInfo(useNew && rotated ? rotated.token : old.token);
         const code = errorCode(answer);
         timeline.push({
           t: started - t0,
-          token: used.name,
+          token: useNew ? 'new' : 'old',
           status: answer.status,
           ...(code ? { code } : {}),
         });
         await new Promise((resolve) => setTimeout(resolve, Math.max(0, 100 - (Date.now() - started))));
       }
-    })();
+      return timeline;
+    }
+    const clients = Promise.all([client(SWITCH_AFTER_MS.prompt), client(SWITCH_AFTER_MS.lagging)]);
 
     await new Promise((resolve) => setTimeout(resolve, 1_000));
-    const rotated = await admin('POST', `/integrations/${integrationId}/tokens/${old.id}/rotate`, {
+    const answer = await admin('POST', `/integrations/${integrationId}/tokens/${old.id}/rotate`, {
       gracePeriodSeconds: GRACE_S,
     });
-    const rotatedAt = Date.now() - t0;
-    expect(rotated.status).toBe(201);
-    // The client takes the new token as soon as the admin has it (the harshest moment to switch).
-    current = { name: 'new', token: String(rotated.body?.['token']) };
+    expect(answer.status).toBe(201);
+    rotated = { at: Date.now() - t0, token: String(answer.body?.['token']) };
     await new Promise((resolve) => setTimeout(resolve, (GRACE_S + 2) * 1_000));
     polling = false;
-    await client;
+    const [prompt, lagging] = await clients;
 
     // The old token on its own: working until the grace period ends, TOKEN_EXPIRED after.
     const oldAfter = await tokenInfo(old.token);
@@ -190,24 +194,41 @@ describe('rotation', () => {
       code: 'TOKEN_EXPIRED',
     });
 
-    const failed = timeline.filter((entry) => entry.status !== 200);
-    const summary = [
-      `rotation timeline (client polling every 100 ms through the edge; rotated at +${rotatedAt} ms, grace ${GRACE_S} s):`,
-      ...timeline
-        .filter(
-          (entry, i) =>
-            i === 0 || entry.token !== timeline[i - 1]?.token || entry.status !== 200 || i % 10 === 0,
-        )
-        .map(
-          (entry) =>
-            `  +${String(entry.t).padStart(5)} ms  ${entry.token} token  ${entry.status}${entry.code ? ` ${entry.code}` : ''}`,
-        ),
-      `  ${timeline.length} requests, ${timeline.filter((e) => e.token === 'old').length} with the old token, ${timeline.filter((e) => e.token === 'new').length} with the new one, ${failed.length} failed`,
-      `  the old token alone after the grace period: ${oldAfter.status} ${errorCode(oldAfter)}`,
+    const lines = [
+      `rotation timeline (clients polling GET /api/v1/integration/token every 100 ms through the edge, 2 replicas per service; rotation answered at +${rotated.at} ms, grace ${GRACE_S} s):`,
     ];
-    process.stdout.write(`${summary.join('\n')}\n`);
-    expect(timeline.filter((entry) => entry.token === 'new').length).toBeGreaterThan(30);
-    expect(failed).toEqual([]);
+    for (const [name, timeline] of [
+      ['prompt', prompt],
+      ['lagging', lagging],
+    ] as const) {
+      lines.push(`  ${name} client (switches ${SWITCH_AFTER_MS[name]} ms after the answer):`);
+      for (const [i, entry] of timeline.entries()) {
+        const previous = timeline[i - 1];
+        if (
+          i === 0 ||
+          entry.token !== previous?.token ||
+          entry.status !== 200 ||
+          i % 10 === 0 ||
+          i === timeline.length - 1
+        ) {
+          lines.push(
+            `    +${String(entry.t).padStart(5)} ms  ${entry.token} token  ${entry.status}${entry.code ? ` ${entry.code}` : ''}`,
+          );
+        }
+      }
+      const failed = timeline.filter((entry) => entry.status !== 200).length;
+      lines.push(
+        `    ${timeline.length} requests: ${timeline.filter((e) => e.token === 'old').length} with the old token, ${timeline.filter((e) => e.token === 'new').length} with the new one, ${failed} failed`,
+      );
+    }
+    lines.push(`  the old token alone after the grace period: ${oldAfter.status} ${errorCode(oldAfter)}`);
+    process.stdout.write(`${lines.join('\n')}\n`);
+    for (const timeline of [prompt, lagging]) {
+      expect(timeline.filter((entry) => entry.token === 'new').length).toBeGreaterThan(20);
+      expect(timeline.filter((entry) => entry.status !== 200)).toEqual([]);
+    }
+    // The lagging client really used the old token after the rotation.
+    expect(lagging.some((entry) => entry.token === 'old' && entry.t > (rotated?.at ?? 0) + 1_000)).toBe(true);
   });
 
   it('links the two tokens in the API and the audit log, keeps name, scopes and lifetime, and refuses a second rotation', async () => {
@@ -288,6 +309,54 @@ describe('rotation', () => {
     expect((await tokenInfo(String(rotated.body?.['token']))).status).toBe(200);
     const gone = await admin('POST', `/integrations/${integrationId}/tokens/${old.id}/rotate`);
     expect(gone.status).toBe(409);
+  });
+});
+
+describe('rotation under an organisation token policy', () => {
+  it('gives the new token a lifetime the policy allows, and refuses one it does not (400 TOKEN_POLICY_VIOLATION)', async () => {
+    const policyJwt = await mintAdminJwt({ secret: stack.adminSecret, org: 'org_lifecycle_policy' });
+    const as = (method: string, path: string, body?: unknown) =>
+      call(edge, `${ADMIN_API_PATH}${path}`, {
+        method,
+        headers: { authorization: `Bearer ${policyJwt}` },
+        ...(body === undefined ? {} : { body }),
+      });
+    const integration = await as('POST', '/integrations', { name: 'ERP under policy' });
+    const integrationId = String(integration.body?.['id']);
+    const forever = await as('POST', `/integrations/${integrationId}/tokens`, {
+      name: 'forever',
+      scopes: ['integration:suppliers:read'],
+      expiresAt: null,
+    });
+    const month = await as('POST', `/integrations/${integrationId}/tokens`, {
+      name: 'monthly',
+      scopes: ['integration:suppliers:read'],
+      expiresInDays: 20,
+    });
+    expect([forever.status, month.status]).toEqual([201, 201]);
+    const policy = await as('PUT', '/policy', {
+      maxTokenLifetimeDays: 30,
+      requireExpiry: true,
+      defaultTokenLifetimeDays: null,
+    });
+    expect(policy.status).toBe(200);
+
+    const refused = await as(
+      'POST',
+      `/integrations/${integrationId}/tokens/${String(forever.body?.['id'])}/rotate`,
+    );
+    expect({ status: refused.status, code: errorCode(refused) }).toEqual({
+      status: 400,
+      code: 'TOKEN_POLICY_VIOLATION',
+    });
+    const listed = await as('GET', `/integrations/${integrationId}/tokens/${String(forever.body?.['id'])}`);
+    expect(listed.body?.['rotatedTo']).toBeNull();
+
+    const allowed = await as(
+      'POST',
+      `/integrations/${integrationId}/tokens/${String(month.body?.['id'])}/rotate`,
+    );
+    expect(allowed.status).toBe(201);
   });
 });
 
