@@ -23,6 +23,7 @@ export {
   ipEntrySchema,
   MAX_ALLOWED_ADDRESSES,
   MAX_ADDRESSES_PER_USAGE_REPORT,
+  USAGE_OUTCOMES,
   tokenUsageReportSchema,
   stateHeartbeatSchema,
   STATE_HEARTBEAT_KEY,
@@ -33,6 +34,7 @@ export type {
   OrgPolicyState,
   IntegrationsTopicValue,
   TokenUsageReport,
+  UsageOutcome,
   StateHeartbeat,
 } from './schemas/auth-state.schemas';
 export {

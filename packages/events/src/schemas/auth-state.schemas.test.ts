@@ -198,3 +198,30 @@ describe('usage reports with addresses and refusals', () => {
     expect(tokenUsageReportSchema.safeParse(value).success).toBe(false);
   });
 });
+
+describe('usage reports with hourly counts', () => {
+  const hour = '2025-01-01T13:00:00.000Z';
+  const count = { tokenId: 'tok_1', hour, outcome: 'authenticated', count: 3 };
+
+  it('accepts counts on their own, with the instance that counted them', () => {
+    const value = { source: 's', reports: [], instance: '0123456789abcdef', counts: [count] };
+    expect(tokenUsageReportSchema.safeParse(value).success).toBe(true);
+    const { instance: _instance, ...withoutInstance } = value;
+    expect(tokenUsageReportSchema.safeParse(withoutInstance).success).toBe(false);
+  });
+
+  it('refuses an unknown outcome, a count of zero, and a user agent holding a raw token', () => {
+    const base = { source: 's', reports: [], instance: '0123456789abcdef' };
+    expect(tokenUsageReportSchema.safeParse({ ...base, counts: [{ ...count, outcome: 'OK' }] }).success).toBe(
+      false,
+    );
+    expect(tokenUsageReportSchema.safeParse({ ...base, counts: [{ ...count, count: 0 }] }).success).toBe(
+      false,
+    );
+    const leaky = {
+      source: 's',
+      reports: [{ tokenId: 'tok_1', lastUsedAt: hour, userAgent: `curl eudr_live_${'0'.repeat(48)}` }],
+    };
+    expect(tokenUsageReportSchema.safeParse(leaky).success).toBe(false);
+  });
+});

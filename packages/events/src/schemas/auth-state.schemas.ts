@@ -92,6 +92,25 @@ export function isOrgPolicyState(value: IntegrationsTopicValue): value is OrgPol
   return 'type' in value && value.type === 'org-policy';
 }
 
+/**
+ * What became of requests made with a known token, counted per token and hour in usage reports.
+ * `authenticated` counts every request that passed the token checks; `INSUFFICIENT_SCOPES` and
+ * `RATE_LIMIT_EXCEEDED` are refusals after that, so successes are `authenticated` less those two. The
+ * others are refusals by the token checks themselves (401 and 403 codes).
+ */
+export const USAGE_OUTCOMES = [
+  'authenticated',
+  'TOKEN_REVOKED',
+  'TOKEN_EXPIRED',
+  'INTEGRATION_INACTIVE',
+  'IP_NOT_ALLOWED',
+  'TOKEN_POLICY_VIOLATION',
+  'INSUFFICIENT_SCOPES',
+  'RATE_LIMIT_EXCEEDED',
+] as const;
+/** One of {@link USAGE_OUTCOMES}. */
+export type UsageOutcome = (typeof USAGE_OUTCOMES)[number];
+
 /** Most client addresses reported per token in one report. */
 export const MAX_ADDRESSES_PER_USAGE_REPORT = 10;
 
@@ -109,17 +128,42 @@ const tokenUsageReportObject = z
             .array(z.object({ address: ipEntrySchema, lastUsedAt: isoDateTimeSchema }))
             .max(MAX_ADDRESSES_PER_USAGE_REPORT)
             .optional(),
+          /** The User-Agent of the latest use, cut to 200 characters. */
+          userAgent: z.string().max(200).optional(),
         }),
       )
       .max(1000),
+    /** The reporting process: counts are running totals per instance, so a repeated report adds nothing. */
+    instance: z
+      .string()
+      .regex(/^[0-9a-f]{16}$/)
+      .optional(),
+    /** Requests per token, UTC hour and outcome seen by `instance` since it started (running totals). */
+    counts: z
+      .array(
+        z.object({
+          tokenId: idSchema,
+          hour: isoDateTimeSchema,
+          outcome: z.enum(USAGE_OUTCOMES),
+          count: z.number().int().positive(),
+        }),
+      )
+      .max(5000)
+      .optional(),
     /** Uses refused because of the client address (IP_NOT_ALLOWED): the latest per token and address. */
     refusals: z
       .array(z.object({ tokenId: idSchema, address: ipEntrySchema, at: isoDateTimeSchema }))
       .max(1000)
       .optional(),
   })
-  .refine((value) => value.reports.length > 0 || (value.refusals?.length ?? 0) > 0, {
-    message: 'must report at least one use or refusal',
+  .refine(
+    (value) =>
+      value.reports.length > 0 || (value.refusals?.length ?? 0) > 0 || (value.counts?.length ?? 0) > 0,
+    { message: 'must report at least one use, refusal or count' },
+  )
+  .refine((value) => value.counts === undefined || value.instance !== undefined, {
+    message: 'counts need the instance that counted them',
+    path: ['instance'],
   });
 
 /** Value of `auth.token-usage`: last-used times observed by a resource service, in batches. */
