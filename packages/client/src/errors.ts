@@ -83,6 +83,8 @@ const API_CODE_TABLE: Record<ApiErrorCode, true> = {
   INVALID_ADMIN_TOKEN: true,
   ADMIN_TOKEN_EXPIRED: true,
   INTEGRATION_INACTIVE: true,
+  IP_NOT_ALLOWED: true,
+  TOKEN_POLICY_VIOLATION: true,
   INSUFFICIENT_SCOPES: true,
   FORBIDDEN: true,
   NOT_FOUND: true,
