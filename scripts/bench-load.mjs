@@ -86,7 +86,7 @@ async function mongoRequests({ mongo, connections }) {
  * the latencies (ms) and status counts of the measured requests and the measured time.
  */
 async function generateLoad(options, control = { stopAt: Number.POSITIVE_INFINITY }) {
-  const { connections, warmupMs, durationMs } = options;
+  const { connections, warmupMs, durationMs, paceMs = 0 } = options;
   const maker =
     options.mongo !== undefined
       ? await mongoRequests(options)
@@ -101,9 +101,12 @@ async function generateLoad(options, control = { stopAt: Number.POSITIVE_INFINIT
       const sentAt = performance.now();
       if (sentAt >= measureUntil || sentAt >= control.stopAt) return;
       const status = await maker.request();
-      if (sentAt < measureFrom) continue;
-      latencies.push(performance.now() - sentAt);
-      statuses[status] = (statuses[status] ?? 0) + 1;
+      if (sentAt >= measureFrom) {
+        latencies.push(performance.now() - sentAt);
+        statuses[status] = (statuses[status] ?? 0) + 1;
+      }
+      const idle = sentAt + paceMs - performance.now();
+      if (idle > 0) await new Promise((resolve) => setTimeout(resolve, idle));
     }
   };
   await Promise.all(Array.from({ length: connections }, loop));
@@ -114,7 +117,8 @@ async function generateLoad(options, control = { stopAt: Number.POSITIVE_INFINIT
 
 /**
  * Runs {@link generateLoad} in a worker thread and summarizes it. Options: `connections`, `warmupMs`,
- * `durationMs` (may be Infinity), and either HTTP requests (`url` or `urls`, `authorization?`,
+ * `durationMs` (may be Infinity), `paceMs` (each connection starts a request at most once per `paceMs`;
+ * default 0, one right after the other), and either HTTP requests (`url` or `urls`, `authorization?`,
  * `method?`, `body?`: a string sent as JSON; or `requests`, see {@link httpRequests}) or driver reads
  * (`mongo: {url, db?, collection, op: 'findOne' | 'find', filters, sort?, limit?, count?}`).
  * Resolves to `{latencies, statuses, elapsedMs, rps, p50, p99}`; its `stop()` ends the load early.

@@ -26,6 +26,7 @@ import {
 const CLIENTS = Number(process.env.BENCH_CLIENTS ?? 8);
 const { durationMs, warmupMs } = loadTimes(10, 2);
 const TARGET_RATIO = 1.5;
+const PACE_MS = Number(process.env.BENCH_PACE_MS ?? 40);
 const SCOPES = ['integration:suppliers:read', 'integration:suppliers:write'];
 
 const out = (line = '') => process.stdout.write(`${line}\n`);
@@ -54,7 +55,7 @@ function send(base, { method, path, headers, body }) {
 }
 
 async function main() {
-  const { call, hostileRequests, mintAdminJwt, HOSTILE_ADMIN_PATH, HOSTILE_INTEGRATION_PATH } =
+  const { call, hostileRequests, plainRequests, mintAdminJwt, HOSTILE_ADMIN_PATH, HOSTILE_INTEGRATION_PATH } =
     await import('../../testkit/dist/index.js');
   let stack;
   let hostile;
@@ -110,59 +111,81 @@ async function main() {
         warmupMs,
         durationMs,
       });
-
-    const quiet1 = await innocent();
-    expectStatuses('the innocent client (quiet)', quiet1, ['200']);
-    hostile = runLoad({
-      requests: corpus.map(({ method, path, headers, body }) => ({
-        url: `${edge}${path}`,
-        method,
-        headers,
-        body,
-      })),
-      connections: CLIENTS,
-      warmupMs: 0,
-      durationMs: Number.POSITIVE_INFINITY,
-    });
-    const loaded = await innocent();
-    hostile.stop();
-    const attack = await hostile;
-    hostile = undefined;
-    expectStatuses('the innocent client (under the corpus)', loaded, ['200']);
-    const bad = Object.keys(attack.statuses).filter((status) => !/^4\d\d$/.test(status));
-    if (bad.length > 0) throw new Error(`the corpus was answered ${JSON.stringify(attack.statuses)}`);
-    const quiet2 = await innocent();
-    expectStatuses('the innocent client (quiet again)', quiet2, ['200']);
+    const asLoad = (requests) =>
+      requests.map(({ method, path, headers, body }) => ({ url: `${edge}${path}`, method, headers, body }));
+    const loads = {
+      corpus: asLoad(corpus),
+      plain: asLoad(plainRequests({ token: hostileToken.token })),
+    };
+    /** The innocent client's figures while CLIENTS clients send `kind`, paced or flat out. */
+    const phase = async (label, kind, paceMs) => {
+      if (kind === undefined) {
+        const result = await innocent();
+        expectStatuses(`the innocent client (${label})`, result, ['200']);
+        return { label, result };
+      }
+      hostile = runLoad({
+        requests: loads[kind],
+        connections: CLIENTS,
+        paceMs,
+        warmupMs: 0,
+        durationMs: Number.POSITIVE_INFINITY,
+      });
+      const result = await innocent();
+      hostile.stop();
+      const attack = await hostile;
+      hostile = undefined;
+      expectStatuses(`the innocent client (${label})`, result, ['200']);
+      const bad = Object.keys(attack.statuses).filter((status) => !/^4\d\d$/.test(status));
+      if (bad.length > 0) throw new Error(`${label}: answered ${JSON.stringify(attack.statuses)}`);
+      return { label, result, attack };
+    };
+    const each = `${CLIENTS} clients`;
+    const paced = `one request per ${PACE_MS} ms each`;
+    const phases = [
+      await phase('quiet'),
+      await phase(`${each} sending the corpus, ${paced}`, 'corpus', PACE_MS),
+      await phase(`${each} sending plain bad requests, ${paced}`, 'plain', PACE_MS),
+      await phase(`${each} sending plain bad requests, flat out`, 'plain', 0),
+      await phase(`${each} sending the corpus, flat out`, 'corpus', 0),
+      await phase('quiet again'),
+    ];
 
     out();
     out(
-      `innocent client (1 connection: a supplier read and an admin list in turn), ms; ${CLIENTS} hostile ` +
-        `clients in the middle phase, ${durationMs / 1000} s measured per phase`,
+      `innocent client (1 connection: a supplier read and an admin list in turn), ms, ` +
+        `${durationMs / 1000} s measured per phase; the other clients' rate and answers`,
     );
     out(
       table(
-        ['phase', 'requests', 'p50', 'p99'],
-        [
-          ['quiet', quiet1.latencies.length, fmt(quiet1.p50, 2), fmt(quiet1.p99, 2)],
-          [
-            `${CLIENTS} clients sending the corpus`,
-            loaded.latencies.length,
-            fmt(loaded.p50, 2),
-            fmt(loaded.p99, 2),
-          ],
-          ['quiet again', quiet2.latencies.length, fmt(quiet2.p50, 2), fmt(quiet2.p99, 2)],
-        ],
-        { left: [0] },
+        ['phase', 'requests', 'p50', 'p99', 'others/s', 'their answers'],
+        phases.map(({ label, result, attack }) => [
+          label,
+          result.latencies.length,
+          fmt(result.p50, 2),
+          fmt(result.p99, 2),
+          attack === undefined ? '-' : fmt(attack.rps, 0),
+          attack === undefined ? '-' : JSON.stringify(attack.statuses),
+        ]),
+        { left: [0, 5] },
       ),
     );
-    out(
-      `   corpus: ${fmt(attack.rps, 0)} requests/s through the edge, answers ${JSON.stringify(attack.statuses)}`,
+    const [quiet1, pacedCorpus, pacedPlain, floodPlain, floodCorpus, quiet2] = phases.map(
+      ({ result }) => result.p99,
     );
-    const ratio = loaded.p99 / ((quiet1.p99 + quiet2.p99) / 2);
-    out(
-      `   innocent p99 under the corpus / quiet p99: ${fmt(ratio, 2)}× ` +
-        verdict(ratio, TARGET_RATIO, { atLeast: false, unit: '×' }),
-    );
+    const quiet = (quiet1 + quiet2) / 2;
+    const ratios = [
+      ['the corpus paced / quiet', pacedCorpus / quiet, TARGET_RATIO],
+      ['the corpus / plain bad requests, both paced', pacedCorpus / pacedPlain, TARGET_RATIO],
+      ['the corpus / plain bad requests, both flat out', floodCorpus / floodPlain, TARGET_RATIO],
+      ['the corpus flat out / quiet (the machine shared with the load)', floodCorpus / quiet, undefined],
+    ];
+    for (const [name, ratio, target] of ratios) {
+      out(
+        `   innocent p99, ${name}: ${fmt(ratio, 2)}×` +
+          (target === undefined ? '' : ` ${verdict(ratio, target, { atLeast: false, unit: '×' })}`),
+      );
+    }
   } catch (error) {
     failed = true;
     process.stderr.write(`adversarial bench failed: ${error?.stack ?? error}\n`);

@@ -8,9 +8,10 @@ import {
   HOSTILE_INTEGRATION_PATH,
   createTestScope,
   hostileRequests,
+  plainRequests,
   mintAdminJwt,
 } from '@eudr/testkit';
-import type { HostileRequest, TestScope } from '@eudr/testkit';
+import type { HostileCredentials, HostileRequest, TestScope } from '@eudr/testkit';
 import { Router } from 'express';
 import { z } from 'zod';
 import { createAdminJwtVerifier, createAuth, requireAdmin } from '../src';
@@ -38,6 +39,7 @@ let introspection: FakeIntrospectionServer;
 let auth: Auth;
 let base: string;
 const server = createServer();
+let credentials: HostileCredentials;
 let corpus: HostileRequest[];
 
 interface Answer {
@@ -131,10 +133,11 @@ beforeAll(async () => {
   server.on('request', app);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  corpus = hostileRequests({
+  credentials = {
     token: writer.raw.token,
     adminJwt: await mintAdminJwt({ secret: ADMIN_SECRET, org: 'org_a' }),
-  });
+  };
+  corpus = hostileRequests(credentials);
 });
 
 afterAll(async () => {
@@ -161,6 +164,16 @@ describe('the hostile corpus through createApp and the auth middleware', () => {
       expected.push(`${req.name}: ${req.expect.status} ${req.expect.error}`);
     }
     expect(answers).toEqual(expected);
+  });
+
+  it('answers the plain sibling of every request with the same 4xx (the baseline of the adversarial benchmark)', async () => {
+    const plain = plainRequests(credentials);
+    const answers: string[] = [];
+    for (const req of plain) {
+      const answer = await send(base, req);
+      answers.push(`${req.name}: ${answer.status} ${answer.body.error ?? '-'}`);
+    }
+    expect(answers).toEqual(plain.map((req) => `${req.name}: ${req.expect.status} ${req.expect.error}`));
   });
 
   it('logs each path and header value cut short, with no line larger than a few kilobytes', () => {

@@ -5,6 +5,7 @@ import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import { errorHandler, notFoundHandler, requireJsonContentType } from './error-handler.middleware';
 import { httpLoggerMiddleware } from './http-logger';
+import { refuseDeepJson } from './json-depth';
 import { createMetricsRegistry, httpMetricsMiddleware, routeTemplateMiddleware } from './metrics';
 import { runReadinessChecks, toReadinessChecks } from './readiness';
 import type { Readiness } from './readiness';
@@ -128,7 +129,11 @@ export function createApp(options: CreateAppOptions): Express {
 
   app.use(requireJsonContentType());
   app.use(
-    express.json({ limit: options.bodyLimit ?? '5mb', type: ['application/json', 'application/*+json'] }),
+    express.json({
+      limit: options.bodyLimit ?? '5mb',
+      type: ['application/json', 'application/*+json'],
+      verify: refuseDeepJson,
+    }),
   );
   app.use(requestContextMiddleware());
 

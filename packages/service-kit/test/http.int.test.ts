@@ -110,6 +110,21 @@ describe('an app built by createApp, over HTTP', () => {
       });
     });
 
+    it('answers a body nested deeper than 32 levels with 400 VALIDATION_ERROR before parsing it', async () => {
+      const nested = (depth: number) => `${'['.repeat(depth)}${']'.repeat(depth)}`;
+      const deep = await api.post('/api/v1/empty').set('Content-Type', 'application/json').send(nested(33));
+      expect(deep.status).toBe(400);
+      expect(deep.body).toMatchObject({
+        error: 'VALIDATION_ERROR',
+        message: 'The JSON body nests arrays and objects deeper than 32 levels.',
+      });
+      const allowed = await api
+        .post('/api/v1/empty')
+        .set('Content-Type', 'application/json')
+        .send(nested(32));
+      expect(allowed.status).toBe(200);
+    });
+
     it('answers a body over the limit with 413 PAYLOAD_TOO_LARGE', async () => {
       const res = await api.post('/api/v1/things').send({ name: 'x'.repeat(2048) });
       expect(res.status).toBe(413);

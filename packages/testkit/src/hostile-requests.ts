@@ -235,3 +235,26 @@ export function hostileRequests(credentials: HostileCredentials): HostileRequest
     },
   ];
 }
+
+/**
+ * One ordinary request per request of {@link hostileRequests}, refused with the same status and code
+ * at ordinary size: the baseline that shows a crafted request costs no more than a plain one.
+ */
+export function plainRequests(credentials: HostileCredentials): HostileRequest[] {
+  return hostileRequests(credentials).map(({ name, method, path, headers, expect }) => {
+    const base = path.startsWith(HOSTILE_ADMIN_PATH) ? HOSTILE_ADMIN_PATH : HOSTILE_INTEGRATION_PATH;
+    const plain = { name: `plain: ${name}`, method, path: base, headers: {}, expect };
+    switch (expect.error) {
+      case 'INVALID_TOKEN_FORMAT':
+        return { ...plain, headers: { authorization: 'Bearer eudr_live_123' } };
+      case 'INVALID_ADMIN_TOKEN':
+        return { ...plain, headers: { authorization: 'Bearer a.b.c' } };
+      case 'VALIDATION_ERROR':
+        return method === 'POST'
+          ? { ...plain, headers, body: JSON.stringify({ suppliers: 'x' }) }
+          : { ...plain, path: `${base}?page=x`, headers };
+      default:
+        return { ...plain, method: 'GET' };
+    }
+  });
+}

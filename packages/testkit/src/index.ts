@@ -27,7 +27,12 @@ export { call, errorCode } from './http';
 export type { HttpResult, CallOptions } from './http';
 export { replicasAndEdge, startStack, summarizeRevocations, watchRevocation } from './stack';
 export type { Stack, StackOptions, IssuedToken, RevocationTarget, RevocationSeen } from './stack';
-export { HOSTILE_ADMIN_PATH, HOSTILE_INTEGRATION_PATH, hostileRequests } from './hostile-requests';
+export {
+  HOSTILE_ADMIN_PATH,
+  HOSTILE_INTEGRATION_PATH,
+  hostileRequests,
+  plainRequests,
+} from './hostile-requests';
 export type { HostileCredentials, HostileRequest } from './hostile-requests';
 export { startDevProvider, DEV_SIGN_INS } from './console';
 export type { DevProvider } from './console';
