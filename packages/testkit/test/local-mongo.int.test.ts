@@ -146,7 +146,9 @@ describe('the local MongoDB-protocol server', () => {
       await new Promise((resolve) => setTimeout(resolve, 20));
       const scansBeforeReads = await Promise.all(
         readers.map(async (reader) => {
-          expect(await reader.db('quiet').collection('one').findOne({ _id: 'x' })).toEqual({ _id: 'x' });
+          expect(await reader.db('quiet').collection<{ _id: string }>('one').findOne({ _id: 'x' })).toEqual({
+            _id: 'x',
+          });
           return scansDone;
         }),
       );
