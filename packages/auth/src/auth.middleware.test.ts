@@ -48,6 +48,7 @@ function setup() {
   const used: { tokenId: string; atMs: number }[] = [];
   const usedFrom: (string | undefined)[] = [];
   const refused: { tokenId: string; address: string | undefined }[] = [];
+  const counted: { tokenId: string; outcome: string }[] = [];
   const auth = createAuthenticator({
     projection,
     fallback,
@@ -57,6 +58,7 @@ function setup() {
         usedFrom.push(address);
       },
       refuse: (tokenId, _atMs, address) => refused.push({ tokenId, address }),
+      count: (tokenId, _atMs, outcome) => counted.push({ tokenId, outcome }),
     },
     maxStalenessMs: MAX_STALENESS_MS,
     clock: () => now,
@@ -72,6 +74,7 @@ function setup() {
     used,
     usedFrom,
     refused,
+    counted,
     advance(ms: number) {
       now += ms;
     },
@@ -409,7 +412,7 @@ describe('authenticate under a flood of unknown tokens', () => {
     const auth = createAuthenticator({
       projection: { ...store, isCaughtUp: () => true, msSinceHeartbeat: () => 0 },
       fallback,
-      usage: { record: () => undefined, refuse: () => undefined },
+      usage: { record: () => undefined, refuse: () => undefined, count: () => undefined },
       maxStalenessMs: MAX_STALENESS_MS,
       clock: () => NOW,
       logger,
@@ -523,7 +526,7 @@ describe('authenticate with a projection that is not current', () => {
     const auth = createAuthenticator({
       projection: { ...store, isCaughtUp: () => true, msSinceHeartbeat: () => Infinity },
       fallback,
-      usage: { record: () => undefined, refuse: () => undefined },
+      usage: { record: () => undefined, refuse: () => undefined, count: () => undefined },
       maxStalenessMs: MAX_STALENESS_MS,
       clock: () => NOW,
       logger,
@@ -583,5 +586,29 @@ describe('requireScopes', () => {
       TypeError,
     );
     expect(() => auth.requireScopes()).toThrow(TypeError);
+  });
+});
+
+describe('usage counts by outcome', () => {
+  it('counts each request of a known token once: authenticated, or the code that refused it', async () => {
+    const { auth, known, store, counted } = setup();
+    const live = known();
+    const revoked = known({ revokedAt: '2025-05-01T00:00:00.000Z' });
+    const narrow = known({ scopes: ['integration:sync:read'] });
+    expect(await run(auth.authenticate, requestWith(bearer(live.raw.token)))).toBeUndefined();
+    await run(auth.authenticate, requestWith(bearer(revoked.raw.token)));
+    const req = requestWith(bearer(narrow.raw.token));
+    expect(await run(auth.authenticate, req)).toBeUndefined();
+    await run(auth.requireScopes('integration:suppliers:read'), req);
+    await run(auth.authenticate, requestWith(bearer(`eudr_live_${'0'.repeat(48)}`)));
+    store.applyIntegration(integrationState({ status: 'INACTIVE', version: 2 }));
+    await run(auth.authenticate, requestWith(bearer(live.raw.token)));
+    expect(counted).toEqual([
+      { tokenId: live.state.tokenId, outcome: 'authenticated' },
+      { tokenId: revoked.state.tokenId, outcome: 'TOKEN_REVOKED' },
+      { tokenId: narrow.state.tokenId, outcome: 'authenticated' },
+      { tokenId: narrow.state.tokenId, outcome: 'INSUFFICIENT_SCOPES' },
+      { tokenId: live.state.tokenId, outcome: 'INTEGRATION_INACTIVE' },
+    ]);
   });
 });

@@ -75,7 +75,7 @@ export type ProjectionView = Pick<
 export interface AuthenticatorOptions {
   projection: ProjectionView;
   fallback: IntrospectionFallback;
-  usage: Pick<UsageRecorder, 'record' | 'refuse'>;
+  usage: Pick<UsageRecorder, 'record' | 'refuse' | 'count'>;
   /** Past this many milliseconds behind auth-service's newest heartbeat, the projection is not trusted. */
   maxStalenessMs: number;
   /** Epoch milliseconds. */
@@ -143,6 +143,7 @@ export function createAuthenticator(options: AuthenticatorOptions): Authenticato
     const now = clock();
     const check = evaluateTokenState(state, integration?.status, now);
     if (!check.ok) {
+      usage.count(state.tokenId, now, check.code);
       next(authError(check.code));
       return;
     }
@@ -152,12 +153,14 @@ export function createAuthenticator(options: AuthenticatorOptions): Authenticato
     const allowlist = integration?.allowlist;
     if (allowlist !== undefined && !allowlist.allows(address)) {
       usage.refuse(state.tokenId, now, address);
+      usage.count(state.tokenId, now, 'IP_NOT_ALLOWED');
       next(authError('IP_NOT_ALLOWED'));
       return;
     }
     // Step 8: after the address, so a caller from outside the list learns nothing of the policy.
     const violation = tokenPolicyViolation(state, projection.orgPolicy(state.orgId));
     if (violation !== null) {
+      usage.count(state.tokenId, now, 'TOKEN_POLICY_VIOLATION');
       next(tokenPolicyError(violation));
       return;
     }
@@ -167,7 +170,10 @@ export function createAuthenticator(options: AuthenticatorOptions): Authenticato
       integrationId: state.integrationId,
       scopes: state.scopes,
     });
-    usage.record(state.tokenId, now, address);
+    usage.record(state.tokenId, now, address, req.headersDistinct['user-agent']?.[0]);
+    // Scope and rate-limit refusals come later and are counted on their own: successes are the
+    // authenticated requests less those.
+    usage.count(state.tokenId, now, 'authenticated');
     next();
   }
 
@@ -234,8 +240,10 @@ export function createAuthenticator(options: AuthenticatorOptions): Authenticato
     }
     const needed = [...new Set(scopes)];
     return (req, _res, next) => {
-      const missing = missingScopes(getAuthContext(req).scopes, needed);
+      const context = getAuthContext(req);
+      const missing = missingScopes(context.scopes, needed);
       if (missing.length > 0) {
+        usage.count(context.tokenId, clock(), 'INSUFFICIENT_SCOPES');
         next(authError('INSUFFICIENT_SCOPES', { needed, missing }));
         return;
       }

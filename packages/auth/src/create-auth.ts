@@ -184,6 +184,7 @@ export function createAuth(options: CreateAuthOptions): Auth {
   const usage = createUsageRecorder({
     source,
     logger: options.logger,
+    clock,
     ...(options.usage?.flushIntervalMs === undefined
       ? {}
       : { flushIntervalMs: options.usage.flushIntervalMs }),
@@ -236,6 +237,7 @@ export function createAuth(options: CreateAuthOptions): Auth {
           metrics,
           logger: options.logger,
           clock,
+          onTokenRefused: (tokenId, atMs) => usage.count(tokenId, atMs, 'RATE_LIMIT_EXCEEDED'),
         });
 
   return {

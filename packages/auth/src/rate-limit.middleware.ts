@@ -25,6 +25,8 @@ export interface RateLimiterOptions {
   logger: Logger;
   /** Epoch milliseconds. */
   clock: () => number;
+  /** Told of every request refused for its token's limit (the token's usage counts it). */
+  onTokenRefused?: (tokenId: string, atMs: number) => void;
 }
 
 /** The rate limiting around token authentication; see {@link createRateLimiter}. */
@@ -104,8 +106,9 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
     });
   }
 
-  function tokenRefusal(decision: RateLimitDecision, limit: number): RateLimitError {
+  function tokenRefusal(decision: RateLimitDecision, limit: number, tokenId: string): RateLimitError {
     rejected.inc({ subject: 'token' });
+    options.onTokenRefused?.(tokenId, clock());
     return new RateLimitError(decision.retryAfterSeconds, TOKEN_MESSAGE(limit, options.windowSeconds), {
       headers: decision.headers,
     });
@@ -125,7 +128,7 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
     const limit = limitFor(context);
     const blocked = tokenBlocks.blocked(context.tokenId, limit, clock());
     if (blocked !== undefined) {
-      next(tokenRefusal(decideRateLimit(blocked, limit, clock()), limit));
+      next(tokenRefusal(decideRateLimit(blocked, limit, clock()), limit, context.tokenId));
       return;
     }
     store.hit(`${keyPrefix}t:${context.tokenId}`, windowMs).then(
@@ -139,7 +142,7 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
         const decision = decideRateLimit(window, limit, now);
         if (!decision.allowed) {
           tokenBlocks.block(context.tokenId, window, now);
-          next(tokenRefusal(decision, limit));
+          next(tokenRefusal(decision, limit, context.tokenId));
           return;
         }
         for (const [name, value] of Object.entries(decision.headers)) res.setHeader(name, value);

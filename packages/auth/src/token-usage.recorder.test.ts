@@ -11,6 +11,8 @@ function setup(maxPending?: number) {
   const recorder = createUsageRecorder({
     source: 'suppliers-service@host-1',
     logger,
+    // The uses below happen around T0: the recorder's clock says so too.
+    clock: () => T0,
     ...(maxPending === undefined ? {} : { maxPending }),
     publish: async (reports) => {
       if (failure.next) {
@@ -171,6 +173,85 @@ describe('the usage recorder', () => {
           refusals: [{ tokenId: 'tok_3', address: '198.51.100.1', at: at(0) }],
         },
       ],
+    ]);
+  });
+});
+
+describe('hourly counts', () => {
+  const HOUR = 3_600_000;
+  const hourOf = (ms: number) => new Date(ms - (ms % HOUR)).toISOString();
+
+  function counted(published: TokenUsageReport[][]) {
+    return published
+      .flat()
+      .flatMap((report) => (report.counts ?? []).map((c) => ({ ...c, instance: report.instance })));
+  }
+
+  it('reports running totals per token, hour and outcome, only those that changed, under one instance', async () => {
+    const { recorder, published } = setup();
+    recorder.count('tok_1', T0, 'authenticated');
+    recorder.count('tok_1', T0 + 1, 'authenticated');
+    recorder.count('tok_1', T0 + 2, 'TOKEN_EXPIRED');
+    recorder.count('tok_1', T0 + HOUR, 'authenticated');
+    await recorder.flush();
+    const first = counted(published);
+    expect(first.map(({ instance: _i, ...c }) => c)).toEqual([
+      { tokenId: 'tok_1', hour: hourOf(T0), outcome: 'authenticated', count: 2 },
+      { tokenId: 'tok_1', hour: hourOf(T0), outcome: 'TOKEN_EXPIRED', count: 1 },
+      { tokenId: 'tok_1', hour: hourOf(T0 + HOUR), outcome: 'authenticated', count: 1 },
+    ]);
+    expect(first[0]?.instance).toMatch(/^[0-9a-f]{16}$/);
+    published.length = 0;
+    recorder.count('tok_1', T0 + 3, 'authenticated');
+    await recorder.flush();
+    // The total so far, not the increment: folding it twice changes nothing.
+    expect(counted(published).map((c) => [c.outcome, c.count])).toEqual([['authenticated', 3]]);
+  });
+
+  it('reports the newest totals after a failed flush', async () => {
+    const { recorder, published, failure } = setup();
+    recorder.count('tok_1', T0, 'RATE_LIMIT_EXCEEDED');
+    failure.next = new Error('broker unavailable');
+    await recorder.flush();
+    recorder.count('tok_1', T0, 'RATE_LIMIT_EXCEEDED');
+    await recorder.flush();
+    expect(counted(published).map((c) => c.count)).toEqual([2]);
+  });
+
+  it('reports the User-Agent of the latest use, cut, and withheld when it holds a token', async () => {
+    const { recorder, published } = setup();
+    recorder.record('tok_1', T0, undefined, 'ERP-Connector/1.0');
+    recorder.record('tok_1', T0 + 5, undefined, `x${'y'.repeat(300)}`);
+    recorder.record('tok_2', T0, undefined, `curl eudr_live_${'0'.repeat(48)}`);
+    recorder.record('tok_2', T0 - 5, undefined, 'older');
+    await recorder.flush();
+    const reports = published[0]?.[0]?.reports ?? [];
+    expect(reports.find((r) => r.tokenId === 'tok_1')?.userAgent).toHaveLength(200);
+    expect(reports.find((r) => r.tokenId === 'tok_2')?.userAgent).toBe('(withheld: it held an API token)');
+  });
+
+  it('lets go of reported hours before the previous one, and keeps counting the current one', async () => {
+    let now = T0;
+    const published: TokenUsageReport[][] = [];
+    const recorder = createUsageRecorder({
+      source: 's',
+      logger,
+      clock: () => now,
+      publish: async (reports) => {
+        published.push(reports);
+      },
+    });
+    recorder.count('tok_1', T0, 'authenticated');
+    await recorder.flush();
+    now = T0 + 3 * HOUR;
+    recorder.count('tok_1', now, 'authenticated');
+    await recorder.flush();
+    recorder.count('tok_1', now, 'authenticated');
+    await recorder.flush();
+    expect(counted(published).map((c) => [c.hour, c.count])).toEqual([
+      [hourOf(T0), 1],
+      [hourOf(now), 1],
+      [hourOf(now), 2],
     ]);
   });
 });

@@ -1,7 +1,9 @@
-import { MAX_ADDRESSES_PER_USAGE_REPORT } from '@eudr/events';
-import type { TokenUsageReport } from '@eudr/events';
+import { randomBytes } from 'node:crypto';
+import { MAX_ADDRESSES_PER_USAGE_REPORT, RAW_TOKEN_MARKER } from '@eudr/events';
+import type { TokenUsageReport, UsageOutcome } from '@eudr/events';
 import type { Logger } from '@eudr/service-kit';
 import { normalizeClientAddress } from './address-allowlist';
+import { usageHour } from './token-lifecycle';
 
 /** Most entries (and refusals) in one report, as the `auth.token-usage` schema allows. */
 const MAX_PER_REPORT = 1_000;
@@ -9,10 +11,33 @@ const MAX_PER_REPORT = 1_000;
 /** Most (token, address) refusals held between flushes. */
 const MAX_PENDING_REFUSALS = 10_000;
 
-/** One token's uses since the last flush: the latest, and the latest per client address. */
+/** Most (token, hour, outcome) counters held; older hours are let go once reported. */
+const MAX_COUNTERS = 200_000;
+
+/** Longest User-Agent kept. */
+const MAX_USER_AGENT_LENGTH = 200;
+
+const HOUR_MS = 3_600_000;
+
+/** One token's uses since the last flush: the latest (with its User-Agent), and the latest per client address. */
 interface PendingUse {
   atMs: number;
+  userAgent: string | undefined;
   addresses: Map<string, number>;
+}
+
+/** A running total of one token's requests with one outcome in one UTC hour. */
+interface Counter {
+  tokenId: string;
+  hourMs: number;
+  outcome: UsageOutcome;
+  count: number;
+}
+
+/** A User-Agent as reported: at most 200 characters, printable, and never holding a token. */
+function cleanUserAgent(userAgent: string): string {
+  const printable = userAgent.slice(0, MAX_USER_AGENT_LENGTH).replace(/[^\x20-\x7e]/g, '?');
+  return printable.includes(RAW_TOKEN_MARKER) ? '(withheld: it held an API token)' : printable;
 }
 
 /** Collects last-used times in memory and reports them in batches; see {@link createUsageRecorder}. */
@@ -21,7 +46,12 @@ export interface UsageRecorder {
    * Notes that a token was used at `atMs` (epoch ms) from `address` (`req.ip`). Memory only, no I/O;
    * the address is normalised at flush time, and at most 10 addresses per token are kept per flush.
    */
-  record(tokenId: string, atMs: number, address?: string): void;
+  record(tokenId: string, atMs: number, address?: string, userAgent?: string): void;
+  /**
+   * Counts one request of a token with its outcome in the UTC hour of `atMs`. Memory only; reported as
+   * running totals of this process (see `auth.token-usage`'s `counts`).
+   */
+  count(tokenId: string, atMs: number, outcome: UsageOutcome): void;
   /** Notes that a token was refused at `atMs` because of the client address (IP_NOT_ALLOWED). */
   refuse(tokenId: string, atMs: number, address: string | undefined): void;
   /** Reports everything pending now; on failure the data stays pending for the next flush. */
@@ -47,6 +77,8 @@ export interface UsageRecorderOptions {
   /** Most distinct tokens held between flushes. Default 100000. */
   maxPending?: number;
   logger: Logger;
+  /** Epoch milliseconds; decides which hours' counters may be let go. Default `Date.now`. */
+  clock?: () => number;
 }
 
 /**
@@ -64,22 +96,28 @@ export function createUsageRecorder(options: UsageRecorderOptions): UsageRecorde
   const logger = options.logger.child({ component: 'token-usage' });
   let pending = new Map<string, PendingUse>();
   let refusals = new Map<string, { tokenId: string; address: string; atMs: number }>();
+  // Running totals since this process started, and the keys changed since the last report.
+  const counters = new Map<string, Counter>();
+  let changed = new Set<string>();
+  const instance = randomBytes(8).toString('hex');
+  const clock = options.clock ?? Date.now;
   let dropped = 0;
   let timer: NodeJS.Timeout | undefined;
   let flushing: Promise<void> | undefined;
   let failing = false;
 
-  function merge(tokenId: string, atMs: number, address: string | undefined): void {
+  function merge(tokenId: string, atMs: number, address: string | undefined, userAgent?: string): void {
     let held = pending.get(tokenId);
     if (held === undefined) {
       if (pending.size >= maxPending) {
         dropped += 1;
         return;
       }
-      held = { atMs, addresses: new Map() };
+      held = { atMs, userAgent, addresses: new Map() };
       pending.set(tokenId, held);
     } else if (atMs > held.atMs) {
       held.atMs = atMs;
+      held.userAgent = userAgent;
     }
     if (address === undefined) return;
     const last = held.addresses.get(address);
@@ -99,9 +137,31 @@ export function createUsageRecorder(options: UsageRecorderOptions): UsageRecorde
     else dropped += 1;
   }
 
+  function count(tokenId: string, atMs: number, outcome: UsageOutcome): void {
+    const hourMs = usageHour(atMs);
+    const key = `${tokenId} ${hourMs} ${outcome}`;
+    const held = counters.get(key);
+    if (held !== undefined) held.count += 1;
+    else if (counters.size < MAX_COUNTERS) counters.set(key, { tokenId, hourMs, outcome, count: 1 });
+    else {
+      dropped += 1;
+      return;
+    }
+    changed.add(key);
+  }
+
+  /** Lets go of the counters of hours before the previous one that are reported: they will not grow again. */
+  function pruneCounters(): void {
+    const oldest = usageHour(clock()) - HOUR_MS;
+    for (const [key, counter] of counters) {
+      if (counter.hourMs < oldest && !changed.has(key)) counters.delete(key);
+    }
+  }
+
   function toReports(
     batch: Map<string, PendingUse>,
     refused: Map<string, { tokenId: string; address: string; atMs: number }>,
+    counted: ReadonlySet<string>,
   ): TokenUsageReport[] {
     const iso = (ms: number) => new Date(ms).toISOString();
     const entries = [...batch].map(([tokenId, use]) => {
@@ -114,40 +174,66 @@ export function createUsageRecorder(options: UsageRecorderOptions): UsageRecorde
           byAddress.set(normalized, Math.max(atMs, byAddress.get(normalized) ?? 0));
       }
       const addresses = [...byAddress].map(([address, atMs]) => ({ address, lastUsedAt: iso(atMs) }));
-      return { tokenId, lastUsedAt: iso(use.atMs), ...(addresses.length > 0 ? { addresses } : {}) };
+      return {
+        tokenId,
+        lastUsedAt: iso(use.atMs),
+        ...(addresses.length > 0 ? { addresses } : {}),
+        ...(use.userAgent === undefined ? {} : { userAgent: cleanUserAgent(use.userAgent) }),
+      };
     });
     const refusalEntries = [...refused.values()].flatMap(({ tokenId, address, atMs }) => {
       const normalized = normalizeClientAddress(address);
       return normalized === undefined ? [] : [{ tokenId, address: normalized, at: iso(atMs) }];
     });
+    const countEntries = [...counted].flatMap((key) => {
+      const counter = counters.get(key);
+      return counter === undefined
+        ? []
+        : [
+            {
+              tokenId: counter.tokenId,
+              hour: iso(counter.hourMs),
+              outcome: counter.outcome,
+              count: counter.count,
+            },
+          ];
+    });
     const reports: TokenUsageReport[] = [];
-    for (let i = 0; i < Math.max(entries.length, refusalEntries.length); i += MAX_PER_REPORT) {
+    const longest = Math.max(entries.length, refusalEntries.length, countEntries.length);
+    for (let i = 0; i < longest; i += MAX_PER_REPORT) {
       const refusalsPart = refusalEntries.slice(i, i + MAX_PER_REPORT);
+      const countsPart = countEntries.slice(i, i + MAX_PER_REPORT);
       reports.push({
         source: options.source,
         reports: entries.slice(i, i + MAX_PER_REPORT),
         ...(refusalsPart.length > 0 ? { refusals: refusalsPart } : {}),
+        ...(countsPart.length > 0 ? { instance, counts: countsPart } : {}),
       });
     }
     return reports;
   }
 
   async function flushOnce(): Promise<void> {
-    if (pending.size === 0 && refusals.size === 0) return;
+    if (pending.size === 0 && refusals.size === 0 && changed.size === 0) return;
     const batch = pending;
     const refused = refusals;
+    const counted = changed;
     pending = new Map();
     refusals = new Map();
-    const reports = toReports(batch, refused);
+    changed = new Set();
+    const reports = toReports(batch, refused, counted);
     try {
       if (reports.length > 0) await options.publish(reports);
+      pruneCounters();
       if (failing) {
         failing = false;
         logger.info({ tokens: batch.size }, 'token usage reported again');
       }
     } catch (err) {
+      // Counters are running totals: marking them changed again reports their newest values.
+      for (const key of counted) changed.add(key);
       for (const [tokenId, use] of batch) {
-        merge(tokenId, use.atMs, undefined);
+        merge(tokenId, use.atMs, undefined, use.userAgent);
         for (const [address, atMs] of use.addresses) merge(tokenId, atMs, address);
       }
       for (const { tokenId, address, atMs } of refused.values()) mergeRefusal(tokenId, atMs, address);
@@ -172,9 +258,10 @@ export function createUsageRecorder(options: UsageRecorderOptions): UsageRecorde
   }
 
   return {
-    record(tokenId, atMs, address) {
-      merge(tokenId, atMs, address);
+    record(tokenId, atMs, address, userAgent) {
+      merge(tokenId, atMs, address, userAgent);
     },
+    count,
     refuse(tokenId, atMs, address) {
       mergeRefusal(tokenId, atMs, address);
     },
@@ -192,7 +279,7 @@ export function createUsageRecorder(options: UsageRecorderOptions): UsageRecorde
       timer = undefined;
       await flush();
     },
-    pending: () => pending.size + refusals.size,
+    pending: () => pending.size + refusals.size + changed.size,
     dropped: () => dropped,
   };
 }
