@@ -117,3 +117,15 @@ describe('normalizeClientAddress', () => {
     expect(normalizeClientAddress('/tmp/socket')).toBeUndefined();
   });
 });
+
+describe('compileAllowlist remembering answers', () => {
+  it('gives the same answers for repeat callers and stays correct past the number it remembers', () => {
+    const list = compileAllowlist(['10.0.0.0/8']);
+    for (let round = 0; round < 2; round += 1) {
+      for (let i = 0; i < 3000; i += 1) {
+        expect(list.allows(`10.0.${i >> 8}.${i & 255}`)).toBe(true);
+        expect(list.allows(`11.0.${i >> 8}.${i & 255}`)).toBe(false);
+      }
+    }
+  });
+});

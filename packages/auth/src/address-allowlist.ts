@@ -116,6 +116,9 @@ export interface AddressAllowlist {
   allows(address: string | undefined): boolean;
 }
 
+/** Client addresses whose answer each compiled list remembers. */
+const DECISIONS_KEPT = 1_024;
+
 /** A range as 32-bit words: the network, and the mask of the prefix. */
 interface Range {
   network: Uint32Array;
@@ -152,8 +155,9 @@ function inRange(address: Uint32Array, range: Range): boolean {
  * Compiles normalised entries (as published in the integration state) for matching: exact addresses
  * in a set, ranges as network and mask words per family. A check parses the client address once, then
  * costs one set lookup and at most one masked comparison per range of its family: O(entries), with
- * entries capped at {@link MAX_ALLOWLIST_ENTRIES}. An entry that does not parse matches nothing, so a
- * bad list refuses rather than admits.
+ * entries capped at {@link MAX_ALLOWLIST_ENTRIES}; the answers for the last 1024 distinct client
+ * addresses are remembered, so a repeat caller costs one map read. An entry that does not parse matches
+ * nothing, so a bad list refuses rather than admits.
  */
 export function compileAllowlist(entries: readonly string[]): AddressAllowlist {
   const exact = new Set<string>();
@@ -173,21 +177,32 @@ export function compileAllowlist(entries: readonly string[]): AddressAllowlist {
     (parsed.kind === 'ipv4' ? v4 : v6).push({ network, mask: maskWords(network.length, Number(prefixText)) });
   }
   const frozen = Object.freeze([...entries]);
+  function decide(address: string): boolean {
+    if (address.length > MAX_ALLOWLIST_ENTRY_LENGTH) return false;
+    const parsed = parseAddress(address);
+    if (parsed === undefined) return false;
+    if (exact.size > 0 && exact.has(toText(parsed))) return true;
+    const ranges = parsed.kind === 'ipv4' ? v4 : v6;
+    if (ranges.length === 0) return false;
+    const client = words(parsed.bytes);
+    for (const range of ranges) if (inRange(client, range)) return true;
+    return false;
+  }
+  // An integration's clients call from a few fixed addresses: their answers are remembered, so a
+  // request usually costs one map read. Bounded: a flood of addresses empties it rather than grow it.
+  const decided = new Map<string, boolean>();
   return {
     entries: frozen,
     allows(address) {
       if (address === undefined) return false;
-      // The usual case: a plain IPv4 address already in its one spelling.
+      // A plain address already in its one spelling.
       if (exact.has(address)) return true;
-      if (address.length > MAX_ALLOWLIST_ENTRY_LENGTH) return false;
-      const parsed = parseAddress(address);
-      if (parsed === undefined) return false;
-      if (exact.size > 0 && exact.has(toText(parsed))) return true;
-      const ranges = parsed.kind === 'ipv4' ? v4 : v6;
-      if (ranges.length === 0) return false;
-      const client = words(parsed.bytes);
-      for (const range of ranges) if (inRange(client, range)) return true;
-      return false;
+      const known = decided.get(address);
+      if (known !== undefined) return known;
+      const answer = decide(address);
+      if (decided.size >= DECISIONS_KEPT) decided.clear();
+      decided.set(address, answer);
+      return answer;
     },
   };
 }
