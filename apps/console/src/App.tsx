@@ -10,6 +10,8 @@ import { DeliveriesPage } from './pages/DeliveriesPage';
 import { IntegrationLayout } from './pages/IntegrationLayout';
 import { IntegrationsPage } from './pages/IntegrationsPage';
 import { NotFoundPage, RefusedPage } from './pages/messages';
+import { AccessPage } from './pages/AccessPage';
+import { PolicyPage } from './pages/PolicyPage';
 import { SettingsPage } from './pages/SettingsPage';
 import { SyncPage } from './pages/SyncPage';
 import { TokensPage } from './pages/TokensPage';
@@ -61,9 +63,11 @@ export function SignedIn(props: { auth: Auth; user: User }) {
               <Route path="webhooks" element={<WebhooksPage />} />
               <Route path="webhooks/:webhookId" element={<DeliveriesPage />} />
               <Route path="sync" element={<SyncPage />} />
+              <Route path="access" element={<AccessPage />} />
               <Route path="settings" element={<SettingsPage />} />
               <Route path="*" element={<NotFoundPage />} />
             </Route>
+            <Route path="/policy" element={<PolicyPage />} />
             <Route path="/audit-log" element={<AuditPage />} />
             <Route path="*" element={<NotFoundPage />} />
           </Routes>

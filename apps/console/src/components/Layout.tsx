@@ -34,6 +34,7 @@ export function Layout(props: { children: ReactNode }) {
         </div>
         <nav aria-label="Main">
           <NavLink to="/integrations">Integrations</NavLink>
+          <NavLink to="/policy">Token policy</NavLink>
           <NavLink to="/audit-log">Audit log</NavLink>
         </nav>
         <div className="who">

@@ -1,4 +1,4 @@
-import { useId, useState } from 'react';
+import { useEffect, useId, useState } from 'react';
 import type { CreatedToken, Integration, Scope, ScopeDefinition } from '../api';
 import { ApiError, NETWORK_ERROR } from '../api';
 import { Dialog } from '../components/Dialog';
@@ -9,7 +9,11 @@ import { useResource } from '../hooks';
 import { useSession } from '../session';
 
 const PRESETS = [30, 90, 365] as const;
-type Expiry = { kind: 'days'; days: (typeof PRESETS)[number] } | { kind: 'date' } | { kind: 'never' };
+type Expiry =
+  | { kind: 'days'; days: (typeof PRESETS)[number] }
+  | { kind: 'date' }
+  | { kind: 'never' }
+  | { kind: 'policy' };
 const MAX_DATE_DAYS = 5 * 365;
 
 /** Generate a token: a name, the scopes it needs (each explained), and when it ends. */
@@ -24,6 +28,11 @@ export function GenerateTokenDialog(props: {
     () => api.call(() => api.client.GET('/api/v1/admin/scopes')) as Promise<ScopeDefinition[]>,
     'scopes',
   );
+  // The organisation's token policy: its default lifetime is offered first, and what breaks it is disabled.
+  const policy = useResource(() => api.call(() => api.client.GET('/api/v1/admin/policy')), 'policy');
+  const maxDays = policy.data?.maxTokenLifetimeDays ?? null;
+  const defaultDays = policy.data?.defaultTokenLifetimeDays ?? null;
+  const expiryRequired = policy.data?.requireExpiry === true || maxDays !== null;
   const [name, setName] = useState('');
   const [chosen, setChosen] = useState<Scope[]>([]);
   const [expiry, setExpiry] = useState<Expiry>({ kind: 'days', days: 30 });
@@ -31,10 +40,16 @@ export function GenerateTokenDialog(props: {
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<ApiError>();
   const [problems, setProblems] = useState<{ name?: string; scopes?: string; date?: string }>({});
+  useEffect(() => {
+    if (defaultDays !== null) setExpiry({ kind: 'policy' });
+  }, [defaultDays]);
 
-  function expiryBody(): { expiresInDays?: number; expiresAt?: string } | undefined {
+  function expiryBody(): { expiresInDays?: number; expiresAt?: string | null } | undefined {
     if (expiry.kind === 'days') return { expiresInDays: expiry.days };
-    if (expiry.kind === 'never') return {};
+    // Nothing: the platform gives the policy's default lifetime.
+    if (expiry.kind === 'policy') return {};
+    // Explicitly none: leaving it out would give the organisation policy's default lifetime.
+    if (expiry.kind === 'never') return { expiresAt: null };
     if (!/^\d{4}-\d{2}-\d{2}$/.test(date)) return undefined;
     // The end of the chosen day where the admin is, as an instant with a zone.
     const end = new Date(`${date}T23:59:59`);
@@ -48,7 +63,7 @@ export function GenerateTokenDialog(props: {
     if (chosen.length === 0) found.scopes = 'Choose at least one scope.';
     const expires = expiryBody();
     if (expires === undefined) found.date = 'Enter a date.';
-    else if (expires.expiresAt !== undefined && new Date(expires.expiresAt).getTime() <= Date.now()) {
+    else if (typeof expires.expiresAt === 'string' && new Date(expires.expiresAt).getTime() <= Date.now()) {
       found.date = 'Choose a date after today.';
     }
     setProblems(found);
@@ -140,7 +155,28 @@ export function GenerateTokenDialog(props: {
           aria-describedby={dateError === undefined ? undefined : `${ids}-date-error`}
         >
           <legend>Expiration</legend>
+          {(maxDays !== null || expiryRequired) && (
+            <p className="hint">
+              Your organisation&apos;s token policy{' '}
+              {maxDays !== null ? `allows at most ${maxDays} days.` : 'requires an expiry date.'}
+            </p>
+          )}
           <div className="expiry-options">
+            {defaultDays !== null && (
+              <div className="choice inline">
+                <input
+                  type="radio"
+                  name={`${ids}-expiry`}
+                  id={`${ids}-policy`}
+                  checked={expiry.kind === 'policy'}
+                  onChange={() => setExpiry({ kind: 'policy' })}
+                />
+                <label htmlFor={`${ids}-policy`}>
+                  {defaultDays} days, the default{' '}
+                  <span className="muted">({formatDate(isoDay(defaultDays))})</span>
+                </label>
+              </div>
+            )}
             {PRESETS.map((days) => (
               <div className="choice inline" key={days}>
                 <input
@@ -148,6 +184,7 @@ export function GenerateTokenDialog(props: {
                   name={`${ids}-expiry`}
                   id={`${ids}-days-${days}`}
                   checked={expiry.kind === 'days' && expiry.days === days}
+                  disabled={maxDays !== null && days > maxDays}
                   onChange={() => setExpiry({ kind: 'days', days })}
                 />
                 <label htmlFor={`${ids}-days-${days}`}>
@@ -171,6 +208,7 @@ export function GenerateTokenDialog(props: {
                 name={`${ids}-expiry`}
                 id={`${ids}-never`}
                 checked={expiry.kind === 'never'}
+                disabled={expiryRequired}
                 onChange={() => setExpiry({ kind: 'never' })}
                 aria-describedby={expiry.kind === 'never' ? `${ids}-never-warning` : undefined}
               />

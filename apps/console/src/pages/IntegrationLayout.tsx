@@ -95,6 +95,7 @@ export function IntegrationLayout() {
         <NavLink to="tokens">API tokens</NavLink>
         <NavLink to="webhooks">Webhooks</NavLink>
         <NavLink to="sync">Sync history</NavLink>
+        <NavLink to="access">IP allowlist</NavLink>
         <NavLink to="settings">Settings</NavLink>
       </nav>
       <Outlet context={{ integration, reload: resource.reload } satisfies IntegrationContext} />
