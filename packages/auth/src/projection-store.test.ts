@@ -95,4 +95,24 @@ describe('the projection store', () => {
     expect(store.integrationStatus('int_a')).toBeUndefined();
     expect(store.size()).toEqual({ tokens: 0, integrations: 0 });
   });
+
+  it("compiles an integration's allowlist once per state, and drops it with a state without one", () => {
+    const store = createProjectionStore();
+    store.applyIntegration(integrationState({ version: 1, allowedAddresses: ['10.0.0.0/8'] }));
+    expect(store.integrationStatus('int_a')?.allowlist?.allows('10.1.2.3')).toBe(true);
+    expect(store.integrationStatus('int_a')?.allowlist?.allows('11.1.2.3')).toBe(false);
+    store.applyIntegration(integrationState({ version: 2 }));
+    expect(store.integrationStatus('int_a')?.allowlist).toBeUndefined();
+  });
+
+  it('applies organisation policies by version and forgets one on a tombstone', () => {
+    const store = createProjectionStore();
+    const policy = { type: 'org-policy' as const, orgId: 'org_a', requireExpiry: true, version: 2 };
+    expect(store.applyPolicy({ ...policy, maxTokenLifetimeDays: 90 })).toBe(true);
+    expect(store.applyPolicy({ ...policy, maxTokenLifetimeDays: 1, version: 1 })).toBe(false);
+    expect(store.orgPolicy('org_a')).toEqual({ maxTokenLifetimeDays: 90, requireExpiry: true, version: 2 });
+    expect(store.orgPolicy('org_b')).toBeUndefined();
+    expect(store.removePolicy('org_a')).toBe(true);
+    expect(store.orgPolicy('org_a')).toBeUndefined();
+  });
 });

@@ -1,8 +1,9 @@
 import { generateToken } from '@eudr/auth';
-import { integrationStateSchema, tokenStateSchema } from '@eudr/events';
+import { integrationStateSchema, integrationsTopicSchema, tokenStateSchema } from '@eudr/events';
 import type { IntegrationRecord } from '../integrations/integration.model';
+import type { PolicyRecord } from '../policy/policy.model';
 import type { TokenRecord } from '../tokens/token.model';
-import { toIntegrationState, toTokenState } from './state-mapping';
+import { toIntegrationState, toPolicyState, toTokenState } from './state-mapping';
 
 const generated = generateToken();
 
@@ -105,5 +106,55 @@ describe('toIntegrationState', () => {
     expect(integrationStateSchema.safeParse(limited).success).toBe(true);
     expect('rateLimitPerMinute' in toIntegrationState({ ...base, rateLimitPerMinute: null })).toBe(false);
     expect('rateLimitPerMinute' in toIntegrationState(base)).toBe(false);
+  });
+});
+
+describe('access policies in the published state', () => {
+  const integration: IntegrationRecord = {
+    _id: 'int_0123456789abcdef01234567',
+    orgId: 'org_1',
+    name: 'SAP',
+    description: '',
+    status: 'ACTIVE',
+    createdBy: 'user_1',
+    version: 5,
+    publishedVersion: 4,
+    publishPending: true,
+    publishGeneration: 0,
+    createdAt: new Date(),
+    updatedAt: new Date(),
+  };
+
+  it('carries an allowlist only when it restricts', () => {
+    const listed = toIntegrationState({ ...integration, allowedAddresses: ['203.0.113.0/24'] });
+    expect(listed.allowedAddresses).toEqual(['203.0.113.0/24']);
+    expect(integrationStateSchema.safeParse(listed).success).toBe(true);
+    expect('allowedAddresses' in toIntegrationState({ ...integration, allowedAddresses: [] })).toBe(false);
+    expect('allowedAddresses' in toIntegrationState(integration)).toBe(false);
+  });
+
+  it("publishes an organisation's policy without its default lifetime, which only creation uses", () => {
+    const policy: PolicyRecord = {
+      _id: 'org_1',
+      maxTokenLifetimeDays: 90,
+      requireExpiry: true,
+      defaultTokenLifetimeDays: 30,
+      updatedBy: 'user_1',
+      version: 3,
+      publishedVersion: 2,
+      publishPending: true,
+      publishGeneration: 0,
+      createdAt: new Date(),
+      updatedAt: new Date(),
+    };
+    const state = toPolicyState(policy);
+    expect(state).toEqual({
+      type: 'org-policy',
+      orgId: 'org_1',
+      maxTokenLifetimeDays: 90,
+      requireExpiry: true,
+      version: 3,
+    });
+    expect(integrationsTopicSchema.safeParse(state).success).toBe(true);
   });
 });
