@@ -23,6 +23,8 @@ import { addressesRoutes } from './usage/addresses.routes';
 import type { TokenAddressesRepository } from './usage/token-addresses.repository';
 import { tokensRoutes } from './tokens/tokens.routes';
 import type { TokensService } from './tokens/tokens.service';
+import type { TokenUsageRepository } from './usage/token-usage.repository';
+import { tokenUsageRoutes } from './usage/token-usage.routes';
 
 /** The base path of the admin API (the edge routes it here). */
 export const ADMIN_BASE_PATH = '/api/v1/admin';
@@ -44,6 +46,8 @@ export interface AppDeps {
   audit: AuditService;
   introspection: IntrospectionService;
   leaks: LeakReportsService;
+  /** Hourly request counts per token (`.../usage`). */
+  usage: TokenUsageRepository;
   reporterKeys: ReporterKeys;
   /** The notices' clock, which `GET /tokens/expiring` shares. */
   noticeClock?: () => Date;
@@ -92,6 +96,7 @@ function createAdminApp(deps: AppDeps): Express {
           ...(deps.noticeClock === undefined ? {} : { clock: deps.noticeClock }),
         }),
       );
+      admin.use(tokenUsageRoutes({ tokens: deps.tokens, usage: deps.usage }));
       admin.use(auditRoutes({ audit: deps.audit }));
       app.use(leakReportsRoutes({ leaks: deps.leaks, keys: deps.reporterKeys }));
       app.use(ADMIN_BASE_PATH, admin);

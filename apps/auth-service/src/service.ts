@@ -35,6 +35,8 @@ import { tokenModel } from './tokens/token.model';
 import { createTokensRepository } from './tokens/tokens.repository';
 import { createTokensService } from './tokens/tokens.service';
 import { createTokenUsageConsumer } from './usage/token-usage.consumer';
+import { tokenUsageDayModel } from './usage/token-usage-day.model';
+import { createTokenUsageRepository } from './usage/token-usage.repository';
 
 /** The topics auth-service writes or reads; created at start if missing (state topics compacted). */
 const OWN_TOPICS = [TOPICS.authTokens, TOPICS.authIntegrations, TOPICS.authTokenUsage, TOPICS.tokens];
@@ -79,6 +81,7 @@ export async function startAuthService(
     auditEntryModel(connection);
     policyModel(connection);
     tokenAddressModel(connection);
+    tokenUsageDayModel(connection);
     await mongo.ensureIndexes();
 
     const signer = createStateSigner(config.AUTH_STATE_SIGNING_KEY);
@@ -117,6 +120,7 @@ export async function startAuthService(
     const auditRepository = createAuditRepository(connection);
     const policyRepository = createPolicyRepository(connection);
     const addressesRepository = createTokenAddressesRepository(connection);
+    const usageRepository = createTokenUsageRepository(connection);
     const channels = createStateChannels(connectedProducer, {
       tokens: tokensRepository,
       integrations: integrationsRepository,
@@ -204,6 +208,7 @@ export async function startAuthService(
       kafka,
       tokens: tokensRepository,
       addresses: addressesRepository,
+      usage: usageRepository,
       logger,
       flushMs: config.USAGE_FLUSH_MS,
     });
@@ -222,6 +227,7 @@ export async function startAuthService(
       addresses: addressesRepository,
       tokenModel: tokenModel(connection),
       leaks,
+      usage: usageRepository,
       reporterKeys: config.SECRET_SCANNING_PUBLIC_KEYS,
       noticeClock,
       readiness: [mongo.readinessCheck],

@@ -88,9 +88,13 @@ describe('concurrent writes of one document from two replicas', () => {
         Promise.all([
           replica(n).tokens.markPublished(token._id, 1, 0),
           replica(n + 1).tokens.revoke(ORG, integration._id, token._id, 'admin_2', revokedAt),
-          replica(n).tokens.foldLastUsed(new Map([[token._id, usedAt]])),
+          replica(n).tokens.foldLastUsed(
+            new Map([[token._id, { at: usedAt, address: '203.0.113.7', userAgent: 'ERP/2' }]]),
+          ),
           // An older use folded by the other replica, possibly later: it must not win.
-          replica(n + 1).tokens.foldLastUsed(new Map([[token._id, usedBefore]])),
+          replica(n + 1).tokens.foldLastUsed(
+            new Map([[token._id, { at: usedBefore, address: '198.51.100.1', userAgent: 'ERP/1' }]]),
+          ),
         ]),
       ),
     );
@@ -101,6 +105,8 @@ describe('concurrent writes of one document from two replicas', () => {
         revokedAt,
         revokedBy: 'admin_2',
         lastUsedAt: usedAt,
+        lastUsedAddress: '203.0.113.7',
+        lastUsedUserAgent: 'ERP/2',
         version: 2,
         // The revocation is not on the topic yet, whichever came first.
         publishPending: true,

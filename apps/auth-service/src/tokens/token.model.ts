@@ -25,6 +25,9 @@ export interface TokenRecord {
   revokedBy: string | null;
   /** Folded from `auth.token-usage`; only ever moves forward. */
   lastUsedAt: Date | null;
+  /** The client address and User-Agent of the use at `lastUsedAt`, as the edge and the client sent them. */
+  lastUsedAddress?: string | null;
+  lastUsedUserAgent?: string | null;
   /** The token this one replaced by a rotation, or null. */
   rotatedFrom: string | null;
   /** The token that replaced this one by a rotation (its grace period ends at `expiresAt`), or null. */
@@ -68,6 +71,8 @@ const tokenSchema = new Schema<TokenRecord>(
     revokedAt: { type: Date, default: null },
     revokedBy: { type: String, default: null },
     lastUsedAt: { type: Date, default: null },
+    lastUsedAddress: { type: String, default: null },
+    lastUsedUserAgent: { type: String, default: null },
     rotatedFrom: { type: String, default: null },
     rotatedTo: { type: String, default: null },
     rotatedAt: { type: Date, default: null },

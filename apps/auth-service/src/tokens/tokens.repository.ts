@@ -7,6 +7,7 @@ import type { PublishableStore } from '../publishing/state-publisher';
 import { tokenModel } from './token.model';
 import type { TokenRecord } from './token.model';
 import type { TokenStatus } from './tokens.schemas';
+import type { LastUse } from '../usage/usage-folder';
 
 /** What is stored for a new token (never the raw token). */
 export interface NewToken {
@@ -81,10 +82,11 @@ export interface TokensRepository extends PublishableStore<TokenRecord> {
   /** Introspection: the token with this hash, whatever its organisation. */
   findByHash(tokenHash: string): Promise<TokenRecord | null>;
   /**
-   * Moves `lastUsedAt` forward to the given instants in one bulk write (`$max`, so it never goes back).
-   * Unknown token ids are ignored. Does not touch the published state.
+   * Moves `lastUsedAt` (with the address and User-Agent of that use) forward to the given uses in one
+   * bulk write; an older or equal use changes nothing, so it never goes back. Unknown token ids are
+   * ignored. Does not touch the published state.
    */
-  foldLastUsed(lastUsed: ReadonlyMap<string, Date>): Promise<void>;
+  foldLastUsed(lastUsed: ReadonlyMap<string, LastUse>): Promise<void>;
   /**
    * Marks `id` as replaced by `successorId` and moves its expiry to `graceEndsAt`, in one update
    * conditional on it being live, not rotated yet and still at the `expiresAt` read (so two rotations
@@ -239,12 +241,19 @@ export function createTokensRepository(connection: Connection): TokensRepository
 
     async foldLastUsed(lastUsed) {
       if (lastUsed.size === 0) return;
-      // `$max` never moves `lastUsedAt` back, whatever order replicas fold in. Without timestamps: a use
-      // is not a change of the published state and must not delay the relay's pick-up (its grace period).
-      // A failure throws, so the usage offsets are not committed and the reports are folded again.
+      // Conditional on being later, so `lastUsedAt` never moves back whatever order replicas fold in,
+      // and the address and User-Agent stay those of that use. Without timestamps: a use is not a change
+      // of the published state and must not delay the relay's pick-up (its grace period). A failure
+      // throws, so the usage offsets are not committed and the reports are folded again.
       await Token.bulkWrite(
-        [...lastUsed].map(([id, at]) => ({
-          updateOne: { filter: { _id: id }, update: { $max: { lastUsedAt: at } }, timestamps: false },
+        [...lastUsed].map(([id, use]) => ({
+          updateOne: {
+            filter: { _id: id, $or: [{ lastUsedAt: null }, { lastUsedAt: { $lt: use.at } }] },
+            update: {
+              $set: { lastUsedAt: use.at, lastUsedAddress: use.address, lastUsedUserAgent: use.userAgent },
+            },
+            timestamps: false,
+          },
         })),
         { ordered: false },
       );

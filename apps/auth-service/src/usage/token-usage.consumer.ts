@@ -3,6 +3,7 @@ import type { EventConsumer, EventsKafka } from '@eudr/events';
 import type { Logger } from '@eudr/service-kit';
 import type { TokensRepository } from '../tokens/tokens.repository';
 import type { TokenAddressesRepository } from './token-addresses.repository';
+import type { TokenUsageRepository } from './token-usage.repository';
 import { createUsageFolder } from './usage-folder';
 import type { UsageFolder } from './usage-folder';
 
@@ -27,6 +28,8 @@ export function createTokenUsageConsumer(deps: {
   tokens: TokensRepository;
   /** Where the addresses each token was used (or refused) from are folded. */
   addresses: TokenAddressesRepository;
+  /** Where the hourly counts by outcome are folded. */
+  usage: TokenUsageRepository;
   logger: Logger;
   flushMs: number;
 }): TokenUsageConsumer {
@@ -48,6 +51,7 @@ export function createTokenUsageConsumer(deps: {
       await Promise.all([
         folder.add(reports.flatMap((report) => report.reports)),
         deps.addresses.fold(reports),
+        deps.usage.fold(reports),
       ]);
     },
   });

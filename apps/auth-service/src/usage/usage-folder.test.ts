@@ -1,21 +1,24 @@
 import pino from 'pino';
 import { createUsageFolder } from './usage-folder';
+import type { LastUse } from './usage-folder';
 
 const logger = pino({ level: 'silent' });
 const NOW = new Date('2026-03-01T12:00:00.000Z');
 
 function folderWithWrites(flushMs = 20, fail = false) {
   const writes: Map<string, Date>[] = [];
+  const uses: Map<string, LastUse>[] = [];
   const folder = createUsageFolder({
     flushMs,
     logger,
     now: () => NOW,
     write: async (lastUsed) => {
       if (fail) throw new Error('database unavailable');
-      writes.push(new Map(lastUsed));
+      writes.push(new Map([...lastUsed].map(([id, use]) => [id, use.at])));
+      uses.push(new Map(lastUsed));
     },
   });
-  return { folder, writes };
+  return { folder, writes, uses };
 }
 
 describe('createUsageFolder', () => {
@@ -60,5 +63,28 @@ describe('createUsageFolder', () => {
     await folder.stop();
     await added;
     expect(writes).toHaveLength(1);
+  });
+
+  it('keeps the address and User-Agent of the latest use', async () => {
+    const { folder, uses } = folderWithWrites();
+    await Promise.all([
+      folder.add([
+        {
+          tokenId: 'tok_a',
+          lastUsedAt: '2026-03-01T10:00:00.000Z',
+          userAgent: 'ERP/2',
+          addresses: [
+            { address: '203.0.113.9', lastUsedAt: '2026-03-01T09:00:00.000Z' },
+            { address: '203.0.113.7', lastUsedAt: '2026-03-01T10:00:00.000Z' },
+          ],
+        },
+      ]),
+      folder.add([{ tokenId: 'tok_a', lastUsedAt: '2026-03-01T08:00:00.000Z', userAgent: 'ERP/1' }]),
+    ]);
+    expect(uses[0]?.get('tok_a')).toEqual({
+      at: new Date('2026-03-01T10:00:00.000Z'),
+      address: '203.0.113.7',
+      userAgent: 'ERP/2',
+    });
   });
 });

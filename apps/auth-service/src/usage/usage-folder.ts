@@ -1,18 +1,28 @@
 import type { Logger } from '@eudr/service-kit';
 
-/** One observed use: a token and when it was last used. */
+/** One observed use: a token, when it was last used, and from where. */
 export interface UsageReport {
   tokenId: string;
   /** ISO 8601 instant. */
   lastUsedAt: string;
+  /** The client addresses of the report, each with its latest use; the latest use's is taken. */
+  addresses?: readonly { address: string; lastUsedAt: string }[];
+  userAgent?: string;
+}
+
+/** A token's latest use as written: when, from which address, with which User-Agent. */
+export interface LastUse {
+  at: Date;
+  address: string | null;
+  userAgent: string | null;
 }
 
 /** Options of {@link createUsageFolder}. */
 export interface UsageFolderOptions {
   /** How long reports are collected before one write; the first report of a batch starts the clock. */
   flushMs: number;
-  /** Writes the latest use per token (the caller makes it monotonic, e.g. with `$max`). */
-  write: (lastUsed: ReadonlyMap<string, Date>) => Promise<void>;
+  /** Writes the latest use per token (the caller makes it monotonic: only a later use replaces one). */
+  write: (lastUsed: ReadonlyMap<string, LastUse>) => Promise<void>;
   logger: Logger;
   /** The clock; reports from the future are clamped to it. */
   now?: () => Date;
@@ -47,7 +57,7 @@ interface Waiter {
  */
 export function createUsageFolder(options: UsageFolderOptions): UsageFolder {
   const now = options.now ?? (() => new Date());
-  let pending = new Map<string, Date>();
+  let pending = new Map<string, LastUse>();
   let waiters: Waiter[] = [];
   let timer: NodeJS.Timeout | null = null;
   let chain: Promise<void> = Promise.resolve();
@@ -102,7 +112,17 @@ export function createUsageFolder(options: UsageFolderOptions): UsageFolder {
         if (Number.isNaN(parsed.getTime())) continue;
         const at = parsed > limit ? limit : parsed;
         const known = pending.get(report.tokenId);
-        if (known === undefined || at > known) pending.set(report.tokenId, at);
+        if (known !== undefined && at <= known.at) continue;
+        // The address the latest use came from: the one whose latest use is the report's.
+        const latest = (report.addresses ?? []).reduce<{ address: string; lastUsedAt: string } | undefined>(
+          (best, entry) => (best === undefined || entry.lastUsedAt > best.lastUsedAt ? entry : best),
+          undefined,
+        );
+        pending.set(report.tokenId, {
+          at,
+          address: latest?.address ?? null,
+          userAgent: report.userAgent ?? null,
+        });
       }
       const written = new Promise<void>((resolve, reject) => waiters.push({ resolve, reject }));
       if (stopped) void flush();

@@ -156,12 +156,13 @@ describe('rotation', () => {
     const SWITCH_AFTER_MS = { prompt: 0, lagging: 2_000 };
     type Entry = { t: number; token: 'old' | 'new'; status: number; code?: string };
     const t0 = Date.now();
-    let rotated: { at: number; token: string } | undefined;
-    let polling = true;
+    // Shared with the clients: the rotation once answered, and whether to keep polling.
+    const run: { rotated?: { at: number; token: string }; polling: boolean } = { polling: true };
     async function client(switchAfterMs: number): Promise<Entry[]> {
       const timeline: Entry[] = [];
-      while (polling) {
+      while (run.polling) {
         const started = Date.now();
+        const { rotated } = run;
         const useNew = rotated !== undefined && started - t0 >= rotated.at + switchAfterMs;
         const answer = await tokenInfo(useNew && rotated ? rotated.token : old.token);
         const code = errorCode(answer);
@@ -182,9 +183,10 @@ describe('rotation', () => {
       gracePeriodSeconds: GRACE_S,
     });
     expect(answer.status).toBe(201);
-    rotated = { at: Date.now() - t0, token: String(answer.body?.['token']) };
+    const rotated = { at: Date.now() - t0, token: String(answer.body?.['token']) };
+    run.rotated = rotated;
     await new Promise((resolve) => setTimeout(resolve, (GRACE_S + 2) * 1_000));
-    polling = false;
+    run.polling = false;
     const [prompt, lagging] = await clients;
 
     // The old token on its own: working until the grace period ends, TOKEN_EXPIRED after.
@@ -228,7 +230,7 @@ describe('rotation', () => {
       expect(timeline.filter((entry) => entry.status !== 200)).toEqual([]);
     }
     // The lagging client really used the old token after the rotation.
-    expect(lagging.some((entry) => entry.token === 'old' && entry.t > (rotated?.at ?? 0) + 1_000)).toBe(true);
+    expect(lagging.some((entry) => entry.token === 'old' && entry.t > rotated.at + 1_000)).toBe(true);
   });
 
   it('links the two tokens in the API and the audit log, keeps name, scopes and lifetime, and refuses a second rotation', async () => {
@@ -489,6 +491,95 @@ describe('leaked-token reports', () => {
     });
     expect(malformed.status).toBe(400);
     expect(((await malformed.json()) as Record<string, unknown>)['error']).toBe('INVALID_JSON');
+  });
+});
+
+describe('usage', () => {
+  it('counts every request per hour by outcome, as the client saw them, with the last use and the stale flag', async () => {
+    const integrationId = await createIntegration('ERP counted');
+    const limited = await admin('PATCH', `/integrations/${integrationId}`, { rateLimitPerMinute: 20 });
+    expect(limited.status).toBe(200);
+    const token = await createToken(integrationId);
+    const userAgent = 'ERP-Connector/3.1 (usage test)';
+    const seen = new Map<string, number>();
+    async function use(path: string, method = 'GET', body?: unknown): Promise<HttpResult> {
+      const answer = await call(edge, path, {
+        method,
+        token: token.token,
+        headers: { 'user-agent': userAgent },
+        ...(body === undefined ? {} : { body }),
+      });
+      const key = answer.status === 200 ? 'success' : String(errorCode(answer));
+      seen.set(key, (seen.get(key) ?? 0) + 1);
+      return answer;
+    }
+    await waitFor(async () => (await use(TOKEN_INFO)).status === 200, { timeoutMs: 10_000 });
+    for (let i = 0; i < 5; i += 1) await use('/api/v1/integration/suppliers');
+    // A scope the token lacks.
+    for (let i = 0; i < 3; i += 1) await use('/api/v1/integration/suppliers', 'POST', { suppliers: [] });
+    // Past the integration's 20 requests per minute.
+    for (let i = 0; i < 15; i += 1) await use(TOKEN_INFO);
+    expect(seen.get('RATE_LIMIT_EXCEEDED')).toBeGreaterThan(0);
+    const revoked = await admin('POST', `/integrations/${integrationId}/tokens/${token.id}/revoke`);
+    expect(revoked.status).toBe(200);
+    await waitFor(async () => errorCode(await use(TOKEN_INFO)) === 'TOKEN_REVOKED', { timeoutMs: 5_000 });
+    for (let i = 0; i < 2; i += 1) await use(TOKEN_INFO);
+
+    const expected = {
+      success: seen.get('success') ?? 0,
+      unauthorized: { TOKEN_REVOKED: seen.get('TOKEN_REVOKED') ?? 0, TOKEN_EXPIRED: 0 },
+      forbidden: {
+        INTEGRATION_INACTIVE: 0,
+        IP_NOT_ALLOWED: 0,
+        TOKEN_POLICY_VIOLATION: 0,
+        INSUFFICIENT_SCOPES: seen.get('INSUFFICIENT_SCOPES') ?? 0,
+      },
+      rateLimited: seen.get('RATE_LIMIT_EXCEEDED') ?? 0,
+    };
+    const requests = [...seen.values()].reduce((a, b) => a + b, 0);
+    expect(expected.forbidden.INSUFFICIENT_SCOPES).toBe(3);
+    expect(expected.unauthorized.TOKEN_REVOKED).toBeGreaterThanOrEqual(3);
+    expect(expected.success + expected.rateLimited + 3 + expected.unauthorized.TOKEN_REVOKED).toBe(requests);
+
+    // The services report every few seconds and auth-service folds every second.
+    const usage = await waitFor(
+      async () => {
+        const answer = await admin('GET', `/integrations/${integrationId}/tokens/${token.id}/usage`);
+        return (answer.body?.['totals'] as { requests?: number } | undefined)?.requests === requests
+          ? answer
+          : undefined;
+      },
+      { timeoutMs: 30_000, intervalMs: 250, message: `usage totals of ${requests} requests` },
+    );
+    const body = usage.body ?? {};
+    expect(body['totals']).toEqual({ requests, ...expected });
+    const hours = body['hours'] as { hour: string; success: number }[];
+    expect(hours.length).toBeGreaterThanOrEqual(1);
+    expect(hours.length).toBeLessThanOrEqual(2);
+    expect(hours.reduce((sum, h) => sum + h.success, 0)).toBe(expected.success);
+    expect(body).toEqual(
+      expect.objectContaining({
+        tokenId: token.id,
+        lastUsedAddress: '127.0.0.1',
+        lastUsedUserAgent: userAgent,
+        stale: false,
+      }),
+    );
+    const windowDays = (Date.parse(String(body['to'])) - Date.parse(String(body['from']))) / DAY_MS;
+    expect(windowDays).toBeGreaterThanOrEqual(30);
+    expect(windowDays).toBeLessThan(30.05);
+    process.stdout.write(`usage: ${requests} requests made, totals ${JSON.stringify(body['totals'])}\n`);
+
+    const other = await call(
+      edge,
+      `${ADMIN_API_PATH}/integrations/${integrationId}/tokens/${token.id}/usage`,
+      {
+        headers: {
+          authorization: `Bearer ${await mintAdminJwt({ secret: stack.adminSecret, org: 'org_other' })}`,
+        },
+      },
+    );
+    expect(other.status).toBe(404);
   });
 });
 
