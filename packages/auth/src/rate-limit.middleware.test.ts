@@ -1,4 +1,4 @@
-import { AppError, UnauthorizedError, createLogger } from '@eudr/service-kit';
+import { AppError, ForbiddenError, UnauthorizedError, createLogger } from '@eudr/service-kit';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { Registry } from 'prom-client';
 import { setAuthContext } from './auth-context';
@@ -46,10 +46,16 @@ function setup(options: { limits?: Record<string, number>; failureLimit?: number
   const { counter, state } = fakeCounter(clock);
   const metrics = new Registry();
   const authenticated: string[] = [];
-  // Stands in for the token check: "good:<tokenId>:<integrationId>" passes, anything else is a 401.
+  // Stands in for the token check: "good:<tokenId>:<integrationId>" passes, "outside" is a token used from
+  // outside its allowlist (403), "inactive" a 403 of another kind, anything else is a 401.
   const authenticate: RequestHandler = (req, _res, next) => {
     authenticated.push(String(req.headers['authorization']));
     const [kind, tokenId, integrationId] = String(req.headers['authorization']).split(':');
+    if (kind === 'outside' || kind === 'inactive') {
+      const code = kind === 'outside' ? 'IP_NOT_ALLOWED' : 'INTEGRATION_INACTIVE';
+      next(new ForbiddenError(code, 'refused'));
+      return;
+    }
     if (kind !== 'good' || tokenId === undefined || integrationId === undefined) {
       next(new UnauthorizedError('INVALID_TOKEN', 'The API token is not valid.'));
       return;
@@ -213,6 +219,14 @@ describe('the failed-authentication limit per client address', () => {
     const t = setup({ failureLimit: 1 });
     await t.send('bad', '::ffff:203.0.113.7');
     expect((await t.send('bad', '203.0.113.7')).error?.code).toBe('RATE_LIMIT_EXCEEDED');
+  });
+
+  it('counts a token used from outside its allowlist against the address, and no other 403', async () => {
+    const t = setup({ failureLimit: 2 });
+    await sendMany(t, 'inactive', 3);
+    const outside = await sendMany(t, 'outside', 2);
+    expect(outside.map((o) => o.error?.code)).toEqual(['IP_NOT_ALLOWED', 'IP_NOT_ALLOWED']);
+    expect((await t.send('outside')).error?.code).toBe('RATE_LIMIT_EXCEEDED');
   });
 
   it('does not count successful requests against the address', async () => {
