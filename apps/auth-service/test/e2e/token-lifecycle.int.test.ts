@@ -545,9 +545,9 @@ describe('usage', () => {
     const usage = await waitFor(
       async () => {
         const answer = await admin('GET', `/integrations/${integrationId}/tokens/${token.id}/usage`);
-        return (answer.body?.['totals'] as { requests?: number } | undefined)?.requests === requests
-          ? answer
-          : undefined;
+        // Counts are folded per batch, the last use once a second: wait for both.
+        const counted = (answer.body?.['totals'] as { requests?: number } | undefined)?.requests === requests;
+        return counted && answer.body?.['lastUsedUserAgent'] === userAgent ? answer : undefined;
       },
       { timeoutMs: 30_000, intervalMs: 250, message: `usage totals of ${requests} requests` },
     );

@@ -1,6 +1,6 @@
 import { useState } from 'react';
 
-import type { CreatedToken, Page, Token } from '../api';
+import type { CreatedToken, Page, RotatedToken, Token } from '../api';
 import { ConfirmDialog } from '../components/ConfirmDialog';
 import { CopyField } from '../components/CopyField';
 import { Dialog } from '../components/Dialog';
@@ -12,6 +12,8 @@ import { useSession } from '../session';
 import { GenerateTokenDialog } from './GenerateTokenDialog';
 import { useIntegration } from './IntegrationLayout';
 import { pageParam } from './IntegrationsPage';
+import { RotateTokenDialog } from './RotateTokenDialog';
+import { TokenUsageDialog } from './TokenUsageDialog';
 
 const PAGE_SIZE = 20;
 const FILTERS = [
@@ -38,8 +40,10 @@ export function TokensPage() {
   const page = pageParam(params);
   const status = (FILTERS.find((f) => f.value === params.get('status'))?.value ?? '') as StatusFilter;
   const [generating, setGenerating] = useState(false);
-  const [created, setCreated] = useState<CreatedToken>();
+  const [created, setCreated] = useState<CreatedToken | RotatedToken>();
   const [revoking, setRevoking] = useState<Token>();
+  const [rotating, setRotating] = useState<Token>();
+  const [showingUsage, setShowingUsage] = useState<Token>();
 
   const list = useResource(
     () =>
@@ -167,6 +171,21 @@ export function TokensPage() {
                             {relativeTime(token.lastUsedAt, now)}
                           </time>
                         )}
+                        {token.stale && (
+                          <div className="sub">
+                            <Badge tone="warn">Stale</Badge> unused for 90 days
+                          </div>
+                        )}
+                        <div className="sub">
+                          <button
+                            type="button"
+                            className="link small"
+                            aria-label={`Usage of token ${token.name}`}
+                            onClick={() => setShowingUsage(token)}
+                          >
+                            Usage
+                          </button>
+                        </div>
                       </td>
                       <td>
                         <span className={`expiry ${ended ? 'ended' : expiry.tone}`} title={expiry.detail}>
@@ -187,6 +206,17 @@ export function TokensPage() {
                         {token.status === 'ACTIVE' && integration.status === 'INACTIVE' && (
                           <div className="sub warn-text">refused while the integration is inactive</div>
                         )}
+                        {token.rotatedTo !== null &&
+                          token.status === 'ACTIVE' &&
+                          token.expiresAt !== null && (
+                            <div className="sub warn-text">
+                              replaced; stops working{' '}
+                              <time dateTime={token.expiresAt} title={formatDateTime(token.expiresAt)}>
+                                {relativeTime(token.expiresAt, now)}
+                              </time>
+                            </div>
+                          )}
+                        {token.rotatedFrom !== null && <div className="sub">rotated from an older token</div>}
                         {token.revokedAt !== null && (
                           <div className="sub">
                             <time dateTime={token.revokedAt} title={formatDateTime(token.revokedAt)}>
@@ -196,6 +226,16 @@ export function TokensPage() {
                         )}
                       </td>
                       <td>
+                        {token.status === 'ACTIVE' && token.rotatedTo === null && (
+                          <button
+                            type="button"
+                            className="secondary small"
+                            aria-label={`Rotate token ${token.name}`}
+                            onClick={() => setRotating(token)}
+                          >
+                            Rotate
+                          </button>
+                        )}{' '}
                         {token.status === 'ACTIVE' && (
                           <button
                             type="button"
@@ -237,6 +277,26 @@ export function TokensPage() {
         />
       )}
       {created !== undefined && <CreatedTokenDialog token={created} onClose={() => setCreated(undefined)} />}
+      {rotating !== undefined && (
+        <RotateTokenDialog
+          integration={integration}
+          token={rotating}
+          onClose={() => setRotating(undefined)}
+          onRotated={(rotated) => {
+            setRotating(undefined);
+            setCreated(rotated);
+            list.reload();
+            reloadIntegration();
+          }}
+        />
+      )}
+      {showingUsage !== undefined && (
+        <TokenUsageDialog
+          integration={integration}
+          token={showingUsage}
+          onClose={() => setShowingUsage(undefined)}
+        />
+      )}
       {revoking !== undefined && (
         <ConfirmDialog
           title={`Revoke token “${revoking.name}”?`}
@@ -259,9 +319,10 @@ export function TokensPage() {
   );
 }
 
-/** The raw token, this once. */
-function CreatedTokenDialog(props: { token: CreatedToken; onClose: () => void }) {
+/** The raw token, this once; after a rotation, also until when the old one works. */
+function CreatedTokenDialog(props: { token: CreatedToken | RotatedToken; onClose: () => void }) {
   const { token } = props;
+  const previous = 'previous' in token ? token.previous : undefined;
   const expiry = describeExpiry(token.expiresAt);
   return (
     <Dialog title={`Copy the token “${token.name}” now`} onClose={props.onClose} testId="created-token" wide>
@@ -270,6 +331,13 @@ function CreatedTokenDialog(props: { token: CreatedToken; onClose: () => void })
         it now into your ERP system’s secret store; if it is lost, generate a new one and revoke this one.
       </Warning>
       <CopyField label="Your new API token" value={token.token} testId="new-token" />
+      {previous !== undefined && (
+        <p data-testid="grace-note">
+          The old token {tokenHint(previous.tokenPrefix, previous.lastFour)} keeps working until{' '}
+          <strong>{previous.expiresAt === null ? 'revoked' : formatDateTime(previous.expiresAt)}</strong>:
+          switch the ERP system to the new one before then.
+        </p>
+      )}
       <dl className="summary">
         <dt>Scopes</dt>
         <dd>{token.scopes.join(', ')}</dd>
