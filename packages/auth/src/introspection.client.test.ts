@@ -59,6 +59,35 @@ describe('the introspection client', () => {
     expect(await introspect(state.tokenHash)).toEqual({ known: true, token: revoked, integration: null });
   });
 
+  it("passes the organisation's policy on, and refuses another organisation's", async () => {
+    const { state } = issueToken();
+    const policy = {
+      type: 'org-policy',
+      orgId: state.orgId,
+      maxTokenLifetimeDays: 90,
+      requireExpiry: true,
+      version: 2,
+    };
+    const answer = { active: true, token: state, integration: integrationState(), policy };
+    const introspect = createIntrospectionClient({
+      url: 'http://x',
+      serviceKey: 'k',
+      fetch: fakeFetch(200, answer),
+    });
+    expect(await introspect(state.tokenHash)).toEqual({
+      known: true,
+      token: state,
+      integration: integrationState(),
+      policy,
+    });
+    const foreign = createIntrospectionClient({
+      url: 'http://x',
+      serviceKey: 'k',
+      fetch: fakeFetch(200, { ...answer, policy: { ...policy, orgId: 'org_other' } }),
+    });
+    await expect(foreign(state.tokenHash)).rejects.toThrow(IntrospectionError);
+  });
+
   it('returns a negative answer for an unknown hash', async () => {
     const introspect = createIntrospectionClient({
       url: 'http://x',
