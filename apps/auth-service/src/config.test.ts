@@ -110,4 +110,15 @@ describe('loadConfig', () => {
     ]);
     expect(issuesOf({ ...valid, NODE_ENV: 'production' })).toEqual([]);
   });
+
+  it('moves the notices clock outside production only, and names a bad reporter key set', () => {
+    expect(loadConfig({ ...valid, AUTH_CLOCK_OFFSET_MS: '86400000' }).AUTH_CLOCK_OFFSET_MS).toBe(86_400_000);
+    expect(issuesOf({ ...valid, NODE_ENV: 'production', AUTH_CLOCK_OFFSET_MS: '1' })).toEqual([
+      expect.stringMatching(/^AUTH_CLOCK_OFFSET_MS: .*refused in production/),
+    ]);
+    expect(loadConfig(valid).SECRET_SCANNING_PUBLIC_KEYS.size).toBe(0);
+    expect(issuesOf({ ...valid, SECRET_SCANNING_PUBLIC_KEYS: '{"public_keys": []}' })).toEqual([
+      expect.stringMatching(/^SECRET_SCANNING_PUBLIC_KEYS: must list 1 to 50 keys/),
+    ]);
+  });
 });
