@@ -345,6 +345,92 @@ describe('the admin API', () => {
   });
 });
 
+describe('access policies', () => {
+  const open = { maxTokenLifetimeDays: null, requireExpiry: false, defaultTokenLifetimeDays: null };
+  const strict = { maxTokenLifetimeDays: 30, requireExpiry: true, defaultTokenLifetimeDays: 7 };
+
+  afterAll(async () => {
+    // The other tests issue tokens without an expiry.
+    await admin('PUT', '/policy', open);
+  });
+
+  it("sets an integration's IP allowlist and lists the addresses its tokens were used from", async () => {
+    const created = await admin('POST', '/integrations', {
+      name: 'Fixed egress',
+      allowedAddresses: ['203.0.113.9/24', '2001:db8::1'],
+    });
+    expectContract(created, 201);
+    expect(field(created, 'allowedAddresses')).toEqual(['203.0.113.0/24', '2001:db8::1']);
+    const id = field<string>(created, 'id');
+    expectContract(await admin('PATCH', `/integrations/${id}`, { allowedAddresses: [] }), 200);
+    expectContract(
+      await admin('PATCH', `/integrations/${id}`, { allowedAddresses: ['10.0.0.0/40'] }),
+      400,
+      'VALIDATION_ERROR',
+    );
+    const token = await admin('POST', `/integrations/${id}/tokens`, { name: 'x', scopes: SCOPES });
+    expectContract(token, 201);
+    expectContract(await admin('GET', `/integrations/${id}/addresses`), 200);
+    expectContract(
+      await admin('GET', `/integrations/${id}/tokens/${field<string>(token, 'id')}/addresses`),
+      200,
+    );
+    expectContract(
+      await admin('GET', '/integrations/int_000000000000000000000000/addresses'),
+      404,
+      'NOT_FOUND',
+    );
+  });
+
+  it('reads, tries out and sets the token policy, and refuses a token creation that breaks it', async () => {
+    expectContract(await admin('GET', '/policy'), 200);
+    expectContract(await admin('POST', '/policy/dry-run', strict), 200);
+    expectContract(await admin('PUT', '/policy', { maxTokenLifetimeDays: 30 }), 400, 'VALIDATION_ERROR');
+    expectContract(await admin('PUT', '/policy', strict), 200);
+    const created = await admin('POST', '/integrations', { name: 'Under a policy' });
+    const id = field<string>(created, 'id');
+    expectContract(
+      await admin('POST', `/integrations/${id}/tokens`, { name: 'x', scopes: SCOPES, expiresInDays: 90 }),
+      400,
+      'TOKEN_POLICY_VIOLATION',
+    );
+    const defaulted = await admin('POST', `/integrations/${id}/tokens`, { name: 'x', scopes: SCOPES });
+    expectContract(defaulted, 201);
+    expect(field(defaulted, 'expiresAt')).not.toBeNull();
+    expectContract(await admin('PUT', '/policy', open), 200);
+    const log = await admin('GET', '/audit-log?limit=100');
+    expect(field<{ action: string }[]>(log, 'data').map((entry) => entry.action)).toContain('policy.updated');
+  });
+
+  (has('suppliers-service') ? it : it.skip)(
+    'refuses a token from outside its allowlist with IP_NOT_ALLOWED and one breaking the policy with TOKEN_POLICY_VIOLATION',
+    async () => {
+      const { integrationId, token } = await issue(['integration:suppliers:read']);
+      await waitFor(async () => (await integration(token, 'GET', '/suppliers')).status === 200, {
+        timeoutMs: 15_000,
+        intervalMs: 300,
+      });
+      expectContract(
+        await admin('PATCH', `/integrations/${integrationId}`, { allowedAddresses: ['203.0.113.0/24'] }),
+        200,
+      );
+      await waitFor(async () => (await integration(token, 'GET', '/suppliers')).status === 403, {
+        timeoutMs: 15_000,
+        intervalMs: 300,
+      });
+      expectContract(await integration(token, 'GET', '/suppliers'), 403, 'IP_NOT_ALLOWED');
+      expectContract(await admin('PATCH', `/integrations/${integrationId}`, { allowedAddresses: [] }), 200);
+      expectContract(await admin('PUT', '/policy', strict), 200);
+      await waitFor(
+        async () => codeOf(await integration(token, 'GET', '/suppliers')) === 'TOKEN_POLICY_VIOLATION',
+        { timeoutMs: 15_000, intervalMs: 300 },
+      );
+      expectContract(await integration(token, 'GET', '/suppliers'), 403, 'TOKEN_POLICY_VIOLATION');
+      expectContract(await admin('PUT', '/policy', open), 200);
+    },
+  );
+});
+
 describe('the quickstart of an integrator', () => {
   let token: string;
   let integrationId: string;
