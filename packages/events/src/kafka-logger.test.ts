@@ -54,6 +54,17 @@ describe('createPinoLogCreator', () => {
   });
 });
 
+describe('a broker error answer that kafkajs retries', () => {
+  it('is a warning, not an error; a connection failure stays an error', () => {
+    const { logger, lines } = capture();
+    const log = createPinoLogCreator(logger)(logLevel.DEBUG);
+    log(entry(logLevel.ERROR, 'Response Metadata(key: 3, version: 6)', { error: 'not the leader' }));
+    log(entry(logLevel.ERROR, 'Connection error: connect ECONNREFUSED 127.0.0.1:9092'));
+    log({ ...entry(logLevel.ERROR, 'Response from elsewhere'), namespace: 'Producer' });
+    expect(lines.map((l) => l['level'])).toEqual([40, 50, 50]);
+  });
+});
+
 describe('kafkaLogLevelFor', () => {
   it('maps pino levels to kafkajs levels', () => {
     expect(kafkaLogLevelFor('debug')).toBe(logLevel.DEBUG);

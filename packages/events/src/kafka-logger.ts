@@ -32,8 +32,19 @@ function downgrade(entry: LogEntry): boolean {
   return entry.log['error'] instanceof EventHandlerError;
 }
 
+/*
+ * A broker's error answer to one request (`Response Metadata(...)`: not the leader, the coordinator
+ * loading, a rebalance, a topic another replica created first). kafkajs retries these itself, and what
+ * still fails after its retries reaches our code as an error and is logged there; at start-up with two
+ * replicas there were about 40 such lines per stack, none of them a fault.
+ */
+function isRetriedResponse(entry: LogEntry): boolean {
+  return entry.namespace === 'Connection' && entry.log.message.startsWith('Response ');
+}
+
 function methodFor(entry: LogEntry): PinoMethod {
   if (downgrade(entry)) return 'debug';
+  if (entry.level === logLevel.ERROR && isRetriedResponse(entry)) return 'warn';
   switch (entry.level) {
     case logLevel.ERROR:
       return 'error';
