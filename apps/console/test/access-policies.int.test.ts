@@ -182,5 +182,13 @@ describe('access policies in the console', () => {
       { timeoutMs: 10_000, message: 'the compliant token to work' },
     );
     expect(weekly.status).toBe(200);
+
+    // Both changes are in the audit log, in words.
+    await app.goToAuditLog();
+    const log = page.locator('table.list tbody');
+    await log.getByText('Changed token policy').waitFor();
+    expect(await log.innerText()).toContain('maximum lifetime (days): none → 7');
+    expect(await log.innerText()).toContain('IP allowlist: 203.0.113.0/24 → 203.0.113.0/24, 127.0.0.1');
+    await expectAccessible('audit log with access policy changes');
   });
 });

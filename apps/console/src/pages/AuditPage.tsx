@@ -14,6 +14,7 @@ const ACTIONS: Record<string, string> = {
   'integration.updated': 'Changed integration',
   'token.created': 'Generated token',
   'token.revoked': 'Revoked token',
+  'policy.updated': 'Changed token policy',
 };
 
 const LABELS: Record<string, string> = {
@@ -24,13 +25,19 @@ const LABELS: Record<string, string> = {
   scopes: 'scopes',
   expiresAt: 'expires',
   integrationId: 'integration',
+  allowedAddresses: 'IP allowlist',
+  maxTokenLifetimeDays: 'maximum lifetime (days)',
+  requireExpiry: 'expiry required',
+  defaultTokenLifetimeDays: 'default lifetime (days)',
+  affectedTokenCount: 'tokens it blocks',
 };
 
 /** A value of an entry's details in words: lists joined, changes as "from → to", dates readable. */
 function describe(value: unknown, key?: string): string {
   if (value === null || value === undefined)
     return key === 'rateLimitPerMinute' ? 'platform default' : 'none';
-  if (Array.isArray(value)) return value.map((item) => describe(item)).join(', ');
+  if (Array.isArray(value))
+    return value.length === 0 ? 'none' : value.map((item) => describe(item)).join(', ');
   if (typeof value === 'object') {
     const record = value as Record<string, unknown>;
     if ('from' in record && 'to' in record) {
@@ -65,6 +72,7 @@ function Details(props: { details: Record<string, unknown> }) {
 
 function Target(props: { entry: AuditEntry }) {
   const { entry } = props;
+  if (entry.targetType === 'policy') return <>Token policy</>;
   const details = entry.details as Record<string, unknown>;
   const integrationId =
     entry.targetType === 'integration'
