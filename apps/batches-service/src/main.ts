@@ -1,7 +1,6 @@
 import { runService } from '@eudr/service-kit';
-import { SERVICE_NAME } from './app';
 import { loadConfig } from './config';
-import { startBatchesService } from './service';
+import { SERVICE_NAME, startBatchesService } from './service';
 
 // The process entry point (SIGTERM/SIGINT: drain HTTP, stop auth, the relay, the producer, then
 // MongoDB; see service.ts).

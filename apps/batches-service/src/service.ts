@@ -1,43 +1,38 @@
-import { hostname } from 'node:os';
 import {
   adminJwtVerifierFromConfig,
   authOptionsFromConfig,
   createAuth,
   createIntegrationLookup,
 } from '@eudr/auth';
-import { TOPICS, connectKafka, kafkaSecurityFromConfig } from '@eudr/events';
-import { connectMongo, createLogger, createMetricsRegistry, startServer } from '@eudr/service-kit';
-import type { Logger } from '@eudr/service-kit';
-import type { Express } from 'express';
-import { SERVICE_NAME, createApp } from './app';
+import { TOPICS, connectKafka, kafkaOptionsFromConfig } from '@eudr/events';
+import { connectMongo, defineService, replicaName } from '@eudr/service-kit';
+import type { RunningService, ServiceParts } from '@eudr/service-kit';
+import { BATCHES_PATH, createBatchesRouter } from './batches/batches.routes';
 import type { BatchesServiceConfig } from './config';
-import type { EventOutbox } from './events/event-outbox';
+import { ADMIN_DDS_PATH, DDS_PATH, createAdminDdsRouter, createDdsRouter } from './dds/dds.routes';
+import type { EventOutbox } from '@eudr/events';
+import { PRODUCTS_PATH, createProductsRouter } from './products/products.routes';
 import { createDomainEventsConsumer } from './suppliers-projection/domain-events.consumer';
+import {
+  ADMIN_SYNC_LOGS_PATH,
+  ADMIN_SYNC_STATUS_PATH,
+  createAdminSyncLogsRouter,
+  createAdminSyncStatusRouter,
+} from './sync/admin-sync.routes';
+import {
+  SYNC_LOGS_PATH,
+  SYNC_STATUS_PATH,
+  createSyncLogsRouter,
+  createSyncStatusRouter,
+} from './sync/sync.routes';
 import { createStores, createUseCases } from './use-cases';
 
-/** Options of {@link startBatchesService} that are not configuration. */
-export interface StartBatchesServiceOptions {
-  /** Default: a new logger at `config.LOG_LEVEL`. */
-  logger?: Logger;
-  /** Shut down gracefully on SIGTERM/SIGINT and exit; default false (`main.ts` turns it on). */
-  handleSignals?: boolean;
-}
+/** The name the service reports in logs and metrics. */
+export const SERVICE_NAME = 'batches-service';
 
-/** A running batches-service. */
-export interface RunningBatchesService {
-  /** Base URL, e.g. `http://127.0.0.1:4003`. */
-  url: string;
-  app: Express;
-  /** The event outbox, e.g. to run the relay at once. */
-  events: EventOutbox;
-  /**
-   * Graceful shutdown: stops taking requests and lets in-flight ones finish, then stops the consumer,
-   * the token projection, the relay, the producer and the MongoDB connection, in that order.
-   */
-  stop(): Promise<void>;
-}
+/** A running batches-service; `events` runs the relay at once (tests). */
+export type RunningBatchesService = RunningService<{ events: EventOutbox }>;
 
-/** The topics this service reads, reports to or publishes on. */
 const TOPICS_USED = [
   TOPICS.authTokens,
   TOPICS.authIntegrations,
@@ -47,49 +42,35 @@ const TOPICS_USED = [
   TOPICS.batches,
   TOPICS.dds,
   TOPICS.sync,
-] as const;
+];
 
 /**
- * Starts batches-service: MongoDB and indexes, topics, producer, token projection, the consumer of
- * supplier and sync events, the relay, then listens. `/readyz` answers 503 until MongoDB is
- * connected, the token projection has caught up and the supplier projection has processed every event
- * published before the start. If any step fails, what was opened is closed again and the error thrown.
+ * batches-service: MongoDB, Kafka, the token projection, the outbox relay, the consumer of supplier
+ * and sync events, and the products, batches, DDS and sync routes (each group on its own path, so a
+ * path of another service never meets this service's authentication). `/readyz` answers 503 until
+ * MongoDB is connected, the token projection has caught up and the supplier projection has processed
+ * every event published before the start.
  */
-export async function startBatchesService(
-  config: BatchesServiceConfig,
-  options: StartBatchesServiceOptions = {},
-): Promise<RunningBatchesService> {
-  const logger = options.logger ?? createLogger({ service: SERVICE_NAME, level: config.LOG_LEVEL });
-  const verifyAdminJwt = adminJwtVerifierFromConfig(config);
-  const opened: { name: string; close: () => Promise<void> }[] = [];
-  try {
-    const mongo = await connectMongo(config.MONGO_URL, { logger });
-    opened.unshift({ name: 'mongodb', close: () => mongo.close() });
+export const startBatchesService = defineService({
+  name: SERVICE_NAME,
+  async build({ config, logger, metrics, open }: ServiceParts<BatchesServiceConfig>) {
+    const verifyAdminJwt = adminJwtVerifierFromConfig(config);
+    const mongo = await open('mongodb', connectMongo(config.MONGO_URL, { logger }), (m) => m.close());
     const stores = createStores(mongo.connection);
     await mongo.ensureIndexes();
-
-    const { kafka, producer } = await connectKafka({
-      brokers: config.KAFKA_BROKERS,
-      clientId: SERVICE_NAME,
-      topicPrefix: config.KAFKA_TOPIC_PREFIX,
-      logger,
-      topics: TOPICS_USED,
-      ...kafkaSecurityFromConfig(config),
-    });
-    opened.unshift({ name: 'kafka producer', close: () => producer.disconnect() });
-
-    // One registry for the HTTP metrics and the rate limiter's, both on /metrics.
-    const metrics = createMetricsRegistry({ service: SERVICE_NAME });
+    const { kafka, producer } = await open(
+      'kafka producer',
+      connectKafka({ ...kafkaOptionsFromConfig(config, SERVICE_NAME, logger), topics: TOPICS_USED }),
+      (k) => k.producer.disconnect(),
+    );
     const auth = createAuth({
       kafka,
       producer,
       logger,
       metrics,
-      ...authOptionsFromConfig(config, `${SERVICE_NAME}@${hostname()}:${process.pid}`),
+      ...authOptionsFromConfig(config, replicaName(SERVICE_NAME)),
     });
-    await auth.start();
-    opened.unshift({ name: 'auth', close: () => auth.stop() });
-
+    await open('auth', auth.start(), () => auth.stop());
     const { outbox, products, batches, dds, sync } = createUseCases(stores, {
       producer,
       logger,
@@ -97,9 +78,11 @@ export async function startBatchesService(
       relayIntervalMs: config.RELAY_INTERVAL_MS,
       relayMinAgeMs: config.RELAY_MIN_AGE_MS,
     });
-    outbox.startRelay();
-    opened.unshift({ name: 'relay', close: () => outbox.stopRelay() });
-
+    await open('relay', outbox.startRelay(), async () => {
+      await outbox.stopRelay();
+      await outbox.drain(2_000);
+    });
+    // Stops first: its handler publishes through the outbox.
     const consumer = createDomainEventsConsumer({
       kafka,
       logger,
@@ -107,51 +90,26 @@ export async function startBatchesService(
       products,
       syncLogs: stores.syncLogs,
     });
-    await consumer.start();
-    opened.unshift({ name: 'domain events consumer', close: () => consumer.stop() });
-
-    const app = createApp({
-      logger,
-      auth,
-      verifyAdminJwt,
-      integrations: createIntegrationLookup({ authServiceUrl: config.AUTH_SERVICE_URL, logger }),
-      products,
-      batches,
-      dds,
-      sync,
+    await open('domain events consumer', consumer.start(), () => consumer.stop());
+    const integrations = createIntegrationLookup({ authServiceUrl: config.AUTH_SERVICE_URL, logger });
+    const admin = { verifyAdminJwt, integrations, sync };
+    return {
+      routes: (app) => {
+        app.use(PRODUCTS_PATH, createProductsRouter({ auth, products }));
+        app.use(BATCHES_PATH, createBatchesRouter({ auth, batches }));
+        app.use(DDS_PATH, createDdsRouter({ auth, dds }));
+        app.use(SYNC_STATUS_PATH, createSyncStatusRouter({ auth, sync }));
+        app.use(SYNC_LOGS_PATH, createSyncLogsRouter({ auth, sync }));
+        app.use(ADMIN_DDS_PATH, createAdminDdsRouter({ verifyAdminJwt, dds }));
+        app.use(ADMIN_SYNC_LOGS_PATH, createAdminSyncLogsRouter(admin));
+        app.use(ADMIN_SYNC_STATUS_PATH, createAdminSyncStatusRouter(admin));
+      },
       readiness: [
         mongo.readinessCheck,
         { name: 'auth-projection', check: () => auth.isReady() },
         { name: 'supplier-projection', check: () => consumer.isReady() },
       ],
-      metrics,
-      trustProxy: config.TRUST_PROXY,
-    });
-    const server = await startServer({
-      app,
-      port: config.PORT,
-      host: config.HOST,
-      logger,
-      shutdownTimeoutMs: config.SHUTDOWN_TIMEOUT_MS,
-      handleSignals: options.handleSignals ?? false,
-      // HTTP has drained by now. The consumer stops first (its handler publishes through the outbox),
-      // then auth (flushes usage through the producer) and the relay; MongoDB goes last.
-      onShutdown: [
-        { name: 'domain events consumer', run: () => consumer.stop() },
-        { name: 'auth', run: () => auth.stop() },
-        { name: 'relay', run: () => outbox.stopRelay() },
-        { name: 'background publishes', run: () => outbox.drain(2_000) },
-        { name: 'kafka producer', run: () => producer.disconnect() },
-        { name: 'mongodb', run: () => mongo.close() },
-      ],
-    });
-    return { url: server.url, app, events: outbox, stop: () => server.shutdown() };
-  } catch (err) {
-    for (const resource of opened) {
-      await resource.close().catch((closeErr: unknown) => {
-        logger.warn({ err: closeErr, resource: resource.name }, 'could not close after a failed start');
-      });
-    }
-    throw err;
-  }
-}
+      expose: { events: outbox },
+    };
+  },
+});

@@ -3,7 +3,7 @@ import { createTestScope, readRawMessages, waitFor } from '@eudr/testkit';
 import type { TestScope } from '@eudr/testkit';
 import { createBatchesService } from '../src/batches/batches.service';
 import { createDdsService } from '../src/dds/dds.service';
-import type { EventOutbox } from '../src/events/event-outbox';
+import type { EventOutbox } from '@eudr/events';
 import { createProductsService } from '../src/products/products.service';
 import { startReplica } from './replicas';
 import type { Replica } from './replicas';

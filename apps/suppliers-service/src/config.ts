@@ -13,10 +13,10 @@ export const DEFAULT_PORT = 4002;
  * plus
  *
  * - `PORT` (default 4002; 0 picks a free port, which tests use),
- * - `PUBLISH_TIMEOUT_MS` (default 2000): how long an upsert waits for the broker to acknowledge its
- *   events before answering anyway (they stay pending and the relay publishes them),
- * - `RELAY_INTERVAL_MS` (default 5000): pause between runs of the relay that republishes pending events,
- * - `RELAY_MIN_AGE_MS` (default 10000): the relay leaves younger pending events to the request that
+ * - `PUBLISH_TIMEOUT_MS` (default 2000): how long an upsert waits for the broker, only while earlier
+ *   publishes are still unacknowledged, before answering anyway (its events stay in the outbox),
+ * - `RELAY_INTERVAL_MS` (default 5000): pause between runs of the outbox relay,
+ * - `RELAY_MIN_AGE_MS` (default 10000): the relay leaves younger outbox documents to the request that
  *   wrote them, which is usually still publishing them (fewer duplicates; none is lost either way).
  */
 export const configSchema = baseConfigSchema.extend({

@@ -1,140 +1,85 @@
-import { hostname } from 'node:os';
 import { authOptionsFromConfig, createAuth } from '@eudr/auth';
-import { TOPICS, connectKafka, kafkaSecurityFromConfig } from '@eudr/events';
-import { connectMongo, createLogger, createMetricsRegistry, startServer } from '@eudr/service-kit';
-import type { Logger } from '@eudr/service-kit';
-import type { Express } from 'express';
-import { SERVICE_NAME, createApp } from './app';
+import {
+  TOPICS,
+  connectKafka,
+  createEventOutbox,
+  createOutboxRepository,
+  kafkaOptionsFromConfig,
+} from '@eudr/events';
+import type { EventOutbox } from '@eudr/events';
+import { createRecordStore } from '@eudr/records';
+import { connectMongo, defineService, replicaName } from '@eudr/service-kit';
+import type { RunningService, ServiceParts } from '@eudr/service-kit';
 import type { SuppliersServiceConfig } from './config';
-import { createSupplierEventsPublisher } from './suppliers/supplier-events.publisher';
-import type { SupplierEventsPublisher } from './suppliers/supplier-events.publisher';
-import { createSuppliersRepository } from './suppliers/suppliers.repository';
+import { createSupplierWriteRecovery } from './suppliers/supplier-events';
+import { supplierModel } from './suppliers/supplier.model';
+import { SUPPLIERS_PATH, createSuppliersRouter } from './suppliers/suppliers.routes';
 import { createSuppliersService } from './suppliers/suppliers.service';
 import { createSyncLogsRepository } from './sync-logs/sync-logs.repository';
+import { TOKEN_INFO_PATH, createTokenInfoRouter } from './token-info/token-info.routes';
 
-/** Options of {@link startSuppliersService} that are not configuration. */
-export interface StartSuppliersServiceOptions {
-  /** Default: a new logger at `config.LOG_LEVEL`. */
-  logger?: Logger;
-  /** Shut down gracefully on SIGTERM/SIGINT and exit; default false (`main.ts` turns it on). */
-  handleSignals?: boolean;
-}
+/** The name the service reports in logs and metrics. */
+export const SERVICE_NAME = 'suppliers-service';
 
-/** A running suppliers-service. */
-export interface RunningSuppliersService {
-  /** Base URL, e.g. `http://127.0.0.1:4002`. */
-  url: string;
-  app: Express;
-  /** The event publisher, e.g. to run the relay at once. */
-  events: SupplierEventsPublisher;
-  /**
-   * Graceful shutdown: stops taking requests and lets in-flight ones finish, then stops the token
-   * projection, the relay, the producer and the MongoDB connection, in that order. Idempotent.
-   */
-  stop(): Promise<void>;
-}
-
-/** The topics this service reads (token state), reports to (usage) or publishes on. */
-const TOPICS_USED = [
-  TOPICS.authTokens,
-  TOPICS.authIntegrations,
-  TOPICS.authTokenUsage,
-  TOPICS.suppliers,
-  TOPICS.sync,
-] as const;
+/** A running suppliers-service; `events` runs the relay at once (tests). */
+export type RunningSuppliersService = RunningService<{ events: EventOutbox }>;
 
 /**
- * Starts suppliers-service: connects to MongoDB and builds the indexes, makes sure its Kafka topics
- * exist, connects the producer, starts the token projection and the event relay, and listens.
- * `/readyz` answers 503 until MongoDB is connected and the token projection has caught up. If any
- * step fails, what was opened is closed again and the error is thrown.
+ * suppliers-service: MongoDB, Kafka, the token projection, the event relay and the suppliers routes.
+ * `/readyz` answers 503 until MongoDB is connected and the token projection has caught up.
  */
-export async function startSuppliersService(
-  config: SuppliersServiceConfig,
-  options: StartSuppliersServiceOptions = {},
-): Promise<RunningSuppliersService> {
-  const logger = options.logger ?? createLogger({ service: SERVICE_NAME, level: config.LOG_LEVEL });
-  // What to close if a later start step fails, newest first.
-  const opened: { name: string; close: () => Promise<void> }[] = [];
-  try {
-    const mongo = await connectMongo(config.MONGO_URL, { logger });
-    opened.unshift({ name: 'mongodb', close: () => mongo.close() });
-    const suppliersRepository = createSuppliersRepository(mongo.connection);
-    const syncLogsRepository = createSyncLogsRepository(mongo.connection);
+export const startSuppliersService = defineService({
+  name: SERVICE_NAME,
+  async build({ config, logger, metrics, open }: ServiceParts<SuppliersServiceConfig>) {
+    const mongo = await open('mongodb', connectMongo(config.MONGO_URL, { logger }), (m) => m.close());
+    const stores = {
+      suppliers: createRecordStore(supplierModel(mongo.connection)),
+      syncLogs: createSyncLogsRepository(mongo.connection),
+      outbox: createOutboxRepository(mongo.connection),
+    };
     // Before listening: the unique (orgId, externalId) index must exist before the first upsert relies on it.
     await mongo.ensureIndexes();
-
-    const { kafka, producer } = await connectKafka({
-      brokers: config.KAFKA_BROKERS,
-      clientId: SERVICE_NAME,
-      topicPrefix: config.KAFKA_TOPIC_PREFIX,
-      logger,
-      topics: TOPICS_USED,
-      ...kafkaSecurityFromConfig(config),
-    });
-    opened.unshift({ name: 'kafka producer', close: () => producer.disconnect() });
-
-    // One registry for the HTTP metrics and the rate limiter's, both on /metrics.
-    const metrics = createMetricsRegistry({ service: SERVICE_NAME });
+    const topics = [
+      TOPICS.authTokens,
+      TOPICS.authIntegrations,
+      TOPICS.authTokenUsage,
+      TOPICS.suppliers,
+      TOPICS.sync,
+    ];
+    const { kafka, producer } = await open(
+      'kafka producer',
+      connectKafka({ ...kafkaOptionsFromConfig(config, SERVICE_NAME, logger), topics }),
+      (k) => k.producer.disconnect(),
+    );
     const auth = createAuth({
       kafka,
       producer,
       logger,
       metrics,
-      ...authOptionsFromConfig(config, `${SERVICE_NAME}@${hostname()}:${process.pid}`),
+      ...authOptionsFromConfig(config, replicaName(SERVICE_NAME)),
     });
-    await auth.start();
-    opened.unshift({ name: 'auth', close: () => auth.stop() });
-
-    const events = createSupplierEventsPublisher({
+    await open('auth', auth.start(), () => auth.stop());
+    const outbox = createEventOutbox({
       producer,
-      suppliers: suppliersRepository,
-      syncLogs: syncLogsRepository,
+      repository: stores.outbox,
+      recover: createSupplierWriteRecovery(stores),
       logger,
       publishTimeoutMs: config.PUBLISH_TIMEOUT_MS,
       relayIntervalMs: config.RELAY_INTERVAL_MS,
       relayMinAgeMs: config.RELAY_MIN_AGE_MS,
     });
-    events.startRelay();
-    opened.unshift({ name: 'relay', close: () => events.stopRelay() });
-
-    const suppliers = createSuppliersService({
-      suppliers: suppliersRepository,
-      syncLogs: syncLogsRepository,
-      events,
-      logger,
+    await open('relay', outbox.startRelay(), async () => {
+      await outbox.stopRelay();
+      await outbox.drain(2_000);
     });
-    const app = createApp({
-      logger,
-      auth,
-      suppliers,
+    const suppliers = createSuppliersService({ ...stores, outbox, logger });
+    return {
+      routes: (app) => {
+        app.use(SUPPLIERS_PATH, createSuppliersRouter({ auth, suppliers }));
+        app.use(TOKEN_INFO_PATH, createTokenInfoRouter({ auth, projection: auth.projection }));
+      },
       readiness: [mongo.readinessCheck, { name: 'auth-projection', check: () => auth.isReady() }],
-      metrics,
-      trustProxy: config.TRUST_PROXY,
-    });
-    const server = await startServer({
-      app,
-      port: config.PORT,
-      host: config.HOST,
-      logger,
-      shutdownTimeoutMs: config.SHUTDOWN_TIMEOUT_MS,
-      handleSignals: options.handleSignals ?? false,
-      // HTTP has drained by now. auth flushes its last usage report through the producer, and the
-      // relay may be publishing, so both stop before the producer disconnects; MongoDB goes last.
-      onShutdown: [
-        { name: 'auth', run: () => auth.stop() },
-        { name: 'relay', run: () => events.stopRelay() },
-        { name: 'kafka producer', run: () => producer.disconnect() },
-        { name: 'mongodb', run: () => mongo.close() },
-      ],
-    });
-    return { url: server.url, app, events, stop: () => server.shutdown() };
-  } catch (err) {
-    for (const resource of opened) {
-      await resource.close().catch((closeErr: unknown) => {
-        logger.warn({ err: closeErr, resource: resource.name }, 'could not close after a failed start');
-      });
-    }
-    throw err;
-  }
-}
+      expose: { events: outbox },
+    };
+  },
+});

@@ -1,9 +1,10 @@
-import { randomUUID } from 'node:crypto';
+import { createRecordStore } from '@eudr/records';
+import type { RecordUpsert } from '@eudr/records';
+import { mongo } from 'mongoose';
 import type { Connection } from 'mongoose';
 import { waitFor } from '@eudr/testkit';
+import { supplierModel } from '../src/suppliers/supplier.model';
 import type { SupplierDocument } from '../src/suppliers/supplier.model';
-import { createSuppliersRepository } from '../src/suppliers/suppliers.repository';
-import type { SupplierWrite } from '../src/suppliers/suppliers.repository';
 import type { BulkUpsertResponse, SupplierEntity } from '../src/suppliers/suppliers.schemas';
 import { READ, SUPPLIERS_URL_PATH, WRITE, startHarness } from './helpers/suppliers-harness';
 import type { Harness, ObservedEvent, Replica } from './helpers/suppliers-harness';
@@ -81,14 +82,11 @@ describe('two replicas upserting the same suppliers at once', () => {
     expect(viaB.body).toMatchObject({ city: `A-${last}`, phone: `B-${last}` });
 
     // The last writer of each supplier read it back after every other write, so its state with both
-    // replicas' fields was published and every mark cleared, without a relay.
-    await waitFor(
-      async () =>
-        (await db
-          .collection('suppliers')
-          .countDocuments({ 'pendingEvent.occurredAt': { $type: 'date' } })) === 0,
-      { timeoutMs: 30_000, message: 'every pending mark to be cleared by the requests' },
-    );
+    // replicas' fields was published and every outbox document deleted, without a relay.
+    await waitFor(async () => (await db.collection('outbox').countDocuments({})) === 0, {
+      timeoutMs: 30_000,
+      message: 'every outbox document to be published and deleted by the requests',
+    });
     await waitFor(
       () =>
         externalIds.every((id) =>
@@ -104,10 +102,10 @@ describe('two replicas upserting the same suppliers at once', () => {
   it('retries once an upsert refused with a duplicate key, as an update of the document that won', async () => {
     // On MongoDB two replicas inserting the same new externalId at once can both miss the match; the
     // unique index then refuses one with E11000. The server cannot be made to interleave so, so the
-    // first bulkWrite of the repository plays it: another replica inserts `dup-1` first, and this
+    // first bulkWrite of the record store plays it: another replica inserts `dup-1` first, and this
     // command's upsert of it is made to miss that document, so that it inserts and is refused.
     const connection: Connection = await harness.db();
-    const repository = createSuppliersRepository(connection);
+    const repository = createRecordStore(supplierModel(connection));
     const collection = connection.collection<SupplierDocument>('suppliers');
     const bulkWrite = collection.bulkWrite.bind(collection);
     const spy = jest.spyOn(collection, 'bulkWrite').mockImplementationOnce(async (operations, options) => {
@@ -118,8 +116,7 @@ describe('two replicas upserting the same suppliers at once', () => {
         name: 'Winner',
         city: 'Winner city',
         version: 1,
-        pendingEvent: null,
-        createEventId: null,
+        writeId: new mongo.ObjectId(),
       } as Partial<SupplierDocument> as SupplierDocument);
       return bulkWrite(
         operations.map((operation, i) =>
@@ -127,7 +124,7 @@ describe('two replicas upserting the same suppliers at once', () => {
             ? {
                 updateOne: {
                   ...operation.updateOne,
-                  filter: { ...operation.updateOne.filter, createEventId: { $exists: false } },
+                  filter: { ...operation.updateOne.filter, writeId: { $exists: false } },
                 },
               }
             : operation,
@@ -136,19 +133,26 @@ describe('two replicas upserting the same suppliers at once', () => {
       );
     });
 
-    const write = (externalId: string): SupplierWrite => ({
+    const write = (externalId: string): RecordUpsert<SupplierDocument> => ({
       externalId,
-      changes: { name: `Loser ${externalId}`, lastSyncedAt: new Date(), updatedAt: new Date() },
-      pendingEvent: { id: randomUUID(), occurredAt: new Date(), correlationId: null, integrationId: 'int_x' },
-      onInsert: { _id: `sup_${externalId.replace(/\W/g, '').padEnd(24, '0')}`, createdAt: new Date() },
+      set: {
+        name: `Loser ${externalId}`,
+        lastSyncedAt: new Date(),
+        updatedAt: new Date(),
+        writeId: new mongo.ObjectId(),
+      },
+      setOnInsert: { _id: `sup_${externalId.replace(/\W/g, '').padEnd(24, '0')}`, createdAt: new Date() },
     });
     const results = await repository.upsert('org_replicas', ['dup-0', 'dup-1', 'dup-2'].map(write));
     expect(spy).toHaveBeenCalledTimes(2);
     spy.mockRestore();
 
     expect(results.map((result) => result.status)).toEqual(['CREATED', 'UPDATED', 'CREATED']);
-    expect(results[1]).toMatchObject({
-      document: { _id: 'sup_winner00000000000000000', name: 'Loser dup-1', city: 'Winner city', version: 2 },
+    expect(await repository.findOne('org_replicas', 'dup-1')).toMatchObject({
+      _id: 'sup_winner00000000000000000',
+      name: 'Loser dup-1',
+      city: 'Winner city',
+      version: 2,
     });
     expect(await collection.countDocuments({ orgId: 'org_replicas', externalId: /^dup-/ })).toBe(3);
   });

@@ -1,4 +1,5 @@
-import { randomUUID } from 'node:crypto';
+import type { OutboxDocument } from '@eudr/events';
+import { mongo } from 'mongoose';
 import { waitFor } from '@eudr/testkit';
 import type { BulkUpsertResponse } from '../src/suppliers/suppliers.schemas';
 import { READ, SUPPLIERS_URL_PATH, WRITE, fullSupplier, startHarness } from './helpers/suppliers-harness';
@@ -24,8 +25,6 @@ afterAll(async () => {
   await harness?.close();
 });
 
-const PENDING = { 'pendingEvent.occurredAt': { $type: 'date' } };
-
 describe('the event relay', () => {
   it('publishes what a replica wrote but never published (a crash between write and publish), and only that', async () => {
     const response = await harness.request<BulkUpsertResponse>('POST', SUPPLIERS_URL_PATH, {
@@ -35,42 +34,54 @@ describe('the event relay', () => {
     });
     expect(response.body.created).toBe(3);
     const db = await harness.db();
-    await waitFor(async () => (await db.collection('suppliers').countDocuments(PENDING)) === 0, {
-      message: 'the upsert to clear its marks after the broker acknowledged',
+    const outbox = db.collection<OutboxDocument>('outbox');
+    await waitFor(async () => (await outbox.countDocuments({})) === 0, {
+      message: 'the upsert to delete its outbox document after the broker acknowledged',
     });
 
-    // What an upsert leaves behind when the process dies after its writes: changed documents and a
-    // sync log, each holding the event it still owes.
+    // What an upsert leaves behind when the process dies after its record writes and before storing
+    // its events: its outbox document still `writing`, and the records and sync log carrying its id.
     const longAgo = new Date(Date.now() - 60_000);
-    const owed = { relay1: randomUUID(), relay2: randomUUID(), sync: randomUUID() };
-    const pendingOf = (id: string, occurredAt: Date) => ({
-      id,
-      type: 'supplier.updated',
-      occurredAt,
+    const crashed = new mongo.ObjectId();
+    await outbox.insertOne({
+      _id: crashed,
+      writing: true,
+      groups: [],
+      createdAt: longAgo,
       correlationId: 'req-crashed',
-      integrationId: 'int_crashed',
     });
+    await db.collection('suppliers').updateOne(
+      { externalId: 'relay-1' },
+      {
+        $set: {
+          name: 'Changed before the crash',
+          writeId: crashed,
+          integrationId: 'int_crashed',
+          updatedAt: longAgo,
+        },
+        $inc: { version: 1 },
+      },
+    );
     await db
       .collection('suppliers')
-      .updateOne(
-        { externalId: 'relay-1' },
-        { $set: { name: 'Changed before the crash', pendingEvent: pendingOf(owed.relay1, longAgo) } },
-      );
-    await db
-      .collection('suppliers')
-      .updateOne({ externalId: 'relay-2' }, { $set: { pendingEvent: pendingOf(owed.relay2, longAgo) } });
-    // A mark younger than RELAY_MIN_AGE_MS belongs to a request that may still be publishing it.
-    const young = randomUUID();
-    await db
-      .collection('suppliers')
-      .updateOne({ externalId: 'relay-3' }, { $set: { pendingEvent: pendingOf(young, new Date()) } });
+      .updateOne({ externalId: 'relay-2' }, { $set: { writeId: crashed }, $inc: { version: 1 } });
+    // A write younger than RELAY_MIN_AGE_MS belongs to a request that may still be running.
+    const young = new mongo.ObjectId();
+    await outbox.insertOne({
+      _id: young,
+      writing: true,
+      groups: [],
+      createdAt: new Date(),
+      correlationId: 'req-young',
+    });
+    await db.collection('suppliers').updateOne({ externalId: 'relay-3' }, { $set: { writeId: young } });
     const syncLog = await db.collection('sync_logs').findOne({ correlationId: 'req-relay-written' });
     expect(syncLog).not.toBeNull();
     await db.collection('sync_logs').insertOne({
       ...syncLog,
       _id: 'syn_crashed0000000000000000' as never,
       correlationId: 'req-crashed',
-      pendingEvent: { id: owed.sync, type: 'sync.completed', occurredAt: longAgo },
+      writeId: crashed,
     });
 
     await harness.service.events.runRelayOnce();
@@ -82,10 +93,13 @@ describe('the event relay', () => {
       },
       { message: 'the relay to publish the owed events' },
     );
-    expect(published.map((event) => event.value.id).sort()).toEqual(
-      [owed.relay1, owed.relay2, owed.sync].sort(),
-    );
-    const relay1 = published.find((event) => event.value.id === owed.relay1);
+    const externalIdOf = (event: ObservedEvent) => (event.value.data as { externalId?: string }).externalId;
+    expect(published.map((event) => [event.value.type, externalIdOf(event) ?? null]).sort()).toEqual([
+      ['supplier.updated', 'relay-1'],
+      ['supplier.updated', 'relay-2'],
+      ['sync.completed', null],
+    ]);
+    const relay1 = published.find((event) => externalIdOf(event) === 'relay-1');
     expect(relay1?.value).toMatchObject({
       type: 'supplier.updated',
       orgId: 'org_relay',
@@ -95,18 +109,13 @@ describe('the event relay', () => {
     });
     expect(relay1?.key).toBe('org_relay:relay-1');
     expect(relay1?.correlationHeader).toBe('req-crashed');
-    expect(published.find((event) => event.value.id === owed.sync)?.value).toMatchObject({
+    expect(published.find((event) => event.value.type === 'sync.completed')?.value).toMatchObject({
       type: 'sync.completed',
       data: { syncLogId: 'syn_crashed0000000000000000', created: 3, status: 'SUCCESS' },
     });
 
-    expect(
-      await db
-        .collection('suppliers')
-        .countDocuments({ 'pendingEvent.id': { $in: [owed.relay1, owed.relay2] } }),
-    ).toBe(0);
-    expect(await db.collection('sync_logs').countDocuments(PENDING)).toBe(0);
-    expect(await db.collection('suppliers').countDocuments({ 'pendingEvent.id': young })).toBe(1);
-    expect(observer.events.some((event) => event.value.id === young)).toBe(false);
+    expect(await outbox.countDocuments({ _id: crashed })).toBe(0);
+    expect(await outbox.countDocuments({ _id: young })).toBe(1);
+    expect(observer.events.some((event) => event.value.correlationId === 'req-young')).toBe(false);
   });
 });

@@ -1,7 +1,6 @@
 import { runService } from '@eudr/service-kit';
-import { SERVICE_NAME } from './app';
 import { loadConfig } from './config';
-import { startWebhooksService } from './service';
+import { SERVICE_NAME, startWebhooksService } from './service';
 
 // The process entry point (SIGTERM/SIGINT: drain HTTP, stop consuming, let deliveries in flight
 // finish, then close auth, the producer and MongoDB; see service.ts).

@@ -101,7 +101,7 @@ export { EventValidationError, EventHandlerError } from './errors';
 
 export { createKafka, DEFAULT_RETRY, KAFKA_SASL_MECHANISMS } from './kafka';
 export type { EventsKafka, CreateKafkaOptions, RetrySettings, KafkaSasl } from './kafka';
-export { kafkaConfigShape, kafkaSecurityFromConfig } from './kafka-config';
+export { kafkaConfigShape, kafkaOptionsFromConfig, kafkaSecurityFromConfig } from './kafka-config';
 export type { KafkaConfig } from './kafka-config';
 export { ensureTopics, describeTopicConfig, fetchHighWatermarks, fetchCommittedOffsets } from './admin';
 export type { EnsureTopicsOptions, EnsureTopicsResult, PartitionWatermark, CommittedOffset } from './admin';
@@ -124,3 +124,13 @@ export { createRelay } from './relay';
 export type { CreateRelayOptions, RelayRunResult, Relay } from './relay';
 export { connectKafka } from './connect';
 export type { ConnectKafkaOptions } from './connect';
+export { createEventOutbox, groupsOf, storedGroupsOf } from './outbox/outbox';
+export type {
+  EventOutbox,
+  EventOutboxOptions,
+  OutboxGroup,
+  OutboxWrite,
+  WriteRecovery,
+} from './outbox/outbox';
+export { createOutboxRepository } from './outbox/outbox-store';
+export type { OutboxDocument, OutboxDocumentGroup, OutboxRepository } from './outbox/outbox-store';

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { ConfigError, envBoolean } from '@eudr/service-kit';
+import type { BaseConfig, Logger } from '@eudr/service-kit';
 import { z } from 'zod';
 import { KAFKA_SASL_MECHANISMS } from './kafka';
 import type { CreateKafkaOptions } from './kafka';
@@ -64,4 +65,14 @@ export function kafkaSecurityFromConfig(config: KafkaConfig): Pick<CreateKafkaOp
       ? { sasl: { mechanism, username, password } }
       : {}),
   };
+}
+
+/** The client options of `connectKafka` from a service's configuration: brokers, prefix and security. */
+export function kafkaOptionsFromConfig(
+  config: KafkaConfig & Pick<BaseConfig, 'KAFKA_BROKERS' | 'KAFKA_TOPIC_PREFIX'>,
+  clientId: string,
+  logger: Logger,
+): CreateKafkaOptions {
+  const { KAFKA_BROKERS: brokers, KAFKA_TOPIC_PREFIX: topicPrefix } = config;
+  return { brokers, clientId, topicPrefix, logger, ...kafkaSecurityFromConfig(config) };
 }

@@ -131,10 +131,3 @@ export function validateRecords<S extends z.ZodType>(
   });
   return { valid, errors };
 }
-
-/** Splits a list into chunks of at most `size` items. */
-export function chunks<T>(items: readonly T[], size: number): T[][] {
-  const out: T[][] = [];
-  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
-  return out;
-}

@@ -1,7 +1,6 @@
 export {
   MAX_BATCH_SIZE,
   checkBatchLimit,
-  chunks,
   reportedExternalId,
   syncStatusOf,
   validateRecords,
@@ -25,3 +24,16 @@ export {
   requiredText,
   trimmedText,
 } from './fields';
+export { newId } from './ids';
+export { createRecordStore, listRecords, upsertByExternalId } from './record-store';
+export type {
+  RecordDocumentBase,
+  RecordListQuery,
+  RecordPage,
+  RecordStore,
+  RecordUpsert,
+  UpsertResult,
+} from './record-store';
+export { STORE_FAILED, upsertRecords } from './record-upsert';
+export { bulkUpsertAnswer } from './record-upsert';
+export type { RecordOutcome, RecordUpsertSpec, WriteContext, WrittenRecord } from './record-upsert';

@@ -94,3 +94,5 @@ export {
   pageQueryShape,
   sinceQueryParameter,
 } from './list-query';
+export { defineService, replicaName } from './define-service';
+export type { RunningService, ServiceBody, ServiceParts, StartServiceOptions } from './define-service';

@@ -1,8 +1,8 @@
 import { TOPICS, createDomainEvent } from '@eudr/events';
 import type { DomainEventOf } from '@eudr/events';
-import type { WriteContext } from '../common/record-upsert';
-import { EVENT_SOURCE } from '../events/event-outbox';
-import type { OutboxGroup } from '../events/event-outbox';
+import type { WriteContext } from '@eudr/records';
+import { EVENT_SOURCE } from '../events/event-source';
+import type { OutboxGroup } from '@eudr/events';
 import type { BatchDocument } from './batch.model';
 import type { BatchEntity } from './batches.schemas';
 

@@ -1,6 +1,6 @@
 import { Schema } from 'mongoose';
 import type { Connection, Model } from 'mongoose';
-import type { RecordDocumentBase } from '../common/record-store';
+import type { RecordDocumentBase } from '@eudr/records';
 import type { BatchFields } from './batches.schemas';
 
 /** A batch as stored; `_id` is its public id `bat_…`. */

@@ -1,21 +1,24 @@
+import type { EventOutbox } from '@eudr/events';
+import {
+  bulkUpsertAnswer,
+  externalIdSchema,
+  newId,
+  syncStatusOf,
+  upsertRecords,
+  validateRecords,
+} from '@eudr/records';
+import type { BulkUpsertResponse, RecordStore, ValidRecord, WriteContext } from '@eudr/records';
 import { NotFoundError } from '@eudr/service-kit';
 import type { Logger } from '@eudr/service-kit';
-import { externalIdSchema, reportedExternalId, syncStatusOf, validateRecords } from '@eudr/records';
-import type { BulkUpsertResponse, RecordError, RecordResult, ValidRecord } from '@eudr/records';
-import { ID_PREFIXES, newId } from '../common/ids';
+import { ID_PREFIXES } from '../common/ids';
 import type { ListQuery, Page } from '../common/list.schemas';
 import { FIELD_LIMITS } from '../common/record-fields';
-import type { RecordStore } from '../common/record-store';
-import { STORE_FAILED, upsertRecords } from '../common/record-upsert';
-import type { WriteContext } from '../common/record-upsert';
 import { ddsEventGroup } from '../dds/dds-events';
 import type { DdsService } from '../dds/dds.service';
-import type { EventOutbox } from '../events/event-outbox';
 import type { ProductDocument } from '../products/product.model';
 import { buildSyncLog, syncEventGroup } from '../sync/sync-log-events';
 import type { SyncLogsRepository } from '../sync/sync-logs.repository';
 import { batchEvent, batchEventGroup, toBatchEntity } from './batch-events';
-import type { BatchEvent } from './batch-events';
 import type { BatchDocument } from './batch.model';
 import { OPTIONAL_BATCH_FIELDS, batchInputSchema } from './batches.schemas';
 import type { BatchEntity, BatchFields, BatchInput, DdsCreated, DdsSkipped } from './batches.schemas';
@@ -125,37 +128,20 @@ export function createBatchesService(deps: BatchesServiceDeps): BatchesService {
         write.id,
       );
 
-      const results: RecordResult[] = [];
-      const errors: RecordError[] = [];
-      const events: BatchEvent[] = [];
+      const { response: answer, written } = bulkUpsertAnswer(records, invalid, outcomes);
+      const { created, updated, errors } = answer;
       const draftsFor: string[] = [];
       const ddsSkipped: DdsSkipped[] = [];
-      let created = 0;
-      let updated = 0;
-      records.forEach((raw, index) => {
-        const outcome = outcomes.get(index);
-        const error = invalid.get(index) ?? (outcome?.status === 'ERROR' ? outcome.error : undefined);
-        if (outcome === undefined || outcome.status === 'ERROR' || error !== undefined) {
-          const externalId = reportedExternalId(raw);
-          results.push({ externalId, internalId: '', status: 'ERROR' });
-          errors.push({ externalId, error: error ?? STORE_FAILED });
-          return;
-        }
-        const doc = outcome.document;
-        if (outcome.status === 'CREATED') created += 1;
-        else updated += 1;
-        results.push({ externalId: doc.externalId, internalId: doc._id, status: outcome.status });
-        events.push(outcome.event);
-        if (!options.autoCreateDDS) return;
+      for (const { status, document: doc } of options.autoCreateDDS ? written : []) {
         const product = productById.get(doc.productExternalId);
-        if (outcome.status !== 'CREATED') {
+        if (status !== 'CREATED') {
           ddsSkipped.push({ batchExternalId: doc.externalId, reason: SKIP_NOT_CREATED });
         } else if ((product?.hsCode ?? null) === null) {
           ddsSkipped.push({ batchExternalId: doc.externalId, reason: skipNoHsCode(doc.productExternalId) });
         } else {
           draftsFor.push(doc.externalId);
         }
-      });
+      }
 
       const { drafts, events: ddsEvents } = await deps.dds.createDrafts(caller, draftsFor, at, write.id);
       const failed = errors.length;
@@ -171,15 +157,13 @@ export function createBatchesService(deps: BatchesServiceDeps): BatchesService {
       // independent, so they are written side by side (one round trip less), both before the answer.
       await Promise.all([
         deps.syncLogs.insert(log),
-        write.commit([batchEventGroup(events), ddsEventGroup(ddsEvents), syncEventGroup(syncEvent)]),
+        write.commit([
+          batchEventGroup(written.map((record) => record.event)),
+          ddsEventGroup(ddsEvents),
+          syncEventGroup(syncEvent),
+        ]),
       ]);
-      const response: BatchUpsertResponse = {
-        success: failed === 0 || created + updated > 0,
-        created,
-        updated,
-        errors,
-        records: results,
-      };
+      const response: BatchUpsertResponse = answer;
       if (options.autoCreateDDS) {
         response.ddsCreated = drafts.map((dds) => ({
           batchExternalId: dds.batchExternalId,

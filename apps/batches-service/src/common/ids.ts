@@ -1,6 +1,4 @@
-import { randomBytes } from 'node:crypto';
-
-/** Public id prefixes of the records this service owns. */
+/** Public id prefixes of the records this service owns (see `newId` of `@eudr/records`). */
 export const ID_PREFIXES = {
   product: 'prd_',
   batch: 'bat_',
@@ -8,14 +6,3 @@ export const ID_PREFIXES = {
   ddsSubmission: 'ddss_',
   syncLog: 'syn_',
 } as const;
-
-/** One of the id prefixes. */
-export type IdPrefix = (typeof ID_PREFIXES)[keyof typeof ID_PREFIXES];
-
-/**
- * A new public id: the prefix and 24 lowercase hex characters (96 random bits). Random rather than
- * time-ordered so that ids reveal nothing about creation order or volume.
- */
-export function newId(prefix: IdPrefix): string {
-  return `${prefix}${randomBytes(12).toString('hex')}`;
-}

@@ -1,7 +1,7 @@
 import { TOPICS, createDomainEvent } from '@eudr/events';
 import type { DdsStatus, DomainEventOf } from '@eudr/events';
-import { EVENT_SOURCE } from '../events/event-outbox';
-import type { OutboxGroup } from '../events/event-outbox';
+import { EVENT_SOURCE } from '../events/event-source';
+import type { OutboxGroup } from '@eudr/events';
 import type { DdsDocument } from './dds.model';
 
 /** A DDS event. */

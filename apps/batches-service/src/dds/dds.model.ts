@@ -38,7 +38,7 @@ export interface DdsDocument {
    * no field for the admin). Written by the same update as the status.
    */
   statusHistory: DdsStatusChange[];
-  /** The write that changed it last (see `events/event-outbox.ts`). */
+  /** The write that changed it last (the outbox of `@eudr/events`). */
   writeId: mongo.ObjectId;
   createdAt: Date;
   updatedAt: Date;

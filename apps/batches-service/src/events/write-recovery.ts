@@ -1,6 +1,6 @@
 import { batchEvent, batchEventGroup } from '../batches/batch-events';
 import type { BatchDocument } from '../batches/batch.model';
-import type { RecordStore } from '../common/record-store';
+import type { RecordStore } from '@eudr/records';
 import { ddsEventGroup, ddsEvents } from '../dds/dds-events';
 import { eventTypesFor } from '../dds/dds-transitions';
 import type { DdsDocument } from '../dds/dds.model';
@@ -9,7 +9,7 @@ import { productEvent, productEventGroup } from '../products/product-events';
 import type { ProductDocument } from '../products/product.model';
 import { syncEventGroup, syncEventOf } from '../sync/sync-log-events';
 import type { SyncLogsRepository } from '../sync/sync-logs.repository';
-import type { WriteRecovery } from './event-outbox';
+import type { WriteRecovery } from '@eudr/events';
 
 /** Where the records of a write are. */
 export interface WriteRecoveryDeps {
@@ -34,7 +34,7 @@ function recoveredDdsEvents(doc: DdsDocument, correlationId: string | undefined)
 
 /**
  * The relay's recovery of a write that died after storing its outbox document and before storing its
- * events (see `event-outbox.ts`): the records still carrying its id, announced as they stand, in the
+ * events (the outbox of `@eudr/events`): the records still carrying its id, announced as they stand, in the
  * order a write publishes them.
  */
 export function createWriteRecovery(deps: WriteRecoveryDeps): WriteRecovery {

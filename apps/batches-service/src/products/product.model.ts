@@ -1,6 +1,6 @@
 import { Schema } from 'mongoose';
 import type { Connection, Model } from 'mongoose';
-import type { RecordDocumentBase } from '../common/record-store';
+import type { RecordDocumentBase } from '@eudr/records';
 import type { ProductFields } from './products.schemas';
 
 /** A product as stored; `_id` is its public id `prd_…`. */

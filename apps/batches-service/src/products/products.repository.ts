@@ -1,6 +1,6 @@
 import type { Connection, mongo } from 'mongoose';
-import { createRecordStore } from '../common/record-store';
-import type { RecordStore } from '../common/record-store';
+import { createRecordStore } from '@eudr/records';
+import type { RecordStore } from '@eudr/records';
 import { productModel } from './product.model';
 import type { ProductDocument } from './product.model';
 

@@ -1,18 +1,22 @@
+import type { EventOutbox } from '@eudr/events';
+import {
+  bulkUpsertAnswer,
+  externalIdSchema,
+  newId,
+  syncStatusOf,
+  upsertRecords,
+  validateRecords,
+} from '@eudr/records';
+import type { BulkUpsertResponse, WriteContext } from '@eudr/records';
 import { NotFoundError } from '@eudr/service-kit';
 import type { Logger } from '@eudr/service-kit';
-import { externalIdSchema, reportedExternalId, syncStatusOf, validateRecords } from '@eudr/records';
-import type { BulkUpsertResponse, RecordError, RecordResult } from '@eudr/records';
-import { ID_PREFIXES, newId } from '../common/ids';
+import { ID_PREFIXES } from '../common/ids';
 import type { ListQuery, Page } from '../common/list.schemas';
 import { FIELD_LIMITS } from '../common/record-fields';
-import { STORE_FAILED, upsertRecords } from '../common/record-upsert';
-import type { WriteContext } from '../common/record-upsert';
-import type { EventOutbox } from '../events/event-outbox';
 import type { SuppliersProjectionRepository } from '../suppliers-projection/suppliers-projection.repository';
 import { buildSyncLog, syncEventGroup } from '../sync/sync-log-events';
 import type { SyncLogsRepository } from '../sync/sync-logs.repository';
 import { productEvent, productEventGroup, toProductEntity } from './product-events';
-import type { ProductEvent } from './product-events';
 import type { ProductDocument } from './product.model';
 import type { ProductsRepository } from './products.repository';
 import { OPTIONAL_PRODUCT_FIELDS, productInputSchema } from './products.schemas';
@@ -128,31 +132,13 @@ export function createProductsService(deps: ProductsServiceDeps): ProductsServic
         write.id,
       );
 
-      const results: RecordResult[] = [];
-      const errors: RecordError[] = [];
-      const events: ProductEvent[] = [];
-      const waitedFor = new Set<string>();
-      let created = 0;
-      let updated = 0;
-      records.forEach((raw, index) => {
-        const outcome = outcomes.get(index);
-        const error = invalid.get(index) ?? (outcome?.status === 'ERROR' ? outcome.error : undefined);
-        if (outcome === undefined || outcome.status === 'ERROR' || error !== undefined) {
-          const externalId = reportedExternalId(raw);
-          results.push({ externalId, internalId: '', status: 'ERROR' });
-          errors.push({ externalId, error: error ?? STORE_FAILED });
-          return;
-        }
-        if (outcome.status === 'CREATED') created += 1;
-        else updated += 1;
-        const doc = outcome.document;
-        results.push({ externalId: doc.externalId, internalId: doc._id, status: outcome.status });
-        events.push(outcome.event);
-        if (doc.syncStatus === 'PENDING' && doc.supplierExternalId !== null) {
-          waitedFor.add(doc.supplierExternalId);
-        }
-      });
-
+      const { response, written } = bulkUpsertAnswer(records, invalid, outcomes);
+      const { created, updated, errors } = response;
+      const waitedFor = new Set(
+        written.flatMap(({ document: doc }) =>
+          doc.syncStatus === 'PENDING' && doc.supplierExternalId !== null ? [doc.supplierExternalId] : [],
+        ),
+      );
       const failed = errors.length;
       const { log, event: syncEvent } = buildSyncLog(
         caller,
@@ -163,7 +149,10 @@ export function createProductsService(deps: ProductsServiceDeps): ProductsServic
         errors,
       );
       await deps.syncLogs.insert(log);
-      await write.commit([productEventGroup(events), syncEventGroup(syncEvent)]);
+      await write.commit([
+        productEventGroup(written.map((record) => record.event)),
+        syncEventGroup(syncEvent),
+      ]);
       // The supplier may have arrived between the first read of the projection and the write. The
       // consumer writes the projection before it looks for PENDING products, and this reads the
       // projection after writing them: whichever comes second sees the other.
@@ -172,7 +161,7 @@ export function createProductsService(deps: ProductsServiceDeps): ProductsServic
           await resolvePendingProducts(caller.orgId, supplier.externalId, caller.correlationId);
         }
       }
-      return { success: failed === 0 || created + updated > 0, created, updated, errors, records: results };
+      return response;
     },
 
     async listProducts(orgId, query) {

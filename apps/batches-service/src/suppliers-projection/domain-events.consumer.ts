@@ -1,7 +1,7 @@
 import { TOPICS, createConsumer, fetchCommittedOffsets, fetchHighWatermarks } from '@eudr/events';
 import type { AnyConsumedMessage, EventsKafka, PartitionWatermark } from '@eudr/events';
 import type { Logger } from '@eudr/service-kit';
-import { EVENT_SOURCE } from '../events/event-outbox';
+import { EVENT_SOURCE } from '../events/event-source';
 import type { ProductsService } from '../products/products.service';
 import type { SyncLogsRepository } from '../sync/sync-logs.repository';
 import type { SuppliersProjectionRepository } from './suppliers-projection.repository';

@@ -1,7 +1,7 @@
 import { mongo } from 'mongoose';
 import type { Connection } from 'mongoose';
-import { listRecords } from '../common/record-store';
-import type { RecordListQuery, RecordPage } from '../common/record-store';
+import { listRecords } from '@eudr/records';
+import type { RecordListQuery, RecordPage } from '@eudr/records';
 import { supplierProjectionModel } from './supplier-projection.model';
 import type { SupplierProjectionDocument } from './supplier-projection.model';
 

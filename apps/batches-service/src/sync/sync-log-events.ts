@@ -1,23 +1,16 @@
 import { TOPICS, createDomainEvent } from '@eudr/events';
 import type { DomainEventOf } from '@eudr/events';
 import type { mongo } from 'mongoose';
-import type { RecordError, SyncLogStatus } from '@eudr/records';
-import { ID_PREFIXES, newId } from '../common/ids';
-import { EVENT_SOURCE } from '../events/event-outbox';
-import type { OutboxGroup } from '../events/event-outbox';
+import type { RecordError, SyncLogStatus, WriteContext } from '@eudr/records';
+import { ID_PREFIXES } from '../common/ids';
+import { newId } from '@eudr/records';
+import { EVENT_SOURCE } from '../events/event-source';
+import type { OutboxGroup } from '@eudr/events';
 import { LOGGED_ERRORS } from './sync-log.model';
 import type { EntityType, SyncLogDocument } from './sync-log.model';
 
 /** The event that ends a bulk upsert. */
 export type SyncEvent = DomainEventOf<'sync.completed'> | DomainEventOf<'sync.failed'>;
-
-/** Who wrote: from the token, never from the body. */
-export interface CallerContext {
-  orgId: string;
-  integrationId: string;
-  /** The request id, carried by the events as their correlation id. */
-  correlationId?: string | undefined;
-}
 
 /**
  * The sync log of one bulk upsert and its event (the event goes to the write's outbox document). The
@@ -25,7 +18,7 @@ export interface CallerContext {
  * carries the counts only.
  */
 export function buildSyncLog(
-  caller: CallerContext,
+  caller: WriteContext,
   entityType: EntityType,
   counts: { created: number; updated: number; failed: number; status: SyncLogStatus },
   at: Date,

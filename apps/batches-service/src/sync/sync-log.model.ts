@@ -38,7 +38,7 @@ export interface SyncLogDocument {
   /** The service that took the upsert. */
   source: string;
   createdAt: Date;
-  /** The write that stored it (see `events/event-outbox.ts`); absent on logs of other services. */
+  /** The write that stored it (the outbox of `@eudr/events`); absent on logs of other services. */
   writeId?: mongo.ObjectId;
 }
 

@@ -1,6 +1,6 @@
 import type { BatchDocument } from '../batches/batch.model';
 import type { Page } from '../common/list.schemas';
-import type { RecordStore } from '../common/record-store';
+import type { RecordStore } from '@eudr/records';
 import type { ProductDocument } from '../products/product.model';
 import type { SuppliersProjectionRepository } from '../suppliers-projection/suppliers-projection.repository';
 import type { SyncLogsRepository } from './sync-logs.repository';

@@ -1,64 +1,48 @@
+import type { EventOutbox, OutboxGroup } from '@eudr/events';
+import type { RecordStore } from '@eudr/records';
 import { createLogger } from '@eudr/service-kit';
+import { mongo } from 'mongoose';
 import type { SyncLogDocument } from '../sync-logs/sync-log.model';
 import type { SyncLogsRepository } from '../sync-logs/sync-logs.repository';
-import { supplierEventFromDocument, syncEventFromDocument } from './supplier-events.publisher';
-import type { SupplierEvent, SupplierEventsPublisher, SyncEvent } from './supplier-events.publisher';
+import type { SupplierEvent, SyncEvent } from './supplier-events';
 import type { SupplierDocument } from './supplier.model';
-import type { SupplierWriteResult, SuppliersRepository } from './suppliers.repository';
-import { OPTIONAL_SUPPLIER_FIELDS } from './suppliers.schemas';
 import { createSuppliersService } from './suppliers.service';
 
-/** An in-memory suppliers store; `beforeWrite` lets a test slip in a concurrent request's insert. */
-function memoryRepository() {
+/** An in-memory record store; `beforeWrite` lets a test slip in a concurrent request's insert. */
+function memoryStore() {
   const docs = new Map<string, SupplierDocument>();
   const key = (orgId: string, externalId: string) => `${orgId}\u0000${externalId}`;
   let beforeWrite: (() => void) | undefined;
-  const repository: SuppliersRepository = {
-    async findByExternalId(orgId, externalId) {
+  const store: RecordStore<SupplierDocument> = {
+    async findOne(orgId, externalId) {
       return structuredClone(docs.get(key(orgId, externalId)) ?? null);
     },
-    // What the bulkWrite of upserts does: $set the changes and the mark, $inc the version, and the
-    // insert-only fields when the supplier is new.
-    async upsert(orgId, writes) {
+    async findMany(orgId, externalIds) {
+      return externalIds.flatMap((id) => structuredClone(docs.get(key(orgId, id)) ?? []));
+    },
+    // What the bulkWrite of upserts does: $set, $inc the version, and the insert-only fields when new.
+    async upsert(orgId, upserts) {
       beforeWrite?.();
       beforeWrite = undefined;
-      return writes.map(({ externalId, changes, pendingEvent, onInsert }): SupplierWriteResult => {
+      return upserts.map(({ externalId, set, setOnInsert }) => {
         const existing = docs.get(key(orgId, externalId));
-        const base =
-          existing ??
-          ({
-            ...Object.fromEntries(OPTIONAL_SUPPLIER_FIELDS.map((field) => [field, null])),
-            ...onInsert,
-            orgId,
-            externalId,
-            version: 0,
-            createEventId: pendingEvent.id,
-          } as SupplierDocument);
-        const document = { ...base, ...changes, pendingEvent, version: base.version + 1 };
-        docs.set(key(orgId, externalId), document);
-        return {
-          status: existing === undefined ? 'CREATED' : 'UPDATED',
-          document: structuredClone(document),
-        };
+        const base = existing ?? ({ ...setOnInsert, orgId, externalId, version: 0 } as SupplierDocument);
+        docs.set(key(orgId, externalId), { ...base, ...set, version: base.version + 1 });
+        return { status: existing === undefined ? 'CREATED' : 'UPDATED' };
       });
     },
     async list() {
       return { items: [], total: 0 };
     },
-    async clearPendingEvents(_orgId, published) {
-      for (const doc of docs.values()) {
-        if (published.some(({ _id, version }) => doc._id === _id && doc.version === version)) {
-          doc.pendingEvent = null;
-          doc.createEventId = null;
-        }
-      }
+    async count() {
+      return docs.size;
     },
-    async findPendingEvents() {
+    async findByWrite() {
       return [];
     },
   };
   return {
-    repository,
+    store,
     docs,
     onNextWrite(fn: () => void) {
       beforeWrite = fn;
@@ -67,46 +51,51 @@ function memoryRepository() {
 }
 
 function setup() {
-  const store = memoryRepository();
+  const store = memoryStore();
   const syncLogs: SyncLogDocument[] = [];
   const published: { suppliers: SupplierEvent[]; sync: SyncEvent }[] = [];
+  const writeIds: mongo.ObjectId[] = [];
   const syncLogsRepository: SyncLogsRepository = {
     async insert(log) {
       syncLogs.push(log);
     },
-    async clearPendingEvent() {},
-    async findPendingEvents() {
+    async findByWrite() {
       return [];
     },
   };
-  // Publishes nothing: the marks stay pending, as when the broker is away.
-  const events: SupplierEventsPublisher = {
-    async publish(upsert) {
-      published.push({
-        suppliers: upsert.suppliers.flatMap((doc) => supplierEventFromDocument(doc) ?? []),
-        sync: syncEventFromDocument(upsert.syncLog) as SyncEvent,
-      });
-      return false;
+  // Keeps what each write commits, as the outbox document would.
+  const outbox: Pick<EventOutbox, 'begin'> = {
+    async begin() {
+      const id = new mongo.ObjectId();
+      writeIds.push(id);
+      return {
+        id,
+        async commit(groups: readonly OutboxGroup[]) {
+          const [suppliers, sync] = groups.map((group) => group.events);
+          published.push({
+            suppliers: (suppliers ?? []) as SupplierEvent[],
+            sync: sync?.[0] as SyncEvent,
+          });
+          return true;
+        },
+      };
     },
-    startRelay() {},
-    async runRelayOnce() {},
-    async stopRelay() {},
   };
   const service = createSuppliersService({
-    suppliers: store.repository,
+    suppliers: store.store,
     syncLogs: syncLogsRepository,
-    events,
+    outbox: outbox as EventOutbox,
     logger: createLogger({ service: 'test', level: 'silent' }),
     now: () => new Date('2025-06-01T10:00:00.000Z'),
   });
-  return { service, store, syncLogs, published };
+  return { service, store, syncLogs, published, writeIds };
 }
 
 const caller = { orgId: 'org_1', integrationId: 'int_1', correlationId: 'req-1' };
 
 describe('upsertSuppliers', () => {
   it('reports an update when a concurrent request created the same externalId just before the write', async () => {
-    const { service, store, published } = setup();
+    const { service, store, published, writeIds } = setup();
     store.onNextWrite(() => {
       store.docs.set('org_1\u0000race', {
         _id: 'sup_winner',
@@ -130,8 +119,7 @@ describe('upsertSuppliers', () => {
         syncStatus: 'SYNCED',
         lastSyncedAt: new Date('2025-06-01T09:59:59.000Z'),
         version: 1,
-        pendingEvent: null,
-        createEventId: null,
+        writeId: new mongo.ObjectId(),
         createdAt: new Date('2025-06-01T09:59:59.000Z'),
         updatedAt: new Date('2025-06-01T09:59:59.000Z'),
       });
@@ -148,21 +136,20 @@ describe('upsertSuppliers', () => {
       ['supplier.updated', 'race'],
       ['supplier.created', 'fresh'],
     ]);
-    expect(store.docs.get('org_1\u0000race')?.pendingEvent?.id).toBe(events[0]?.id);
+    expect(store.docs.get('org_1\u0000race')?.writeId).toBe(writeIds[0]);
   });
 
-  it('keeps an unacknowledged create a create when the supplier changes again', async () => {
+  it('announces a supplier as created by the write that inserted it and updated by every later one', async () => {
     const { service, published } = setup();
     await service.upsertSuppliers(caller, [{ externalId: 'S', name: 'First' }]);
     const second = await service.upsertSuppliers(caller, [{ externalId: 'S', name: 'Second' }]);
     expect(second.records[0]?.status).toBe('UPDATED');
-    expect(published[1]?.suppliers[0]).toMatchObject({ type: 'supplier.created', data: { name: 'Second' } });
-    // The same create, told again with the newer state: subscribers hear of one creation.
-    expect(published[1]?.suppliers[0]?.id).toBe(published[0]?.suppliers[0]?.id);
+    expect(published[0]?.suppliers[0]).toMatchObject({ type: 'supplier.created', data: { name: 'First' } });
+    expect(published[1]?.suppliers[0]).toMatchObject({ type: 'supplier.updated', data: { name: 'Second' } });
   });
 
   it('answers success false, with sync.failed and status ERROR, only when every record failed', async () => {
-    const { service, syncLogs, published } = setup();
+    const { service, syncLogs, published, writeIds } = setup();
     const allBad = await service.upsertSuppliers(caller, [{ externalId: 'A' }, null]);
     expect(allBad).toEqual({
       success: false,
@@ -191,7 +178,8 @@ describe('upsertSuppliers', () => {
       data: { created: 1, failed: 1, status: 'PARTIAL' },
     });
     expect(syncLogs.map((log) => log.status)).toEqual(['ERROR', 'PARTIAL']);
-    expect(syncLogs[1]?.pendingEvent?.id).toBe(published[1]?.sync.id);
+    expect(syncLogs[1]?.writeId).toBe(writeIds[1]);
+    expect(published[1]?.sync.data.syncLogId).toBe(syncLogs[1]?._id);
   });
 
   it('sends sync.completed with the request id when every record was written', async () => {

@@ -1,23 +1,13 @@
 import type { SyncLogStatus } from '@eudr/records';
 import { Schema } from 'mongoose';
-import type { Connection, Model } from 'mongoose';
-
-/** Type of the event one bulk upsert ends with. */
-export type SyncEventType = 'sync.completed' | 'sync.failed';
+import type { Connection, Model, mongo } from 'mongoose';
 
 export type { SyncLogStatus };
 
-/** The sync event a bulk upsert owes to Kafka, stored on its sync log by the same insert. */
-export interface PendingSyncEvent {
-  id: string;
-  type: SyncEventType;
-  occurredAt: Date;
-}
-
 /**
- * One bulk upsert of suppliers: its counts, and (until the broker acknowledged it) its pending
- * `sync.*` event. The sync read model the API serves lives in batches-service, built from these events;
- * this collection is their outbox and an audit trail of the upserts received here.
+ * One bulk upsert of suppliers and its counts, announced by a `sync.*` event. The sync read model the
+ * API serves lives in batches-service, built from these events; this is the audit trail of the upserts
+ * received here.
  */
 export interface SyncLogDocument {
   /** `syn_…`, carried as `syncLogId` by the event. */
@@ -31,18 +21,10 @@ export interface SyncLogDocument {
   failed: number;
   /** Request id of the upsert. */
   correlationId: string | null;
-  pendingEvent: PendingSyncEvent | null;
+  /** The write that stored it (the outbox of `@eudr/events`). */
+  writeId: mongo.ObjectId;
   createdAt: Date;
 }
-
-const pendingEventSchema = new Schema<PendingSyncEvent>(
-  {
-    id: { type: String, required: true },
-    type: { type: String, required: true, enum: ['sync.completed', 'sync.failed'] },
-    occurredAt: { type: Date, required: true },
-  },
-  { _id: false },
-);
 
 const syncLogSchema = new Schema<SyncLogDocument>(
   {
@@ -55,15 +37,14 @@ const syncLogSchema = new Schema<SyncLogDocument>(
     updated: { type: Number, required: true },
     failed: { type: Number, required: true },
     correlationId: { type: String, default: null },
-    pendingEvent: { type: pendingEventSchema, default: null },
+    writeId: { type: Schema.Types.ObjectId, required: true },
     createdAt: { type: Date, required: true },
   },
   { collection: 'sync_logs', versionKey: false, minimize: false },
 );
 
-// The relay: {'pendingEvent.occurredAt': {$lte: olderThan}} sorted by it. Sparse: a published log
-// (pendingEvent null) has no entry. The only other query, clearing one log's mark, is by `_id`.
-syncLogSchema.index({ 'pendingEvent.occurredAt': 1 }, { sparse: true });
+// The relay's recovery of a write that died before storing its events: its sync log.
+syncLogSchema.index({ writeId: 1 });
 
 /** The sync logs model, registered on `connection`. */
 export function syncLogModel(connection: Connection): Model<SyncLogDocument> {

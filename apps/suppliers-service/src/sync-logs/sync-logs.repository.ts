@@ -1,17 +1,12 @@
-import type { Connection } from 'mongoose';
+import type { Connection, mongo } from 'mongoose';
 import { syncLogModel } from './sync-log.model';
 import type { SyncLogDocument } from './sync-log.model';
 
 /** Queries on the sync logs collection; every result is a plain object. */
 export interface SyncLogsRepository {
   insert(log: SyncLogDocument): Promise<void>;
-  /** Clears the pending event of a sync log if it is still the one with `eventId`. */
-  clearPendingEvent(orgId: string, id: string, eventId: string): Promise<void>;
-  /**
-   * Sync logs of every organisation whose event has been pending since `olderThan` or before, oldest
-   * first. For the relay only: it publishes on behalf of the whole service, not of one caller.
-   */
-  findPendingEvents(olderThan: Date, limit: number): Promise<SyncLogDocument[]>;
+  /** The sync log `writeId` stored (the relay's recovery of a write that died). */
+  findByWrite(writeId: mongo.ObjectId): Promise<SyncLogDocument[]>;
 }
 
 /** The sync logs repository on `connection`. */
@@ -21,20 +16,8 @@ export function createSyncLogsRepository(connection: Connection): SyncLogsReposi
     async insert(log) {
       await SyncLog.create(log);
     },
-
-    async clearPendingEvent(orgId, id, eventId) {
-      await SyncLog.updateOne(
-        { _id: id, orgId, 'pendingEvent.id': eventId },
-        { $set: { pendingEvent: null } },
-      ).exec();
-    },
-
-    findPendingEvents(olderThan, limit) {
-      return SyncLog.find({ 'pendingEvent.occurredAt': { $lte: olderThan } })
-        .sort({ 'pendingEvent.occurredAt': 1 })
-        .limit(limit)
-        .lean<SyncLogDocument[]>()
-        .exec();
+    findByWrite(writeId) {
+      return SyncLog.find({ writeId }).lean<SyncLogDocument[]>().exec();
     },
   };
 }

@@ -3,19 +3,11 @@ import type { SecretBox } from '../subscriptions/secret-box';
 import type { SubscriptionDocument } from '../subscriptions/subscription.model';
 import type { SubscriptionsRepository } from '../subscriptions/subscriptions.repository';
 import type { AttemptRecord, DeliveriesRepository } from './deliveries.repository';
+import type { Timed } from './delivery-phases';
 import type { DeliveryAttempt, DeliveryDocument } from './delivery.model';
+import { createSecretCache } from './secret-cache';
 import { webhookHeaders } from './webhook-signature';
-import type { WebhookSender } from './webhook-sender';
-
-/**
- * The timed phases of delivery: `claim` (one batch claim), `lookup` (the subscriptions of a batch),
- * `send` (one HTTP attempt), `outcome` (counting a success or failure on the subscription), `record`
- * (writing one attempt's outcome to its delivery).
- */
-export type DeliveryPhase = 'claim' | 'lookup' | 'send' | 'outcome' | 'record';
-
-/** Runs `run`, observing its duration under `phase`. */
-export type Timed = <T>(phase: DeliveryPhase, run: () => Promise<T>) => Promise<T>;
+import type { AttemptOutcome, WebhookSender } from './webhook-sender';
 
 /** Options of {@link createAttemptRunner}. */
 export interface AttemptRunnerOptions {
@@ -45,9 +37,6 @@ export interface AttemptRunner {
   ): Promise<number | null>;
 }
 
-/** Decrypted secrets kept in memory, at most this many subscriptions. */
-const SECRET_CACHE_SIZE = 1_000;
-
 /**
  * One attempt: SKIPPED when the subscription is gone or disabled or the integration is INACTIVE;
  * otherwise signed and POSTed, then DELIVERED on a 2xx, or on a failure the next attempt after the
@@ -56,22 +45,7 @@ const SECRET_CACHE_SIZE = 1_000;
  */
 export function createAttemptRunner(options: AttemptRunnerOptions): AttemptRunner {
   const { deliveries, subscriptions, sender, secrets, clock, log, timed } = options;
-  // Decrypted secrets by subscription, with the sealed value they came from: a new secret is a new
-  // sealed value, so an entry can never be stale, only unused (deleted subscriptions drop theirs).
-  const secretCache = new Map<string, { sealed: string; secret: string }>();
-
-  function secretOf(subscription: SubscriptionDocument): string {
-    const cached = secretCache.get(subscription._id);
-    if (cached !== undefined && cached.sealed === subscription.sealedSecret) return cached.secret;
-    const secret = secrets.open(subscription.sealedSecret, subscription._id);
-    secretCache.delete(subscription._id);
-    if (secretCache.size >= SECRET_CACHE_SIZE) {
-      const oldest = secretCache.keys().next();
-      if (oldest.done !== true) secretCache.delete(oldest.value);
-    }
-    secretCache.set(subscription._id, { sealed: subscription.sealedSecret, secret });
-    return secret;
-  }
+  const secretCache = createSecretCache(secrets);
 
   async function record(delivery: DeliveryDocument, lease: string, outcome: AttemptRecord): Promise<boolean> {
     const held = await timed('record', () =>
@@ -92,7 +66,7 @@ export function createAttemptRunner(options: AttemptRunnerOptions): AttemptRunne
       return null;
     };
     if (subscription === null) {
-      secretCache.delete(delivery.subscriptionId);
+      secretCache.forget(delivery.subscriptionId);
       return skip('the subscription was deleted');
     }
     if (!subscription.active) return skip('the subscription is disabled');
@@ -105,7 +79,7 @@ export function createAttemptRunner(options: AttemptRunnerOptions): AttemptRunne
         url: subscription.url,
         body: delivery.body,
         headers: webhookHeaders({
-          secret: secretOf(subscription),
+          secret: secretCache.secretOf(subscription),
           deliveryId: delivery._id,
           subscriptionId: subscription._id,
           eventType: delivery.eventType,
@@ -114,6 +88,17 @@ export function createAttemptRunner(options: AttemptRunnerOptions): AttemptRunne
         }),
       }),
     );
+    return settle(delivery, lease, subscription, startedAt, outcome);
+  }
+
+  /** Records a sent attempt: DELIVERED, the next attempt, or FAILED; counts it on the subscription. */
+  async function settle(
+    delivery: DeliveryDocument,
+    lease: string,
+    subscription: SubscriptionDocument,
+    startedAt: Date,
+    outcome: AttemptOutcome,
+  ): Promise<number | null> {
     const attempt: DeliveryAttempt = {
       at: startedAt,
       ok: outcome.ok,

@@ -1,7 +1,8 @@
 import type { DomainEvent } from '@eudr/events';
 import type { Logger } from '@eudr/service-kit';
 import type { mongo } from 'mongoose';
-import type { ValidRecord } from '@eudr/records';
+import { reportedExternalId } from './bulk-upsert';
+import type { BulkUpsertResponse, ValidRecord } from './bulk-upsert';
 import type { RecordDocumentBase, RecordStore } from './record-store';
 
 /** Who is writing: from the token, never from the body. */
@@ -46,7 +47,7 @@ export const STORE_FAILED = 'could not be stored; send the record again';
  * - Every record written carries `writeId`, the outbox document of this write.
  * - Each written record owes one event (`created` or `updated`, by what this write did): a new record's
  *   is built from what was written, an updated record's from the record read back after the write.
- *   The caller stores them in the write's outbox document (see `events/event-outbox.ts`).
+ *   The caller stores them in the write's outbox document (the outbox of `@eudr/events`).
  */
 export async function upsertRecords<
   D extends RecordDocumentBase,
@@ -119,4 +120,46 @@ export async function upsertRecords<
     outcomes.set(index, { status: 'UPDATED', document, event: spec.eventOf('updated', document) });
   });
   return outcomes;
+}
+
+/** A record written by a bulk upsert, with its event. */
+export interface WrittenRecord<D, E> {
+  status: 'CREATED' | 'UPDATED';
+  document: D;
+  event: E;
+}
+
+/**
+ * The answer of a bulk upsert, in request order, from the per-record validation errors and the write
+ * outcomes; and the records written, in request order, for their events and follow-ups. `success` is
+ * false only when every record failed (nothing was written).
+ */
+export function bulkUpsertAnswer<D extends RecordDocumentBase, E extends DomainEvent>(
+  records: readonly unknown[],
+  invalid: ReadonlyMap<number, string>,
+  outcomes: ReadonlyMap<number, RecordOutcome<D, E>>,
+): { response: BulkUpsertResponse; written: WrittenRecord<D, E>[] } {
+  const response: BulkUpsertResponse = { success: true, created: 0, updated: 0, errors: [], records: [] };
+  const written: WrittenRecord<D, E>[] = [];
+  records.forEach((raw, index) => {
+    const outcome = outcomes.get(index);
+    const error = invalid.get(index) ?? (outcome?.status === 'ERROR' ? outcome.error : undefined);
+    if (outcome === undefined || outcome.status === 'ERROR' || error !== undefined) {
+      const externalId = reportedExternalId(raw);
+      response.records.push({ externalId, internalId: '', status: 'ERROR' });
+      response.errors.push({ externalId, error: error ?? STORE_FAILED });
+      return;
+    }
+    if (outcome.status === 'CREATED') response.created += 1;
+    else response.updated += 1;
+    const { document } = outcome;
+    response.records.push({
+      externalId: document.externalId,
+      internalId: document._id,
+      status: outcome.status,
+    });
+    written.push(outcome);
+  });
+  response.success = response.errors.length === 0 || response.created + response.updated > 0;
+  return { response, written };
 }

@@ -14,7 +14,7 @@ export interface RecordDocumentBase {
   lastSyncedAt: Date;
   /** Incremented by every write; starts at 1. */
   version: number;
-  /** The outbox document of the write that changed the record last (see `events/event-outbox.ts`). */
+  /** The outbox document of the write that changed the record last (the outbox of `@eudr/events`). */
   writeId: mongo.ObjectId;
   createdAt: Date;
   updatedAt: Date;
@@ -72,6 +72,12 @@ interface Listed {
 }
 
 /**
+ * The driver cannot check a filter or update against a generic document type: they are written
+ * against the fields every record has, and handed over here, once.
+ */
+const filterOf = <D>(filter: mongo.Filter<Listed & { writeId: mongo.ObjectId }>) => filter as mongo.Filter<D>;
+
+/**
  * One organisation's documents of `collection`, ordered by lastSyncedAt then externalId (unique within
  * the organisation, so pages are stable): the list of the record stores and of the supplier projection.
  */
@@ -83,74 +89,109 @@ export async function listRecords<D extends Listed>(
   const filter: mongo.Filter<Listed> = { orgId };
   if (since !== undefined) filter.lastSyncedAt = { $gt: since };
   if (externalIds !== undefined) filter.externalId = { $in: [...externalIds] };
-  const records = collection as unknown as mongo.Collection<Listed>;
   const [items, total] = await Promise.all([
-    records
-      .find(filter)
+    collection
+      .find(filterOf<D>(filter))
       .sort({ lastSyncedAt: 1, externalId: 1 })
       .skip((page - 1) * limit)
       .limit(limit)
       .toArray(),
-    records.countDocuments(filter),
+    collection.countDocuments(filterOf<D>(filter)),
   ]);
-  return { items: items as unknown as D[], total };
+  return { items: items as D[], total };
+}
+
+const DUPLICATE_KEY = 11000;
+
+/** One bulkWrite's outcome by operation index: which ones inserted, and the refused ones' errors. */
+async function bulkUpsert<D extends Listed>(
+  collection: mongo.Collection<D>,
+  operations: readonly mongo.AnyBulkWriteOperation<D>[],
+): Promise<{ upserted: Set<number>; errors: Map<number, { code: number; message: string }> }> {
+  const upsertedOf = (ids: Record<number, unknown>) => new Set(Object.keys(ids).map(Number));
+  try {
+    const result = await collection.bulkWrite([...operations], { ordered: false });
+    return { upserted: upsertedOf(result.upsertedIds), errors: new Map() };
+  } catch (err) {
+    if (!(err instanceof mongo.MongoBulkWriteError)) throw err;
+    const writeErrors = [err.writeErrors].flat();
+    return {
+      upserted: upsertedOf(err.result.upsertedIds),
+      errors: new Map(writeErrors.map((e) => [e.index, { code: e.code, message: e.errmsg ?? '' }])),
+    };
+  }
+}
+
+/**
+ * Upserts records of one organisation matched on `(orgId, externalId)` in one unordered bulkWrite of
+ * updateOne operations (only those: the driver numbers the upsertedIds of a mixed command per
+ * operation type), results in the order given; a record reports CREATED when its upsert inserted.
+ * Two replicas inserting the same new externalId at once may both miss the match; the unique index
+ * refuses one with a duplicate key, and retrying it once updates the winner's document (MongoDB
+ * retries this itself since 4.2; the retry keeps it correct everywhere).
+ */
+export async function upsertByExternalId<D extends Listed>(
+  collection: mongo.Collection<D>,
+  orgId: string,
+  // A plain document: the driver cannot check an update against a generic document type.
+  writes: readonly { externalId: string; update: mongo.Document }[],
+): Promise<UpsertResult[]> {
+  const operations = writes.map(({ externalId, update }): mongo.AnyBulkWriteOperation<D> => ({
+    updateOne: { filter: filterOf<D>({ orgId, externalId }), update, upsert: true },
+  }));
+  const results: UpsertResult[] = writes.map(() => ({ status: 'UPDATED' }));
+  let pending = writes.map((_, i) => i);
+  for (let attempt = 1; attempt <= 2 && pending.length > 0; attempt += 1) {
+    const batch = pending;
+    const outcome = await bulkUpsert(
+      collection,
+      batch.map((i) => operations[i] as mongo.AnyBulkWriteOperation<D>),
+    );
+    pending = [];
+    outcome.upserted.forEach((j) => (results[batch[j] as number] = { status: 'CREATED' }));
+    for (const [j, error] of outcome.errors) {
+      const i = batch[j] as number;
+      if (error.code === DUPLICATE_KEY && attempt === 1) pending.push(i);
+      else results[i] = { status: 'ERROR', reason: error.message || `write error ${error.code}` };
+    }
+  }
+  return results;
 }
 
 /** The record store over `model`'s collection. Queries go through the driver: documents are complete. */
 export function createRecordStore<D extends RecordDocumentBase>(model: Model<D>): RecordStore<D> {
   const collection = model.db.collection<D>(model.collection.collectionName);
-  // Queries touch only the common fields, which the driver cannot type over a generic D: the
-  // collection is viewed through them once, here.
-  const records = collection as unknown as mongo.Collection<RecordDocumentBase>;
-
   return {
     async findOne(orgId, externalId) {
-      return (await records.findOne({ orgId, externalId })) as D | null;
+      return collection.findOne(filterOf<D>({ orgId, externalId })) as Promise<D | null>;
     },
 
     async findMany(orgId, externalIds) {
       if (externalIds.length === 0) return [];
-      return (await records.find({ orgId, externalId: { $in: [...new Set(externalIds)] } }).toArray()) as D[];
+      const filter = filterOf<D>({ orgId, externalId: { $in: [...new Set(externalIds)] } });
+      return (await collection.find(filter).toArray()) as D[];
     },
 
     async upsert(orgId, upserts) {
       if (upserts.length === 0) return [];
-      // A concurrent upsert of the same new record (another request, another replica) makes the unique
-      // index refuse one of the two inserts; MongoDB retries that upsert as an update by itself, since
-      // the filter is exactly the unique key.
-      const operations = upserts.map(({ externalId, set, setOnInsert }) => ({
-        updateOne: {
-          filter: { orgId, externalId },
+      return upsertByExternalId(
+        collection,
+        orgId,
+        upserts.map(({ externalId, set, setOnInsert }) => ({
+          externalId,
           update: { $set: set, $setOnInsert: setOnInsert, $inc: { version: 1 } },
-          upsert: true,
-        },
-      })) as unknown as mongo.AnyBulkWriteOperation<RecordDocumentBase>[];
-      let result: mongo.BulkWriteResult;
-      let writeErrors: mongo.WriteError[] = [];
-      try {
-        result = await records.bulkWrite(operations, { ordered: false });
-      } catch (err) {
-        if (!(err instanceof mongo.MongoBulkWriteError)) throw err;
-        result = err.result;
-        writeErrors = [err.writeErrors].flat();
-      }
-      const failed = new Map(writeErrors.map((e) => [e.index, e.errmsg ?? `write error ${e.code}`]));
-      const created = new Set(Object.keys(result.upsertedIds).map(Number));
-      return upserts.map((_, index): UpsertResult => {
-        const reason = failed.get(index);
-        if (reason !== undefined) return { status: 'ERROR', reason };
-        return { status: created.has(index) ? 'CREATED' : 'UPDATED' };
-      });
+        })),
+      );
     },
 
     list: (orgId, query) => listRecords(collection, orgId, query),
 
     count(orgId) {
-      return records.countDocuments({ orgId });
+      return collection.countDocuments(filterOf<D>({ orgId }));
     },
 
     async findByWrite(writeId) {
-      return (await records.find({ writeId }).toArray()) as D[];
+      return (await collection.find(filterOf<D>({ writeId })).toArray()) as D[];
     },
   };
 }

@@ -1,48 +1,28 @@
-import { domainEventKey } from '@eudr/events';
-import { createRelay } from '@eudr/events';
-import type { DomainEvent, DomainTopic, EventProducer, PublishMessage, Relay } from '@eudr/events';
 import { withTimeout } from '@eudr/service-kit';
 import type { Logger } from '@eudr/service-kit';
 import { mongo } from 'mongoose';
-import { chunks } from '@eudr/records';
-import type { OutboxDocument, OutboxDocumentGroup } from './outbox.model';
-import type { OutboxRepository } from './outbox.repository';
+import type { EventProducer } from '../producer';
+import { createRelay } from '../relay';
+import type { Relay } from '../relay';
+import { domainEventKey } from '../schemas/domain-events.schemas';
+import type { DomainEvent } from '../schemas/domain-events.schemas';
+import type { DomainTopic } from '../topics';
+import type { OutboxDocument, OutboxDocumentGroup, OutboxRepository } from './outbox-store';
 
 /*
- * Publishing without losing anything, with no transactions:
+ * Publishing without losing anything, with no transactions. A write (1) inserts its outbox document,
+ * `writing: true`, whose `_id` every record it then changes carries as `writeId`; (2) once its records
+ * are written, stores every event it owes in that document and clears `writing` in one conditional
+ * update, and only then is acknowledged; (3) publishes at once and deletes the document once the
+ * broker acknowledged everything. The relay publishes what is left (broker down, a crash after 2);
+ * a document still `writing` belongs to a write that died after 1: its events are rebuilt from the
+ * records carrying its id (`recover`), stored by the same conditional update so that the writer and
+ * every replica's relay agree on one set, then published. So a crash at any point loses neither record
+ * nor event; delivery is at least once, always with the same event id.
  *
- * 1. A write (a product or batch upsert, an admin DDS status change, the marking of a supplier's
- *    products SYNCED) first inserts ONE `outbox` document, `writing: true`, whose `_id` is the write's
- *    id. Every record the write then changes carries that id (`writeId`): products, batches, DDS, the
- *    write's sync log.
- * 2. Once its records are written, the write stores every event it owes, as full envelopes in
- *    publishing order, in that document and clears `writing`, in one conditional update. Only then is
- *    the client answered (or the consumer's offset committed).
- * 3. Fast path: the events are published at once and the document deleted once the broker
- *    acknowledged all of them, in the background. Only while earlier publishes are still
- *    unacknowledged (a slow or absent broker) does the answer wait, at most `publishTimeoutMs`.
- * 4. Relay: at start and every `relayIntervalMs`, documents older than `relayMinAgeMs`, oldest first.
- *    A finished one (broker down, a crash after step 2) is published and deleted. One still `writing`
- *    belongs to a write that died or failed after step 1: its events are rebuilt from the records
- *    still carrying its id (their states as stored; `created` for a record at version 1), stored in
- *    the document by the same conditional update (so the writer and the relays of every replica agree
- *    on one set of events), then published and deleted. A record changed again since then carries the
- *    later write's id, whose own events describe it.
- *
- * So every change that reached the database is announced, whatever the process did after it; nothing
- * is announced that did not happen. Delivery is at least once, always with the same event id, on
- * which consumers deduplicate. What a recovery cannot give back is the exact history of a died write:
- * its sync event when its sync log was not stored yet, and a `created` of a record it also changed
- * again (only the latest state is rebuilt). A write still running after `relayMinAgeMs` is recovered
- * while it runs; its step 2 then finds the document finished and stores its events in a new document,
- * so both are published.
- *
- * One document per write: the events of 500 records, every field at its length limit, are at most
- * about 9 MB of JSON, below MongoDB's 16 MB document limit.
+ * Created or updated: an event is `*.created` when its write inserted the record (the upsert's
+ * `upsertedIds`; a rebuilt one when the record is at version 1), otherwise `*.updated`.
  */
-
-/** The `source` of every event this service publishes. */
-export const EVENT_SOURCE = 'batches-service';
 
 /** Events of one topic to publish in order. */
 export interface OutboxGroup {
@@ -121,7 +101,13 @@ export function groupsOf(document: OutboxDocument): OutboxGroup[] {
   }));
 }
 
-/** Creates the outbox; see the comment at the top of this file for the delivery guarantees. */
+function chunks<T>(items: readonly T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}
+
+/** Creates the outbox; see the comment at the top of this file. */
 export function createEventOutbox(options: EventOutboxOptions): EventOutbox {
   const { producer, repository, publishTimeoutMs } = options;
   const clock = options.clock ?? Date.now;
@@ -137,11 +123,7 @@ export function createEventOutbox(options: EventOutboxOptions): EventOutbox {
 
   async function send(topic: DomainTopic, events: readonly DomainEvent[], correlationId: string | null) {
     const messages = events.map((event) => ({ key: domainEventKey(event), value: event }));
-    await producer.publish(
-      topic,
-      messages as unknown as PublishMessage<typeof topic>[],
-      correlationId === null ? {} : { correlationId },
-    );
+    await producer.publish<DomainTopic>(topic, messages, correlationId === null ? {} : { correlationId });
   }
 
   async function publishGroups(groups: readonly OutboxGroup[], correlationId: string | null) {

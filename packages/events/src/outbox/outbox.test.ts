@@ -1,11 +1,12 @@
-import { TOPICS, createDomainEvent } from '@eudr/events';
-import type { DomainEvent, EventProducer } from '@eudr/events';
+import type { EventProducer } from '../producer';
+import { createDomainEvent } from '../schemas/domain-events.schemas';
+import type { DomainEvent } from '../schemas/domain-events.schemas';
+import { TOPICS } from '../topics';
 import { createLogger } from '@eudr/service-kit';
 import { mongo } from 'mongoose';
-import { createEventOutbox, groupsOf, storedGroupsOf } from './event-outbox';
-import type { OutboxGroup, WriteRecovery } from './event-outbox';
-import type { OutboxDocument } from './outbox.model';
-import type { OutboxRepository } from './outbox.repository';
+import { createEventOutbox, groupsOf, storedGroupsOf } from './outbox';
+import type { OutboxGroup, WriteRecovery } from './outbox';
+import type { OutboxDocument, OutboxRepository } from './outbox-store';
 
 const at = new Date('2025-03-01T10:00:00.000Z');
 

@@ -1,0 +1,2 @@
+/** The `source` of every event this service publishes. */
+export const EVENT_SOURCE = 'batches-service';
