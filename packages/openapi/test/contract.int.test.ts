@@ -1,5 +1,6 @@
 import { SCOPE_NAMES } from '@eudr/auth';
-import { createHmac, randomBytes } from 'node:crypto';
+import { createHmac, generateKeyPairSync, randomBytes, sign } from 'node:crypto';
+import type { KeyObject } from 'node:crypto';
 import { once } from 'node:events';
 import { existsSync, readFileSync } from 'node:fs';
 import { createServer, request } from 'node:http';
@@ -42,6 +43,17 @@ interface Received {
   headers: IncomingHttpHeaders;
   text: string;
 }
+
+/** The secret scanner whose leak reports the stack trusts. */
+const reporter = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
+const reporterKeys = JSON.stringify({
+  public_keys: [
+    {
+      key_identifier: 'scanner-1',
+      key: reporter.publicKey.export({ type: 'spki', format: 'pem' }).toString(),
+    },
+  ],
+});
 
 let stack: Stack;
 let replay: Replay;
@@ -98,7 +110,10 @@ beforeAll(async () => {
         ? { WEBHOOK_TARGET_ALLOWLIST: '127.0.0.1', WEBHOOK_SECRET_KEY: randomBytes(32).toString('hex') }
         : {};
   }
-  stack = await startStack('openapi_contract', { apps: appEnv });
+  stack = await startStack('openapi_contract', {
+    apps: appEnv,
+    authEnv: { SECRET_SCANNING_PUBLIC_KEYS: reporterKeys },
+  });
   replay = new Replay(stack.edge.url, contract);
   adminJwt = await mintAdminJwt({ secret: stack.adminSecret, org: ORG });
 }, 180_000);
@@ -342,6 +357,65 @@ describe('the admin API', () => {
       ]),
     );
     expectContract(await admin('GET', '/audit-log?limit=101'), 400, 'VALIDATION_ERROR');
+  });
+});
+
+describe('the token lifecycle', () => {
+  it("rotates a token, lists the tokens expiring soon and reads a token's usage", async () => {
+    const { integrationId, tokenId } = await issue(['integration:suppliers:read']);
+    const path = `/integrations/${integrationId}/tokens/${tokenId}`;
+    expectContract(
+      await admin('POST', `${path}/rotate`, { gracePeriodSeconds: 604_801 }),
+      400,
+      'VALIDATION_ERROR',
+    );
+    expectContract(await admin('POST', `${path}/rotate`, { gracePeriodSeconds: 60 }), 201);
+    expectContract(await admin('POST', `${path}/rotate`), 409, 'CONFLICT');
+    expectContract(await admin('GET', '/tokens/expiring?withinDays=30'), 200);
+    expectContract(await admin('GET', '/tokens/expiring?withinDays=0'), 400, 'VALIDATION_ERROR');
+    expectContract(await admin('GET', `${path}/usage`), 200);
+    expectContract(
+      await admin('GET', `/integrations/${integrationId}/tokens/tok_000000000000000000000000/usage`),
+      404,
+      'NOT_FOUND',
+    );
+  });
+
+  it('answers a signed leak report per token, and refuses an unsigned or forged one', async () => {
+    const { token } = await issue(['integration:suppliers:read']);
+    const raw = JSON.stringify([
+      {
+        token,
+        type: 'eudr_api_token',
+        url: 'https://github.com/octo-org/erp/blob/main/.env',
+        source: 'content',
+      },
+      { token: 'not-a-token', type: 'eudr_api_token', url: 'https://example.com', source: 'content' },
+    ]);
+    const signed = (key: KeyObject) => ({
+      raw,
+      headers: {
+        'github-public-key-identifier': 'scanner-1',
+        'github-public-key-signature': sign('sha256', Buffer.from(raw), key).toString('base64'),
+      },
+    });
+    const answer = await replay.send('POST', '/api/v1/secret-scanning/reports', signed(reporter.privateKey));
+    expectContract(answer, 200);
+    expect((answer.body as { label: string }[]).map((entry) => entry.label)).toEqual([
+      'true_positive',
+      'false_positive',
+    ]);
+    expectContract(
+      await replay.send('POST', '/api/v1/secret-scanning/reports', { raw }),
+      401,
+      'AUTHENTICATION_REQUIRED',
+    );
+    const other = generateKeyPairSync('ec', { namedCurve: 'prime256v1' }).privateKey;
+    expectContract(
+      await replay.send('POST', '/api/v1/secret-scanning/reports', signed(other)),
+      403,
+      'FORBIDDEN',
+    );
   });
 });
 

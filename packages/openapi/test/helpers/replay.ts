@@ -24,6 +24,8 @@ export interface ReplayOptions {
   /** Sent as is (with `contentType`, default application/json). */
   raw?: string;
   contentType?: string;
+  /** Further request headers. */
+  headers?: Record<string, string>;
 }
 
 /**
@@ -40,7 +42,7 @@ export class Replay {
   ) {}
 
   async send(method: string, path: string, options: ReplayOptions = {}): Promise<Replayed> {
-    const headers: Record<string, string> = {};
+    const headers: Record<string, string> = { ...options.headers };
     if (options.authorization !== undefined) headers['authorization'] = options.authorization;
     else if (options.token !== undefined) headers['authorization'] = `Bearer ${options.token}`;
     let body: string | undefined;
