@@ -57,12 +57,16 @@ describe('the usage recorder', () => {
     expect(published).toEqual([]);
   });
 
-  it('splits a large flush into reports of at most 1000 tokens', async () => {
+  it('splits a large flush into reports of at most 250 tokens, each well below a Kafka message', async () => {
     const { recorder, published } = setup();
-    for (let i = 0; i < 2_500; i++) recorder.record(`tok_${i}`, T0);
+    for (let i = 0; i < 600; i++) {
+      for (let a = 0; a < 10; a++)
+        recorder.record(`tok_${i}`, T0, `2001:db8:${i.toString(16)}::${a}`, 'x'.repeat(500));
+    }
     await recorder.flush();
     expect(published).toHaveLength(1);
-    expect(published[0]?.map((report) => report.reports.length)).toEqual([1_000, 1_000, 500]);
+    expect(published[0]?.map((report) => report.reports.length)).toEqual([250, 250, 100]);
+    for (const report of published[0] ?? []) expect(JSON.stringify(report).length).toBeLessThan(400_000);
   });
 
   it('keeps the data of a failed flush, merged with later uses, for the next flush', async () => {

@@ -5,8 +5,12 @@ import type { Logger } from '@eudr/service-kit';
 import { normalizeClientAddress } from './address-allowlist';
 import { usageHour } from './token-lifecycle';
 
-/** Most entries (and refusals) in one report, as the `auth.token-usage` schema allows. */
-const MAX_PER_REPORT = 1_000;
+/**
+ * Most entries (and refusals, and counts) in one report. The schema allows 1000, but an entry may carry
+ * 10 addresses and a 200-character User-Agent (about 1 KB): 250 keep a report near 250 KB, well below
+ * Kafka's default 1 MB message limit, which a failed flush would otherwise hit again and again.
+ */
+const MAX_PER_REPORT = 250;
 
 /** Most (token, address) refusals held between flushes. */
 const MAX_PENDING_REFUSALS = 10_000;
@@ -68,7 +72,7 @@ export interface UsageRecorder {
 
 /** Options of {@link createUsageRecorder}. */
 export interface UsageRecorderOptions {
-  /** Sends the reports of one flush (one message each, at most 1000 tokens per report). */
+  /** Sends the reports of one flush (one message each, at most 250 tokens per report). */
   publish: (reports: TokenUsageReport[]) => Promise<void>;
   /** Names the reporting service and replica in every report. */
   source: string;
