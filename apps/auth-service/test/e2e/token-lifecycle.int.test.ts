@@ -1,7 +1,15 @@
 import { generateKeyPairSync, randomBytes, sign } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { ADMIN_API_PATH, call, errorCode, mintAdminJwt, startStack, waitFor } from '@eudr/testkit';
+import {
+  ADMIN_API_PATH,
+  call,
+  errorCode,
+  mintAdminJwt,
+  readRawMessages,
+  startStack,
+  waitFor,
+} from '@eudr/testkit';
 import type { AppProcess, HttpResult, Stack } from '@eudr/testkit';
 
 // The token lifecycle on a real stack (two replicas of auth-service and suppliers-service, one of
@@ -649,6 +657,15 @@ describe('expiry notices', () => {
     await stopAll(fourth);
     expect(notices(token.id)).toEqual(['token.expiring:7d', 'token.expiring:1d', 'token.expired']);
     expect(notices(other.id)).toEqual([]);
+    // Published once each, too: of the racing replicas one claim won (webhook deliveries would also
+    // absorb a second publication of the same event id, so the topic is where a lost claim would show).
+    const published = (await readRawMessages(stack.kafkaBrokers, [`${stack.scope.topicPrefix}tokens`]))
+      .map(
+        (m) => JSON.parse(m.value ?? '{}') as { type: string; data: { tokenId: string; threshold?: string } },
+      )
+      .filter((event) => event.data.tokenId === token.id)
+      .map((event) => `${event.type}${event.data.threshold === undefined ? '' : `:${event.data.threshold}`}`);
+    expect(published).toEqual(['token.expiring:7d', 'token.expiring:1d', 'token.expired']);
 
     const expiring = receiver.requests.find((r) => r.event === 'token.expiring');
     expect(expiring?.body).toEqual(
