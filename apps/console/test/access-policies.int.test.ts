@@ -116,6 +116,23 @@ describe('access policies in the console', () => {
     await answerOf((r) => r.status === 200);
     await seen.getByText('Listed').waitFor();
     await screenshot(page, 'access-2-allowlist-with-seen-address');
+
+    // Per token: the addresses it was used and refused from (refusals are reported like uses).
+    await app.openTab('API tokens');
+    const dialog = page.getByRole('dialog', { name: 'Addresses of token “erp”' });
+    await waitFor(
+      async () => {
+        await page.getByRole('button', { name: 'Addresses of token erp' }).click();
+        await dialog.getByText('127.0.0.1').waitFor();
+        if ((await dialog.innerText()).includes('IP_NOT_ALLOWED')) return true;
+        await dialog.getByRole('button', { name: 'Close' }).click();
+        return false;
+      },
+      { timeoutMs: 30_000, intervalMs: 1_000, message: "the token's refusal to show" },
+    );
+    await expectAccessible('token addresses');
+    await screenshot(page, 'access-3-token-addresses');
+    await dialog.getByRole('button', { name: 'Close' }).click();
   });
 
   it('2. reviews the tokens a stricter policy blocks, saves it (the token is refused), and offers its default', async () => {
@@ -141,7 +158,7 @@ describe('access policies in the console', () => {
     expect(await review.getByRole('table', { name: 'Tokens this policy blocks' }).innerText()).toContain(
       'erp',
     );
-    await screenshot(page, 'access-3-policy-review');
+    await screenshot(page, 'access-4-policy-review');
     // Nothing changed yet: the review is a dry run.
     expect((await call(stack.edge.url, SUPPLIERS, { token: state.token })).status).toBe(200);
     await review.getByRole('button', { name: 'Save policy' }).click();
@@ -150,7 +167,7 @@ describe('access policies in the console', () => {
       .waitFor();
     const refused = await answerOf(refusedWith('TOKEN_POLICY_VIOLATION'));
     expect(refused.body?.['message']).toContain('at most 7 days (this token: 30 days)');
-    await screenshot(page, 'access-4-policy-saved');
+    await screenshot(page, 'access-5-policy-saved');
 
     // Generating a token now offers the policy's default first, and nothing it forbids.
     await app.goToIntegrations();
@@ -167,7 +184,7 @@ describe('access policies in the console', () => {
     expect(await dialog.getByRole('radio', { name: /^30 days/ }).isDisabled()).toBe(true);
     expect(await dialog.getByRole('radio', { name: 'No expiration' }).isDisabled()).toBe(true);
     await expectAccessible('generate token under a policy');
-    await screenshot(page, 'access-5-generate-under-policy');
+    await screenshot(page, 'access-6-generate-under-policy');
     await dialog.getByLabel('Token name').fill('weekly');
     await dialog.getByRole('checkbox', { name: /integration:suppliers:read/ }).check();
     await dialog.getByRole('button', { name: 'Generate token' }).click();

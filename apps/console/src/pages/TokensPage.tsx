@@ -13,6 +13,7 @@ import { GenerateTokenDialog } from './GenerateTokenDialog';
 import { useIntegration } from './IntegrationLayout';
 import { pageParam } from './IntegrationsPage';
 import { RotateTokenDialog } from './RotateTokenDialog';
+import { TokenAddressesDialog } from './TokenAddressesDialog';
 import { TokenUsageDialog } from './TokenUsageDialog';
 
 const PAGE_SIZE = 20;
@@ -44,6 +45,7 @@ export function TokensPage() {
   const [revoking, setRevoking] = useState<Token>();
   const [rotating, setRotating] = useState<Token>();
   const [showingUsage, setShowingUsage] = useState<Token>();
+  const [showingAddresses, setShowingAddresses] = useState<Token>();
 
   const list = useResource(
     () =>
@@ -184,6 +186,14 @@ export function TokensPage() {
                             onClick={() => setShowingUsage(token)}
                           >
                             Usage
+                          </button>{' '}
+                          <button
+                            type="button"
+                            className="link small"
+                            aria-label={`Addresses of token ${token.name}`}
+                            onClick={() => setShowingAddresses(token)}
+                          >
+                            Addresses
                           </button>
                         </div>
                       </td>
@@ -288,6 +298,13 @@ export function TokensPage() {
             list.reload();
             reloadIntegration();
           }}
+        />
+      )}
+      {showingAddresses !== undefined && (
+        <TokenAddressesDialog
+          integration={integration}
+          token={showingAddresses}
+          onClose={() => setShowingAddresses(undefined)}
         />
       )}
       {showingUsage !== undefined && (
