@@ -14,6 +14,8 @@ const ACTIONS: Record<string, string> = {
   'integration.updated': 'Changed integration',
   'token.created': 'Generated token',
   'token.revoked': 'Revoked token',
+  'token.rotated': 'Rotated token',
+  'token.leaked': 'Revoked leaked token',
   'policy.updated': 'Changed token policy',
 };
 
@@ -30,6 +32,13 @@ const LABELS: Record<string, string> = {
   requireExpiry: 'expiry required',
   defaultTokenLifetimeDays: 'default lifetime (days)',
   affectedTokenCount: 'tokens it blocks',
+  rotatedFrom: 'rotated from',
+  rotatedTo: 'replaced by',
+  gracePeriodSeconds: 'grace period (seconds)',
+  graceEndsAt: 'old token works until',
+  url: 'found at',
+  source: 'found in',
+  reporter: 'reported by',
 };
 
 /** A value of an entry's details in words: lists joined, changes as "from → to", dates readable. */
