@@ -191,7 +191,7 @@ describe('hourly counts', () => {
       .flatMap((report) => (report.counts ?? []).map((c) => ({ ...c, instance: report.instance })));
   }
 
-  it('reports running totals per token, hour and outcome, only those that changed, under one instance', async () => {
+  it('reports running totals per token, hour and outcome, only for the hours that changed, under one instance', async () => {
     const { recorder, published } = setup();
     recorder.count('tok_1', T0, 'authenticated');
     recorder.count('tok_1', T0 + 1, 'authenticated');
@@ -208,8 +208,11 @@ describe('hourly counts', () => {
     published.length = 0;
     recorder.count('tok_1', T0 + 3, 'authenticated');
     await recorder.flush();
-    // The total so far, not the increment: folding it twice changes nothing.
-    expect(counted(published).map((c) => [c.outcome, c.count])).toEqual([['authenticated', 3]]);
+    // The totals so far of the hour that changed, not the increment: folding them twice changes nothing.
+    expect(counted(published).map((c) => [c.hour, c.outcome, c.count])).toEqual([
+      [hourOf(T0), 'authenticated', 3],
+      [hourOf(T0), 'TOKEN_EXPIRED', 1],
+    ]);
   });
 
   it('reports the newest totals after a failed flush', async () => {

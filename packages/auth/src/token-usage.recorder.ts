@@ -15,8 +15,8 @@ const MAX_PER_REPORT = 250;
 /** Most (token, address) refusals held between flushes. */
 const MAX_PENDING_REFUSALS = 10_000;
 
-/** Most (token, hour, outcome) counters held; older hours are let go once reported. */
-const MAX_COUNTERS = 200_000;
+/** Most (token, hour) buckets of counters held; older hours are let go once reported. */
+const MAX_BUCKETS = 100_000;
 
 /** Longest User-Agent kept. */
 const MAX_USER_AGENT_LENGTH = 200;
@@ -30,12 +30,15 @@ interface PendingUse {
   addresses: Map<string, number>;
 }
 
-/** A running total of one token's requests with one outcome in one UTC hour. */
-interface Counter {
+/**
+ * Running totals of one token's requests in one UTC hour, by outcome. `changed` says it is in the
+ * list of buckets to report, so counting a request allocates nothing once its bucket exists.
+ */
+interface HourBucket {
   tokenId: string;
   hourMs: number;
-  outcome: UsageOutcome;
-  count: number;
+  counts: Partial<Record<UsageOutcome, number>>;
+  changed: boolean;
 }
 
 /** A User-Agent as reported: at most 200 characters, printable, and never holding a token. */
@@ -100,9 +103,11 @@ export function createUsageRecorder(options: UsageRecorderOptions): UsageRecorde
   const logger = options.logger.child({ component: 'token-usage' });
   let pending = new Map<string, PendingUse>();
   let refusals = new Map<string, { tokenId: string; address: string; atMs: number }>();
-  // Running totals since this process started, and the keys changed since the last report.
-  const counters = new Map<string, Counter>();
-  let changed = new Set<string>();
+  // Running totals since this process started (per token, its few latest hours), and the buckets
+  // changed since the last report.
+  const buckets = new Map<string, HourBucket[]>();
+  let bucketCount = 0;
+  let changed: HourBucket[] = [];
   const instance = randomBytes(8).toString('hex');
   const clock = options.clock ?? Date.now;
   let dropped = 0;
@@ -143,29 +148,44 @@ export function createUsageRecorder(options: UsageRecorderOptions): UsageRecorde
 
   function count(tokenId: string, atMs: number, outcome: UsageOutcome): void {
     const hourMs = usageHour(atMs);
-    const key = `${tokenId} ${hourMs} ${outcome}`;
-    const held = counters.get(key);
-    if (held !== undefined) held.count += 1;
-    else if (counters.size < MAX_COUNTERS) counters.set(key, { tokenId, hourMs, outcome, count: 1 });
-    else {
-      dropped += 1;
-      return;
+    let list = buckets.get(tokenId);
+    let bucket: HourBucket | undefined;
+    // The current hour is the last one: found at once.
+    for (let i = (list?.length ?? 0) - 1; i >= 0 && bucket === undefined; i -= 1) {
+      if (list?.[i]?.hourMs === hourMs) bucket = list[i];
     }
-    changed.add(key);
+    if (bucket === undefined) {
+      if (bucketCount >= MAX_BUCKETS) {
+        dropped += 1;
+        return;
+      }
+      bucket = { tokenId, hourMs, counts: {}, changed: false };
+      if (list === undefined) buckets.set(tokenId, (list = []));
+      list.push(bucket);
+      bucketCount += 1;
+    }
+    bucket.counts[outcome] = (bucket.counts[outcome] ?? 0) + 1;
+    if (!bucket.changed) {
+      bucket.changed = true;
+      changed.push(bucket);
+    }
   }
 
-  /** Lets go of the counters of hours before the previous one that are reported: they will not grow again. */
+  /** Lets go of the buckets of hours before the previous one that are reported: they will not grow again. */
   function pruneCounters(): void {
     const oldest = usageHour(clock()) - HOUR_MS;
-    for (const [key, counter] of counters) {
-      if (counter.hourMs < oldest && !changed.has(key)) counters.delete(key);
+    for (const [tokenId, list] of buckets) {
+      const kept = list.filter((bucket) => bucket.hourMs >= oldest || bucket.changed);
+      bucketCount -= list.length - kept.length;
+      if (kept.length === 0) buckets.delete(tokenId);
+      else if (kept.length < list.length) buckets.set(tokenId, kept);
     }
   }
 
   function toReports(
     batch: Map<string, PendingUse>,
     refused: Map<string, { tokenId: string; address: string; atMs: number }>,
-    counted: ReadonlySet<string>,
+    counted: readonly HourBucket[],
   ): TokenUsageReport[] {
     const iso = (ms: number) => new Date(ms).toISOString();
     const entries = [...batch].map(([tokenId, use]) => {
@@ -189,19 +209,14 @@ export function createUsageRecorder(options: UsageRecorderOptions): UsageRecorde
       const normalized = normalizeClientAddress(address);
       return normalized === undefined ? [] : [{ tokenId, address: normalized, at: iso(atMs) }];
     });
-    const countEntries = [...counted].flatMap((key) => {
-      const counter = counters.get(key);
-      return counter === undefined
-        ? []
-        : [
-            {
-              tokenId: counter.tokenId,
-              hour: iso(counter.hourMs),
-              outcome: counter.outcome,
-              count: counter.count,
-            },
-          ];
-    });
+    const countEntries = counted.flatMap((bucket) =>
+      (Object.entries(bucket.counts) as [UsageOutcome, number][]).map(([outcome, count]) => ({
+        tokenId: bucket.tokenId,
+        hour: iso(bucket.hourMs),
+        outcome,
+        count,
+      })),
+    );
     const reports: TokenUsageReport[] = [];
     const longest = Math.max(entries.length, refusalEntries.length, countEntries.length);
     for (let i = 0; i < longest; i += MAX_PER_REPORT) {
@@ -218,13 +233,14 @@ export function createUsageRecorder(options: UsageRecorderOptions): UsageRecorde
   }
 
   async function flushOnce(): Promise<void> {
-    if (pending.size === 0 && refusals.size === 0 && changed.size === 0) return;
+    if (pending.size === 0 && refusals.size === 0 && changed.length === 0) return;
     const batch = pending;
     const refused = refusals;
     const counted = changed;
     pending = new Map();
     refusals = new Map();
-    changed = new Set();
+    changed = [];
+    for (const bucket of counted) bucket.changed = false;
     const reports = toReports(batch, refused, counted);
     try {
       if (reports.length > 0) await options.publish(reports);
@@ -235,7 +251,12 @@ export function createUsageRecorder(options: UsageRecorderOptions): UsageRecorde
       }
     } catch (err) {
       // Counters are running totals: marking them changed again reports their newest values.
-      for (const key of counted) changed.add(key);
+      for (const bucket of counted) {
+        if (!bucket.changed) {
+          bucket.changed = true;
+          changed.push(bucket);
+        }
+      }
       for (const [tokenId, use] of batch) {
         merge(tokenId, use.atMs, undefined, use.userAgent);
         for (const [address, atMs] of use.addresses) merge(tokenId, atMs, address);
@@ -283,7 +304,7 @@ export function createUsageRecorder(options: UsageRecorderOptions): UsageRecorde
       timer = undefined;
       await flush();
     },
-    pending: () => pending.size + refusals.size + changed.size,
+    pending: () => pending.size + refusals.size + changed.length,
     dropped: () => dropped,
   };
 }
