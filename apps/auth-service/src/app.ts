@@ -1,6 +1,6 @@
 import { createApp as createServiceApp } from '@eudr/service-kit';
 import type { Logger, Readiness } from '@eudr/service-kit';
-import express, { Router } from 'express';
+import { Router } from 'express';
 import type { Express } from 'express';
 import { requireAdmin } from '@eudr/auth';
 import type { AdminJwtVerifier } from '@eudr/auth';
@@ -12,7 +12,6 @@ import type { IntegrationsService } from './integrations/integrations.service';
 import { introspectionRoutes } from './introspection/introspection.routes';
 import { LEAK_REPORTS_PATH, MAX_LEAK_REPORT_BYTES, leakReportsRoutes } from './leaks/leak-reports.routes';
 import type { LeakReportsService } from './leaks/leak-reports.service';
-import { captureRawBody } from './leaks/raw-body';
 import type { ReporterKeys } from './leaks/reporter-keys';
 import type { IntrospectionService } from './introspection/introspection.service';
 import { policyRoutes } from './policy/policy.routes';
@@ -56,26 +55,15 @@ export interface AppDeps {
 
 /**
  * The auth-service Express app, without listening: the admin API under `/api/v1/admin` (every route,
- * including unknown ones, behind the admin JWT), the public leak report endpoint and introspection
- * under `/internal`.
- *
- * A leak report's signature covers its exact bytes, which service-kit's JSON parser does not keep: a
- * thin outer app reads that one route's body first (the parser then leaves the request alone) and
- * hands every request to the service app.
+ * including unknown ones, behind the admin JWT), the public leak report endpoint (its body kept as
+ * bytes: the signature covers them) and introspection under `/internal`.
  */
 export function createApp(deps: AppDeps): Express {
-  const outer = express();
-  outer.disable('x-powered-by');
-  outer.post(LEAK_REPORTS_PATH, captureRawBody(MAX_LEAK_REPORT_BYTES));
-  outer.use(createAdminApp(deps));
-  return outer;
-}
-
-function createAdminApp(deps: AppDeps): Express {
   return createServiceApp({
     service: 'auth-service',
     logger: deps.logger,
     ...(deps.readiness === undefined ? {} : { readiness: deps.readiness }),
+    rawBodyRoutes: { [LEAK_REPORTS_PATH]: MAX_LEAK_REPORT_BYTES },
     routes: (app) => {
       const admin = Router();
       admin.use(requireAdmin(deps.verifyAdminJwt));

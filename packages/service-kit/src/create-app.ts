@@ -20,6 +20,11 @@ export interface CreateAppOptions {
   /** Maximum JSON body size, in bytes or as `'5mb'`; larger bodies get 413 PAYLOAD_TOO_LARGE. Default `'5mb'`. */
   bodyLimit?: string | number;
   /**
+   * POST routes whose body is kept as the bytes sent (`req.body` a Buffer, at most the given number of
+   * bytes) instead of parsed, for routes that verify a signature over the exact bytes before reading them.
+   */
+  rawBodyRoutes?: Readonly<Record<string, number>>;
+  /**
    * What `/readyz` checks: one function, or named checks reported one by one in the 503 body (e.g.
    * `[{ name: 'mongodb', check: mongo.isReady }, { name: 'auth-projection', check: projection.isCaughtUp }]`).
    * Without it the app is ready as soon as it listens.
@@ -68,7 +73,8 @@ export function isShuttingDown(app: RequestListener | Express): boolean {
  *    readiness check passes, else 503 `{"error":"SERVICE_UNAVAILABLE","message","checks"}`, and 503
  *    once shutdown has begun; `GET /metrics` → Prometheus text.
  * 3. JSON body parsing: a body must be JSON (else 415 UNSUPPORTED_MEDIA_TYPE) of at most `bodyLimit`
- *    (else 413); malformed JSON → 400 INVALID_JSON.
+ *    (else 413); malformed JSON → 400 INVALID_JSON; nested deeper than 32 levels → 400
+ *    VALIDATION_ERROR before parsing. `rawBodyRoutes` keep their bytes unparsed.
  * 4. `routes(app)`, then 404 NOT_FOUND, then the error middleware rendering the error envelope.
  */
 export function createApp(options: CreateAppOptions): Express {
@@ -128,6 +134,10 @@ export function createApp(options: CreateAppOptions): Express {
   });
 
   app.use(requireJsonContentType());
+  for (const [path, limit] of Object.entries(options.rawBodyRoutes ?? {})) {
+    // Read first, the JSON parser then leaves the request alone.
+    app.post(path, express.raw({ limit, type: () => true }));
+  }
   app.use(
     express.json({
       limit: options.bodyLimit ?? '5mb',

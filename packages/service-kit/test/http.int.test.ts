@@ -44,6 +44,7 @@ describe('an app built by createApp, over HTTP', () => {
       service: 'test-service',
       logger,
       bodyLimit: '1kb',
+      rawBodyRoutes: { '/api/v1/signed': 64 },
       readiness: [
         { name: 'mongodb', check: () => readiness.mongodb },
         { name: 'auth-projection', check: async () => readiness.projection },
@@ -52,6 +53,9 @@ describe('an app built by createApp, over HTTP', () => {
         app.post('/api/v1/things', (req, res) => {
           const body = thingSchema.parse(req.body);
           res.status(201).json({ received: body, bodyWasUndefined: req.body === undefined });
+        });
+        app.post('/api/v1/signed', (req, res) => {
+          res.json({ isBuffer: Buffer.isBuffer(req.body), text: String(req.body) });
         });
         app.post('/api/v1/empty', (req, res) => {
           res.json({ bodyWasUndefined: req.body === undefined });
@@ -123,6 +127,18 @@ describe('an app built by createApp, over HTTP', () => {
         .set('Content-Type', 'application/json')
         .send(nested(32));
       expect(allowed.status).toBe(200);
+    });
+
+    it('keeps the bytes of a raw body route unparsed, within its own limit', async () => {
+      const sent = '{"b": 1,  "a":2}';
+      const kept = await api.post('/api/v1/signed').set('Content-Type', 'application/json').send(sent);
+      expect(kept.body).toEqual({ isBuffer: true, text: sent });
+      const large = await api
+        .post('/api/v1/signed')
+        .set('Content-Type', 'application/json')
+        .send(JSON.stringify({ a: 'x'.repeat(64) }));
+      expect(large.status).toBe(413);
+      expect(large.body).toMatchObject({ error: 'PAYLOAD_TOO_LARGE' });
     });
 
     it('answers a body over the limit with 413 PAYLOAD_TOO_LARGE', async () => {

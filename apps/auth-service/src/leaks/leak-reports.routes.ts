@@ -1,12 +1,5 @@
-import {
-  ForbiddenError,
-  InvalidJsonError,
-  PayloadTooLargeError,
-  UnauthorizedError,
-  ValidationError,
-} from '@eudr/service-kit';
+import { ForbiddenError, InvalidJsonError, UnauthorizedError, ValidationError } from '@eudr/service-kit';
 import { Router } from 'express';
-import { findRawBody } from './raw-body';
 import { MAX_TOKENS_PER_REPORT } from './leak-reports.service';
 import type { LeakReportsService } from './leak-reports.service';
 import type { ReporterKeys } from './reporter-keys';
@@ -28,9 +21,8 @@ export const SIGNATURE_HEADER = 'github-public-key-signature';
 export function leakReportsRoutes(deps: { leaks: LeakReportsService; keys: ReporterKeys }): Router {
   const router = Router();
   router.post(LEAK_REPORTS_PATH, async (req, res) => {
-    const raw = findRawBody(req);
-    if (raw === undefined) throw new Error('the raw body of a leak report was not captured');
-    if (!raw.ok) throw new PayloadTooLargeError(`A report may have at most ${MAX_LEAK_REPORT_BYTES} bytes.`);
+    // Kept as bytes by the app (`rawBodyRoutes`), at most MAX_LEAK_REPORT_BYTES; none sent: empty.
+    const bytes = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
     const keyId = req.headers[KEY_ID_HEADER];
     const signature = req.headers[SIGNATURE_HEADER];
     if (typeof keyId !== 'string' || typeof signature !== 'string' || keyId === '' || signature === '') {
@@ -39,12 +31,12 @@ export function leakReportsRoutes(deps: { leaks: LeakReportsService; keys: Repor
         'A report must be signed: send Github-Public-Key-Identifier and Github-Public-Key-Signature.',
       );
     }
-    if (!deps.keys.verify(keyId, signature, raw.bytes)) {
+    if (!deps.keys.verify(keyId, signature, bytes)) {
       throw new ForbiddenError('FORBIDDEN', 'The signature does not verify with any trusted reporter key.');
     }
     let entries: unknown;
     try {
-      entries = JSON.parse(raw.bytes.toString('utf8'));
+      entries = JSON.parse(bytes.toString('utf8'));
     } catch {
       throw new InvalidJsonError();
     }
