@@ -4,7 +4,7 @@ import {
   createAuth,
   createIntegrationLookup,
 } from '@eudr/auth';
-import { TOPICS, connectKafka, kafkaOptionsFromConfig } from '@eudr/events';
+import { TOPICS, connectKafka, kafkaOptionsFromConfig, outboxTimingsFromConfig } from '@eudr/events';
 import { connectMongo, defineService, replicaName } from '@eudr/service-kit';
 import type { RunningService, ServiceParts } from '@eudr/service-kit';
 import { BATCHES_PATH, createBatchesRouter } from './batches/batches.routes';
@@ -74,9 +74,7 @@ export const startBatchesService = defineService({
     const { outbox, products, batches, dds, sync } = createUseCases(stores, {
       producer,
       logger,
-      publishTimeoutMs: config.PUBLISH_TIMEOUT_MS,
-      relayIntervalMs: config.RELAY_INTERVAL_MS,
-      relayMinAgeMs: config.RELAY_MIN_AGE_MS,
+      ...outboxTimingsFromConfig(config),
     });
     await open('relay', outbox.startRelay(), async () => {
       await outbox.stopRelay();

@@ -5,6 +5,7 @@ import {
   createEventOutbox,
   createOutboxRepository,
   kafkaOptionsFromConfig,
+  outboxTimingsFromConfig,
 } from '@eudr/events';
 import type { EventOutbox } from '@eudr/events';
 import { createRecordStore } from '@eudr/records';
@@ -64,9 +65,7 @@ export const startSuppliersService = defineService({
       repository: stores.outbox,
       recover: createSupplierWriteRecovery(stores),
       logger,
-      publishTimeoutMs: config.PUBLISH_TIMEOUT_MS,
-      relayIntervalMs: config.RELAY_INTERVAL_MS,
-      relayMinAgeMs: config.RELAY_MIN_AGE_MS,
+      ...outboxTimingsFromConfig(config),
     });
     await open('relay', outbox.startRelay(), async () => {
       await outbox.stopRelay();

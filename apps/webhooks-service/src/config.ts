@@ -1,13 +1,7 @@
 import { adminJwtConfigIssues, adminJwtConfigShape, authConfigShape } from '@eudr/auth';
 import { kafkaConfigShape } from '@eudr/events';
-import {
-  ConfigError,
-  baseConfigSchema,
-  envInteger,
-  envList,
-  loadConfig as loadEnvConfig,
-} from '@eudr/service-kit';
-import type { ConfigIssue, Env } from '@eudr/service-kit';
+import { baseConfigSchema, envInteger, envList, loadConfig as loadEnvConfig } from '@eudr/service-kit';
+import type { Env } from '@eudr/service-kit';
 import { z } from 'zod';
 
 /** Port of webhooks-service in the local stack (see infra/services.json). */
@@ -89,15 +83,5 @@ export type WebhooksServiceConfig = z.output<typeof configSchema>;
  *   and ADMIN_JWKS_URL").
  */
 export function loadConfig(env: Env = process.env): WebhooksServiceConfig {
-  const issues: ConfigIssue[] = [];
-  let config: WebhooksServiceConfig | undefined;
-  try {
-    config = loadEnvConfig(configSchema, env);
-  } catch (err) {
-    if (!(err instanceof ConfigError)) throw err;
-    issues.push(...err.issues);
-  }
-  issues.push(...adminJwtConfigIssues(env));
-  if (issues.length > 0 || config === undefined) throw new ConfigError(issues);
-  return config;
+  return loadEnvConfig(configSchema, env, adminJwtConfigIssues(env));
 }

@@ -124,7 +124,13 @@ export { createRelay } from './relay';
 export type { CreateRelayOptions, RelayRunResult, Relay } from './relay';
 export { connectKafka } from './connect';
 export type { ConnectKafkaOptions } from './connect';
-export { createEventOutbox, groupsOf, storedGroupsOf } from './outbox/outbox';
+export {
+  createEventOutbox,
+  groupsOf,
+  outboxConfigShape,
+  outboxTimingsFromConfig,
+  storedGroupsOf,
+} from './outbox/outbox';
 export type {
   EventOutbox,
   EventOutboxOptions,

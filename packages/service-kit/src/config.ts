@@ -39,7 +39,12 @@ const SECRET_NAME = /SECRET|PASSWORD|PASSWD|TOKEN|PRIVATE|CREDENTIAL|KEY$/i;
  *
  * @throws ConfigError listing every bad variable at once.
  */
-export function loadConfig<S extends z.ZodType>(schema: S, env: Env = process.env): z.output<S> {
+export function loadConfig<S extends z.ZodType>(
+  schema: S,
+  env: Env = process.env,
+  /** Issues of rules the schema cannot state (e.g. one of two variables), reported with its own. */
+  moreIssues: readonly ConfigIssue[] = [],
+): z.output<S> {
   const input: Record<string, string> = {};
   for (const [key, value] of Object.entries(env)) {
     if (value !== undefined && value !== '') input[key] = value;
@@ -47,10 +52,10 @@ export function loadConfig<S extends z.ZodType>(schema: S, env: Env = process.en
   const result = schema.safeParse(input);
   // The production rule's word on a secret replaces the schema's (it says how to make a good one).
   const secretIssues = productionSecretIssues(schema, input);
-  if (result.success && secretIssues.length === 0) return result.data;
+  if (result.success && secretIssues.length === 0 && moreIssues.length === 0) return result.data;
 
   const seen = new Set<string>(secretIssues.map((issue) => issue.variable));
-  const issues: ConfigIssue[] = [...secretIssues];
+  const issues: ConfigIssue[] = [...secretIssues, ...moreIssues];
   for (const issue of result.success ? [] : result.error.issues) {
     const variable = typeof issue.path[0] === 'string' ? issue.path[0] : '(configuration)';
     if (seen.has(variable)) continue;

@@ -23,12 +23,14 @@ export interface ServiceParts<C> {
   open<T>(name: string, started: T | Promise<T>, stop: (part: T) => Promise<void> | void): Promise<T>;
 }
 
-/** What `build` returns: the routes, the `/readyz` checks, and what the running service exposes. */
-export interface ServiceBody<X> {
-  routes: CreateAppOptions['routes'];
-  readiness: Readiness;
-  expose: X;
-}
+/**
+ * What `build` returns: the routes and the `/readyz` checks (the skeleton makes the app), or an app of
+ * its own (one that must see requests before `createApp`'s body parser); and what the running service
+ * exposes.
+ */
+export type ServiceBody<X> = (
+  { routes: CreateAppOptions['routes']; readiness: Readiness } | { app: Express }
+) & { expose: X };
 
 /** Options of a service's start function that are not configuration. */
 export interface StartServiceOptions {
@@ -71,14 +73,17 @@ export function defineService<C extends ServiceConfig, X>(definition: {
     };
     try {
       const body = await definition.build({ config, logger, metrics, open });
-      const app = createApp({
-        service: name,
-        logger,
-        metrics,
-        readiness: body.readiness,
-        trustProxy: config.TRUST_PROXY,
-        routes: body.routes,
-      });
+      const app =
+        'app' in body
+          ? body.app
+          : createApp({
+              service: name,
+              logger,
+              metrics,
+              readiness: body.readiness,
+              trustProxy: config.TRUST_PROXY,
+              routes: body.routes,
+            });
       const server = await startServer({
         app,
         port: config.PORT,

@@ -1,13 +1,12 @@
 import type { EventOutbox } from '@eudr/events';
-import {
-  bulkUpsertAnswer,
-  externalIdSchema,
-  newId,
-  syncStatusOf,
-  upsertRecords,
-  validateRecords,
+import { bulkUpsertAnswer, externalIdSchema, newId, upsertRecords, validateRecords } from '@eudr/records';
+import type {
+  BulkUpsertResponse,
+  RecordStore,
+  ValidRecord,
+  WriteContext,
+  WrittenRecord,
 } from '@eudr/records';
-import type { BulkUpsertResponse, RecordStore, ValidRecord, WriteContext } from '@eudr/records';
 import { NotFoundError } from '@eudr/service-kit';
 import type { Logger } from '@eudr/service-kit';
 import { ID_PREFIXES } from '../common/ids';
@@ -73,107 +72,106 @@ function providedFields(input: BatchInput): Partial<BatchFields> {
   return fields;
 }
 
+type Deps = BatchesServiceDeps & { now: () => Date };
+type DdsPlan = { draftsFor: string[]; ddsSkipped: DdsSkipped[] };
+
+/** Which written batches get a DRAFT DDS (`autoCreateDDS`), and why the others do not. */
+function planDrafts(
+  written: readonly WrittenRecord<BatchDocument, unknown>[],
+  productById: ReadonlyMap<string, ProductDocument>,
+): DdsPlan {
+  const plan: DdsPlan = { draftsFor: [], ddsSkipped: [] };
+  for (const { status, document: doc } of written) {
+    const batchExternalId = doc.externalId;
+    if (status !== 'CREATED') plan.ddsSkipped.push({ batchExternalId, reason: SKIP_NOT_CREATED });
+    else if ((productById.get(doc.productExternalId)?.hsCode ?? null) === null) {
+      plan.ddsSkipped.push({ batchExternalId, reason: skipNoHsCode(doc.productExternalId) });
+    } else plan.draftsFor.push(batchExternalId);
+  }
+  return plan;
+}
+
+/** The valid records whose product exists; the others become per-record errors in `invalid`. */
+function withKnownProducts(
+  validated: readonly ValidRecord<BatchInput>[],
+  productById: ReadonlyMap<string, ProductDocument>,
+  invalid: Map<number, string>,
+): ValidRecord<BatchInput>[] {
+  return validated.filter(({ index, input }) => {
+    if (productById.has(input.productExternalId)) return true;
+    invalid.set(
+      index,
+      `productExternalId: no product "${input.productExternalId}" in this organisation; ` +
+        'sync products first (POST /api/v1/integration/products), then send the batch again',
+    );
+    return false;
+  });
+}
+
+/**
+ * Rules (the bulk-upsert rules of `@eudr/records`, plus): `productExternalId` must name a product of
+ * the organisation, else the record is an error telling the caller to sync products first. With
+ * `autoCreateDDS`, every CREATED batch whose product has an hsCode gets a DRAFT DDS (`ddsCreated`);
+ * every other written batch is listed in `ddsSkipped` with the reason.
+ */
+async function upsertBatches(
+  deps: Deps,
+  caller: WriteContext,
+  records: readonly unknown[],
+  options: { autoCreateDDS: boolean },
+): Promise<BatchUpsertResponse> {
+  const at = deps.now();
+  const { valid: validated, errors: invalid } = validateRecords(records, batchInputSchema, externalIdSchema);
+  const [write, products] = await Promise.all([
+    deps.outbox.begin(caller.correlationId),
+    deps.products.findMany(
+      caller.orgId,
+      validated.map((record) => record.input.productExternalId),
+    ),
+  ]);
+  const productById = new Map(products.map((product) => [product.externalId, product]));
+  const spec = {
+    store: deps.batches,
+    logger: deps.logger,
+    newId: () => newId(ID_PREFIXES.batch),
+    fieldsOf: ({ input }: ValidRecord<BatchInput>) => ({
+      ...providedFields(input),
+      syncStatus: 'SYNCED' as const,
+    }),
+    defaults: BATCH_DEFAULTS,
+    eventOf: (type: 'created' | 'updated', doc: BatchDocument) => batchEvent(type, caller, doc, at),
+  };
+  const valid = withKnownProducts(validated, productById, invalid);
+  const outcomes = await upsertRecords(spec, caller, valid, at, write.id);
+  const { response, written } = bulkUpsertAnswer(records, invalid, outcomes);
+  const plan = planDrafts(options.autoCreateDDS ? written : [], productById);
+  const { drafts, events: ddsEvents } = await deps.dds.createDrafts(caller, plan.draftsFor, at, write.id);
+  const { log, event: syncEvent } = buildSyncLog(caller, 'BATCH', response, at, write.id);
+  // Every record write of this request is done: the sync log and the events it owes are
+  // independent, so they are written side by side (one round trip less), both before the answer.
+  const events = written.map((record) => record.event);
+  await Promise.all([
+    deps.syncLogs.insert(log),
+    write.commit([batchEventGroup(events), ddsEventGroup(ddsEvents), syncEventGroup(syncEvent)]),
+  ]);
+  if (!options.autoCreateDDS) return response;
+  const ddsCreated = drafts.map(({ batchExternalId, ddsNumber }) => ({
+    batchExternalId,
+    ddsNumber,
+    status: 'DRAFT' as const,
+  }));
+  return { ...response, ddsCreated, ddsSkipped: plan.ddsSkipped };
+}
+
 /** Creates the batches use cases. */
 export function createBatchesService(deps: BatchesServiceDeps): BatchesService {
-  const now = deps.now ?? (() => new Date());
-  const logger = deps.logger.child({ component: 'batches-service' });
-
+  const inner: Deps = {
+    ...deps,
+    now: deps.now ?? (() => new Date()),
+    logger: deps.logger.child({ component: 'batches-service' }),
+  };
   return {
-    /**
-     * Rules (as suppliers-service, plus):
-     * - `productExternalId` must name a product of the organisation; otherwise the record is an error
-     *   telling the caller to sync products first.
-     * - With `autoCreateDDS`, every CREATED batch whose product has an hsCode gets a DRAFT DDS
-     *   (`ddsCreated`); every other written batch is listed in `ddsSkipped` with the reason.
-     */
-    async upsertBatches(caller, records, options) {
-      const at = now();
-      const { valid: validated, errors: invalid } = validateRecords(
-        records,
-        batchInputSchema,
-        externalIdSchema,
-      );
-      const [write, products] = await Promise.all([
-        deps.outbox.begin(caller.correlationId),
-        deps.products.findMany(
-          caller.orgId,
-          validated.map((record) => record.input.productExternalId),
-        ),
-      ]);
-      const productById = new Map(products.map((product) => [product.externalId, product]));
-      const valid: ValidRecord<BatchInput>[] = [];
-      for (const record of validated) {
-        if (productById.has(record.input.productExternalId)) valid.push(record);
-        else {
-          invalid.set(
-            record.index,
-            `productExternalId: no product "${record.input.productExternalId}" in this organisation; ` +
-              'sync products first (POST /api/v1/integration/products), then send the batch again',
-          );
-        }
-      }
-
-      const outcomes = await upsertRecords(
-        {
-          store: deps.batches,
-          logger,
-          newId: () => newId(ID_PREFIXES.batch),
-          fieldsOf: ({ input }) => ({ ...providedFields(input), syncStatus: 'SYNCED' }),
-          defaults: BATCH_DEFAULTS,
-          eventOf: (type, document) => batchEvent(type, caller, document, at),
-        },
-        caller,
-        valid,
-        at,
-        write.id,
-      );
-
-      const { response: answer, written } = bulkUpsertAnswer(records, invalid, outcomes);
-      const { created, updated, errors } = answer;
-      const draftsFor: string[] = [];
-      const ddsSkipped: DdsSkipped[] = [];
-      for (const { status, document: doc } of options.autoCreateDDS ? written : []) {
-        const product = productById.get(doc.productExternalId);
-        if (status !== 'CREATED') {
-          ddsSkipped.push({ batchExternalId: doc.externalId, reason: SKIP_NOT_CREATED });
-        } else if ((product?.hsCode ?? null) === null) {
-          ddsSkipped.push({ batchExternalId: doc.externalId, reason: skipNoHsCode(doc.productExternalId) });
-        } else {
-          draftsFor.push(doc.externalId);
-        }
-      }
-
-      const { drafts, events: ddsEvents } = await deps.dds.createDrafts(caller, draftsFor, at, write.id);
-      const failed = errors.length;
-      const { log, event: syncEvent } = buildSyncLog(
-        caller,
-        'BATCH',
-        { created, updated, failed, status: syncStatusOf(created + updated, failed) },
-        at,
-        write.id,
-        errors,
-      );
-      // Every record write of this request is done: the sync log and the events it owes are
-      // independent, so they are written side by side (one round trip less), both before the answer.
-      await Promise.all([
-        deps.syncLogs.insert(log),
-        write.commit([
-          batchEventGroup(written.map((record) => record.event)),
-          ddsEventGroup(ddsEvents),
-          syncEventGroup(syncEvent),
-        ]),
-      ]);
-      const response: BatchUpsertResponse = answer;
-      if (options.autoCreateDDS) {
-        response.ddsCreated = drafts.map((dds) => ({
-          batchExternalId: dds.batchExternalId,
-          ddsNumber: dds.ddsNumber,
-          status: 'DRAFT',
-        }));
-        response.ddsSkipped = ddsSkipped;
-      }
-      return response;
-    },
+    upsertBatches: (caller, records, options) => upsertBatches(inner, caller, records, options),
 
     async listBatches(orgId, query) {
       const { items, total } = await deps.batches.list(orgId, query);

@@ -1,13 +1,6 @@
 import type { EventOutbox } from '@eudr/events';
-import {
-  bulkUpsertAnswer,
-  externalIdSchema,
-  newId,
-  syncStatusOf,
-  upsertRecords,
-  validateRecords,
-} from '@eudr/records';
-import type { BulkUpsertResponse, WriteContext } from '@eudr/records';
+import { bulkUpsertAnswer, externalIdSchema, newId, upsertRecords, validateRecords } from '@eudr/records';
+import type { BulkUpsertResponse, ValidRecord, WriteContext } from '@eudr/records';
 import { NotFoundError } from '@eudr/service-kit';
 import type { Logger } from '@eudr/service-kit';
 import { ID_PREFIXES } from '../common/ids';
@@ -63,106 +56,101 @@ function providedFields(input: ProductInput): Partial<ProductFields> {
   return fields;
 }
 
+type Deps = ProductsServiceDeps & { now: () => Date };
+
+/** The fields a product record sets: a supplier named (or cleared) decides the status. */
+function productFields(input: ProductInput, knownSuppliers: ReadonlySet<string>): Partial<ProductDocument> {
+  const fields: Partial<ProductDocument> = providedFields(input);
+  // A product that leaves the supplier out keeps its status (a new one has none: SYNCED).
+  const supplier = fields.supplierExternalId;
+  if (supplier !== undefined) {
+    fields.syncStatus = supplier === null || knownSuppliers.has(supplier) ? 'SYNCED' : 'PENDING';
+  }
+  return fields;
+}
+
+/**
+ * Marks the organisation's PENDING products naming this supplier SYNCED, each with a
+ * `product.updated` event, as one write of its own; returns how many changed.
+ */
+async function resolvePending(
+  deps: Deps,
+  orgId: string,
+  supplierExternalId: string,
+  correlationId?: string,
+): Promise<number> {
+  // Most suppliers have no product waiting: one indexed read, and no write at all.
+  if (!(await deps.products.hasPending(orgId, supplierExternalId))) return 0;
+  const write = await deps.outbox.begin(correlationId);
+  const at = deps.now();
+  const synced = await deps.products.markSynced(orgId, supplierExternalId, at, write.id);
+  const context = (doc: ProductDocument) => ({ orgId, integrationId: doc.integrationId, correlationId });
+  await write.commit([
+    productEventGroup(synced.map((doc) => productEvent('updated', context(doc), doc, at))),
+  ]);
+  return synced.length;
+}
+
+/**
+ * Rules (the bulk-upsert rules of `@eudr/records`, plus the supplier link): a product naming a
+ * supplier this service has not heard of yet is stored `PENDING`; it becomes `SYNCED` (with a
+ * `product.updated` event) when the supplier's event arrives. One `product.created|updated` event per
+ * written record and one `sync.*` event.
+ */
+async function upsertProducts(
+  deps: Deps,
+  caller: WriteContext,
+  records: readonly unknown[],
+): Promise<BulkUpsertResponse> {
+  const at = deps.now();
+  const { valid, errors: invalid } = validateRecords(records, productInputSchema, externalIdSchema);
+  const named = valid.flatMap(({ input }) =>
+    typeof input.supplierExternalId === 'string' ? [input.supplierExternalId] : [],
+  );
+  const [write, suppliers] = await Promise.all([
+    deps.outbox.begin(caller.correlationId),
+    deps.suppliers.findMany(caller.orgId, named),
+  ]);
+  const known = new Set(suppliers.map((supplier) => supplier.externalId));
+  const spec = {
+    store: deps.products,
+    logger: deps.logger,
+    newId: () => newId(ID_PREFIXES.product),
+    fieldsOf: ({ input }: ValidRecord<ProductInput>) => productFields(input, known),
+    defaults: PRODUCT_DEFAULTS,
+    eventOf: (type: 'created' | 'updated', doc: ProductDocument) => productEvent(type, caller, doc, at),
+  };
+  const outcomes = await upsertRecords(spec, caller, valid, at, write.id);
+  const { response, written } = bulkUpsertAnswer(records, invalid, outcomes);
+  const { log, event: syncEvent } = buildSyncLog(caller, 'PRODUCT', response, at, write.id);
+  await deps.syncLogs.insert(log);
+  const events = written.map((record) => record.event);
+  await write.commit([productEventGroup(events), syncEventGroup(syncEvent)]);
+  // The supplier may have arrived between the first read of the projection and the write. The
+  // consumer writes the projection before it looks for PENDING products, and this reads the
+  // projection after writing them: whichever comes second sees the other.
+  const waitedFor = written.flatMap(({ document: doc }) =>
+    doc.syncStatus === 'PENDING' && doc.supplierExternalId !== null ? [doc.supplierExternalId] : [],
+  );
+  if (waitedFor.length > 0) {
+    for (const supplier of await deps.suppliers.findMany(caller.orgId, waitedFor)) {
+      await resolvePending(deps, caller.orgId, supplier.externalId, caller.correlationId);
+    }
+  }
+  return response;
+}
+
 /** Creates the products use cases over their store, the supplier projection and the outbox. */
 export function createProductsService(deps: ProductsServiceDeps): ProductsService {
-  const now = deps.now ?? (() => new Date());
-  const logger = deps.logger.child({ component: 'products-service' });
-
-  async function resolvePendingProducts(
-    orgId: string,
-    supplierExternalId: string,
-    correlationId?: string,
-  ): Promise<number> {
-    // Most suppliers have no product waiting: one indexed read, and no write at all.
-    if (!(await deps.products.hasPending(orgId, supplierExternalId))) return 0;
-    const write = await deps.outbox.begin(correlationId);
-    const at = now();
-    const synced = await deps.products.markSynced(orgId, supplierExternalId, at, write.id);
-    await write.commit([
-      productEventGroup(
-        synced.map((doc) =>
-          productEvent('updated', { orgId, integrationId: doc.integrationId, correlationId }, doc, at),
-        ),
-      ),
-    ]);
-    return synced.length;
-  }
-
+  const inner: Deps = {
+    ...deps,
+    now: deps.now ?? (() => new Date()),
+    logger: deps.logger.child({ component: 'products-service' }),
+  };
   return {
-    /**
-     * Rules (as suppliers-service, plus the supplier link):
-     * - Each record is validated on its own; the first record with an externalId claims it.
-     * - A product naming a supplier this service has not heard of yet is stored `PENDING`; it becomes
-     *   `SYNCED` (with a `product.updated` event) when the supplier's event arrives.
-     * - One `product.created|updated` event per written record and one `sync.*` event.
-     */
-    async upsertProducts(caller, records) {
-      const at = now();
-      const { valid, errors: invalid } = validateRecords(records, productInputSchema, externalIdSchema);
-      const named = valid.flatMap((record) =>
-        typeof record.input.supplierExternalId === 'string' ? [record.input.supplierExternalId] : [],
-      );
-      const [write, suppliers] = await Promise.all([
-        deps.outbox.begin(caller.correlationId),
-        deps.suppliers.findMany(caller.orgId, named),
-      ]);
-      const known = new Set(suppliers.map((supplier) => supplier.externalId));
-
-      const outcomes = await upsertRecords(
-        {
-          store: deps.products,
-          logger,
-          newId: () => newId(ID_PREFIXES.product),
-          fieldsOf: ({ input }) => {
-            const fields: Partial<ProductDocument> = providedFields(input);
-            // A supplier named (or cleared) decides the status; a product that leaves it out keeps
-            // its status (a new one has none: SYNCED).
-            const supplier = fields.supplierExternalId;
-            if (supplier !== undefined) {
-              fields.syncStatus = supplier === null || known.has(supplier) ? 'SYNCED' : 'PENDING';
-            }
-            return fields;
-          },
-          defaults: PRODUCT_DEFAULTS,
-          eventOf: (type, document) => productEvent(type, caller, document, at),
-        },
-        caller,
-        valid,
-        at,
-        write.id,
-      );
-
-      const { response, written } = bulkUpsertAnswer(records, invalid, outcomes);
-      const { created, updated, errors } = response;
-      const waitedFor = new Set(
-        written.flatMap(({ document: doc }) =>
-          doc.syncStatus === 'PENDING' && doc.supplierExternalId !== null ? [doc.supplierExternalId] : [],
-        ),
-      );
-      const failed = errors.length;
-      const { log, event: syncEvent } = buildSyncLog(
-        caller,
-        'PRODUCT',
-        { created, updated, failed, status: syncStatusOf(created + updated, failed) },
-        at,
-        write.id,
-        errors,
-      );
-      await deps.syncLogs.insert(log);
-      await write.commit([
-        productEventGroup(written.map((record) => record.event)),
-        syncEventGroup(syncEvent),
-      ]);
-      // The supplier may have arrived between the first read of the projection and the write. The
-      // consumer writes the projection before it looks for PENDING products, and this reads the
-      // projection after writing them: whichever comes second sees the other.
-      if (waitedFor.size > 0) {
-        for (const supplier of await deps.suppliers.findMany(caller.orgId, [...waitedFor])) {
-          await resolvePendingProducts(caller.orgId, supplier.externalId, caller.correlationId);
-        }
-      }
-      return response;
-    },
+    upsertProducts: (caller, records) => upsertProducts(inner, caller, records),
+    resolvePendingProducts: (orgId, supplierExternalId, correlationId) =>
+      resolvePending(inner, orgId, supplierExternalId, correlationId),
 
     async listProducts(orgId, query) {
       const { items, total } = await deps.products.list(orgId, query);
@@ -175,7 +163,5 @@ export function createProductsService(deps: ProductsServiceDeps): ProductsServic
       if (doc === null) throw new NotFoundError(`No product with externalId "${externalId.slice(0, 100)}".`);
       return toProductEntity(doc);
     },
-
-    resolvePendingProducts,
   };
 }

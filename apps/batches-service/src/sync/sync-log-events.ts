@@ -1,7 +1,8 @@
 import { TOPICS, createDomainEvent } from '@eudr/events';
 import type { DomainEventOf } from '@eudr/events';
 import type { mongo } from 'mongoose';
-import type { RecordError, SyncLogStatus, WriteContext } from '@eudr/records';
+import { syncStatusOf } from '@eudr/records';
+import type { BulkUpsertResponse, WriteContext } from '@eudr/records';
 import { ID_PREFIXES } from '../common/ids';
 import { newId } from '@eudr/records';
 import { EVENT_SOURCE } from '../events/event-source';
@@ -20,17 +21,20 @@ export type SyncEvent = DomainEventOf<'sync.completed'> | DomainEventOf<'sync.fa
 export function buildSyncLog(
   caller: WriteContext,
   entityType: EntityType,
-  counts: { created: number; updated: number; failed: number; status: SyncLogStatus },
+  { created, updated, errors }: Pick<BulkUpsertResponse, 'created' | 'updated' | 'errors'>,
   at: Date,
   writeId: mongo.ObjectId,
-  errors: readonly RecordError[] = [],
 ): { log: SyncLogDocument; event: SyncEvent } {
+  const failed = errors.length;
   const log: SyncLogDocument = {
     _id: newId(ID_PREFIXES.syncLog),
     orgId: caller.orgId,
     integrationId: caller.integrationId,
     entityType,
-    ...counts,
+    created,
+    updated,
+    failed,
+    status: syncStatusOf(created + updated, failed),
     failedRecords: errors.slice(0, LOGGED_ERRORS.records).map(({ externalId, error }) => ({
       externalId: externalId.slice(0, LOGGED_ERRORS.externalId),
       error: error.slice(0, LOGGED_ERRORS.error),

@@ -98,27 +98,6 @@ export function createClaimPump(options: ClaimPumpOptions): ClaimPump {
     }
   }
 
-  /**
-   * Each subscription of a batch is read once, after the claim: its state (active, url, secret,
-   * failure period) is as current for every attempt of the batch as a read per attempt would be. By
-   * organisation and id: a delivery only ever reaches a subscription of its own organisation.
-   */
-  function lookUp(claimed: readonly DeliveryDocument[]) {
-    const lookups = new Map<string, Promise<SubscriptionDocument | null>>();
-    const keyOf = (delivery: DeliveryDocument) => `${delivery.orgId}/${delivery.subscriptionId}`;
-    for (const { orgId, subscriptionId } of claimed) {
-      const key = `${orgId}/${subscriptionId}`;
-      if (!lookups.has(key)) lookups.set(key, options.subscriptions.findById(orgId, subscriptionId));
-    }
-    const all = timed('lookup', () => Promise.all(lookups.values()));
-    // Handled per attempt; this only keeps a failed lookup from going unobserved.
-    all.catch(() => undefined);
-    return async (delivery: DeliveryDocument) => {
-      await all;
-      return (await lookups.get(keyOf(delivery))) ?? null;
-    };
-  }
-
   async function claimAndRun(batch: { id: string; subscriptionId: string }[]): Promise<void> {
     const { lease, deliveries: claimed } = await claim(batch);
     // Lost to another replica, settled already, or not due: not ours to attempt.
@@ -132,7 +111,7 @@ export function createClaimPump(options: ClaimPumpOptions): ClaimPump {
       pumpSoon();
       return;
     }
-    const subscriptionOf = lookUp(claimed);
+    const subscriptionOf = lookUp(options, claimed);
     await Promise.all(
       claimed.map(async (delivery) => {
         leases.set(delivery._id, lease);
@@ -152,22 +131,51 @@ export function createClaimPump(options: ClaimPumpOptions): ClaimPump {
     );
   }
 
-  async function releaseAll(): Promise<void> {
-    const byLease = new Map<string, string[]>();
-    for (const [id, lease] of leases) byLease.set(lease, [...(byLease.get(lease) ?? []), id]);
-    log.warn({ inFlight: leases.size }, 'attempts still running at shutdown; releasing their leases');
-    await Promise.all([...byLease].map(([lease, ids]) => deliveries.release(lease, ids))).catch(
-      (err: unknown) => log.warn({ err }, 'could not release leases'),
-    );
-  }
-
   return {
     pump,
     pumpSoon,
     work,
-    releaseAll,
+    releaseAll: () => releaseAll(deliveries, leases, log),
     cancel() {
       if (pumpTimer !== null) clearTimeout(pumpTimer);
     },
   };
+}
+
+/**
+ * Each subscription of a batch is read once, after the claim: its state (active, url, secret,
+ * failure period) is as current for every attempt of the batch as a read per attempt would be. By
+ * organisation and id: a delivery only ever reaches a subscription of its own organisation.
+ */
+function lookUp(
+  options: Pick<ClaimPumpOptions, 'subscriptions' | 'timed'>,
+  claimed: readonly DeliveryDocument[],
+) {
+  const lookups = new Map<string, Promise<SubscriptionDocument | null>>();
+  const keyOf = (delivery: DeliveryDocument) => `${delivery.orgId}/${delivery.subscriptionId}`;
+  for (const { orgId, subscriptionId } of claimed) {
+    const key = `${orgId}/${subscriptionId}`;
+    if (!lookups.has(key)) lookups.set(key, options.subscriptions.findById(orgId, subscriptionId));
+  }
+  const all = options.timed('lookup', () => Promise.all(lookups.values()));
+  // Handled per attempt; this only keeps a failed lookup from going unobserved.
+  all.catch(() => undefined);
+  return async (delivery: DeliveryDocument) => {
+    await all;
+    return (await lookups.get(keyOf(delivery))) ?? null;
+  };
+}
+
+/** Gives back the leases of attempts still running (a shutdown that outlasted its drain time). */
+async function releaseAll(
+  deliveries: Pick<DeliveriesRepository, 'release'>,
+  leases: ReadonlyMap<string, string>,
+  log: Logger,
+): Promise<void> {
+  const byLease = new Map<string, string[]>();
+  for (const [id, lease] of leases) byLease.set(lease, [...(byLease.get(lease) ?? []), id]);
+  log.warn({ inFlight: leases.size }, 'attempts still running at shutdown; releasing their leases');
+  await Promise.all([...byLease].map(([lease, ids]) => deliveries.release(lease, ids))).catch(
+    (err: unknown) => log.warn({ err }, 'could not release leases'),
+  );
 }

@@ -23,6 +23,9 @@ export interface AttemptRunnerOptions {
   timed: Timed;
 }
 
+/** Writes an attempt's outcome under its lease; false when the lease was lost. */
+type RecordOutcome = (delivery: DeliveryDocument, lease: string, outcome: AttemptRecord) => Promise<boolean>;
+
 /** Makes one claimed attempt; see {@link createAttemptRunner}. */
 export interface AttemptRunner {
   /**
@@ -44,7 +47,7 @@ export interface AttemptRunner {
  * subscription, a 2xx resets the count; the failure that disables it marks its delivery.
  */
 export function createAttemptRunner(options: AttemptRunnerOptions): AttemptRunner {
-  const { deliveries, subscriptions, sender, secrets, clock, log, timed } = options;
+  const { deliveries, sender, secrets, clock, log, timed } = options;
   const secretCache = createSecretCache(secrets);
 
   async function record(delivery: DeliveryDocument, lease: string, outcome: AttemptRecord): Promise<boolean> {
@@ -88,70 +91,72 @@ export function createAttemptRunner(options: AttemptRunnerOptions): AttemptRunne
         }),
       }),
     );
-    return settle(delivery, lease, subscription, startedAt, outcome);
-  }
-
-  /** Records a sent attempt: DELIVERED, the next attempt, or FAILED; counts it on the subscription. */
-  async function settle(
-    delivery: DeliveryDocument,
-    lease: string,
-    subscription: SubscriptionDocument,
-    startedAt: Date,
-    outcome: AttemptOutcome,
-  ): Promise<number | null> {
-    const attempt: DeliveryAttempt = {
-      at: startedAt,
-      ok: outcome.ok,
-      statusCode: outcome.statusCode,
-      durationMs: outcome.durationMs,
-      error: outcome.error,
-    };
-    const number = delivery.attempts.length + 1;
-    const logFields = {
-      deliveryId: delivery._id,
-      subscriptionId: subscription._id,
-      eventType: delivery.eventType,
-      attempt: number,
-      statusCode: outcome.statusCode,
-      durationMs: outcome.durationMs,
-    };
-    if (outcome.ok) {
-      await Promise.all([
-        record(delivery, lease, { status: 'DELIVERED', attempt }),
-        timed('outcome', () => subscriptions.recordSuccess(subscription)),
-      ]);
-      log.debug(logFields, 'webhook delivered');
-      return null;
-    }
-    // Counted before the delivery is written, which must say whether this failure disabled it.
-    const disabled = await timed('outcome', () =>
-      subscriptions.recordFailure(subscription, options.maxConsecutiveFailures, new Date(clock())),
-    );
-    if (disabled) {
-      const reason = `the subscription was disabled after ${options.maxConsecutiveFailures} consecutive failed attempts`;
-      await record(delivery, lease, { status: 'FAILED', attempt, reason, subscriptionDisabled: true });
-      log.warn(
-        { ...logFields, error: outcome.error },
-        'webhook subscription disabled after consecutive failures',
-      );
-      return null;
-    }
-    const delay = options.retryDelaysMs[number - 1];
-    if (delay === undefined) {
-      await record(delivery, lease, {
-        status: 'FAILED',
-        attempt,
-        reason: `every attempt failed (${number})`,
-      });
-      log.info({ ...logFields, error: outcome.error }, 'webhook delivery failed for good');
-      return null;
-    }
-    const dueAt = clock() + delay;
-    if (!(await record(delivery, lease, { status: 'PENDING', attempt, nextAttemptAt: new Date(dueAt) })))
-      return null;
-    log.info({ ...logFields, error: outcome.error, retryInMs: delay }, 'webhook attempt failed; will retry');
-    return dueAt;
+    return settle({ ...options, record }, delivery, lease, subscription, startedAt, outcome);
   }
 
   return { run };
+}
+
+/** Records a sent attempt: DELIVERED, the next attempt, or FAILED; counts it on the subscription. */
+async function settle(
+  options: AttemptRunnerOptions & { record: RecordOutcome },
+  delivery: DeliveryDocument,
+  lease: string,
+  subscription: SubscriptionDocument,
+  startedAt: Date,
+  outcome: AttemptOutcome,
+): Promise<number | null> {
+  const { record, timed, subscriptions, clock, log } = options;
+  const attempt: DeliveryAttempt = {
+    at: startedAt,
+    ok: outcome.ok,
+    statusCode: outcome.statusCode,
+    durationMs: outcome.durationMs,
+    error: outcome.error,
+  };
+  const number = delivery.attempts.length + 1;
+  const logFields = {
+    deliveryId: delivery._id,
+    subscriptionId: subscription._id,
+    eventType: delivery.eventType,
+    attempt: number,
+    statusCode: outcome.statusCode,
+    durationMs: outcome.durationMs,
+  };
+  if (outcome.ok) {
+    await Promise.all([
+      record(delivery, lease, { status: 'DELIVERED', attempt }),
+      timed('outcome', () => subscriptions.recordSuccess(subscription)),
+    ]);
+    log.debug(logFields, 'webhook delivered');
+    return null;
+  }
+  // Counted before the delivery is written, which must say whether this failure disabled it.
+  const disabled = await timed('outcome', () =>
+    subscriptions.recordFailure(subscription, options.maxConsecutiveFailures, new Date(clock())),
+  );
+  if (disabled) {
+    const reason = `the subscription was disabled after ${options.maxConsecutiveFailures} consecutive failed attempts`;
+    await record(delivery, lease, { status: 'FAILED', attempt, reason, subscriptionDisabled: true });
+    log.warn(
+      { ...logFields, error: outcome.error },
+      'webhook subscription disabled after consecutive failures',
+    );
+    return null;
+  }
+  const delay = options.retryDelaysMs[number - 1];
+  if (delay === undefined) {
+    await record(delivery, lease, {
+      status: 'FAILED',
+      attempt,
+      reason: `every attempt failed (${number})`,
+    });
+    log.info({ ...logFields, error: outcome.error }, 'webhook delivery failed for good');
+    return null;
+  }
+  const dueAt = clock() + delay;
+  if (!(await record(delivery, lease, { status: 'PENDING', attempt, nextAttemptAt: new Date(dueAt) })))
+    return null;
+  log.info({ ...logFields, error: outcome.error, retryInMs: delay }, 'webhook attempt failed; will retry');
+  return dueAt;
 }

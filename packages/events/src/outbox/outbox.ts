@@ -1,4 +1,4 @@
-import { withTimeout } from '@eudr/service-kit';
+import { envInteger, withTimeout } from '@eudr/service-kit';
 import type { Logger } from '@eudr/service-kit';
 import { mongo } from 'mongoose';
 import type { EventProducer } from '../producer';
@@ -240,5 +240,34 @@ export function createEventOutbox(options: EventOutboxOptions): EventOutbox {
       };
       await withTimeout(settle(), ms);
     },
+  };
+}
+
+/**
+ * The outbox variables of a service that publishes domain events; spread them into its schema:
+ *
+ * - `PUBLISH_TIMEOUT_MS` (default 2000): while earlier events are still unacknowledged, how long a
+ *   write waits for the broker to acknowledge its own before answering anyway (they stay in the
+ *   outbox and the relay publishes them),
+ * - `RELAY_INTERVAL_MS` (default 5000): pause between runs of the relay,
+ * - `RELAY_MIN_AGE_MS` (default 10000): the relay leaves younger outbox documents to the request
+ *   that wrote them, which is usually still publishing them (fewer duplicates; none is lost either way).
+ */
+export const outboxConfigShape = {
+  PUBLISH_TIMEOUT_MS: envInteger({ min: 1, max: 60_000, fallback: 2_000 }),
+  RELAY_INTERVAL_MS: envInteger({ min: 10, max: 3_600_000, fallback: 5_000 }),
+  RELAY_MIN_AGE_MS: envInteger({ min: 0, max: 3_600_000, fallback: 10_000 }),
+};
+
+/** The timings of {@link createEventOutbox} from a configuration with {@link outboxConfigShape}. */
+export function outboxTimingsFromConfig(config: {
+  PUBLISH_TIMEOUT_MS: number;
+  RELAY_INTERVAL_MS: number;
+  RELAY_MIN_AGE_MS: number;
+}): Pick<EventOutboxOptions, 'publishTimeoutMs' | 'relayIntervalMs' | 'relayMinAgeMs'> {
+  return {
+    publishTimeoutMs: config.PUBLISH_TIMEOUT_MS,
+    relayIntervalMs: config.RELAY_INTERVAL_MS,
+    relayMinAgeMs: config.RELAY_MIN_AGE_MS,
   };
 }
