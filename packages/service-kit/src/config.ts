@@ -55,13 +55,14 @@ export function loadConfig<S extends z.ZodType>(
   if (result.success && secretIssues.length === 0 && moreIssues.length === 0) return result.data;
 
   const seen = new Set<string>(secretIssues.map((issue) => issue.variable));
-  const issues: ConfigIssue[] = [...secretIssues, ...moreIssues];
+  const issues: ConfigIssue[] = [...secretIssues];
   for (const issue of result.success ? [] : result.error.issues) {
     const variable = typeof issue.path[0] === 'string' ? issue.path[0] : '(configuration)';
     if (seen.has(variable)) continue;
     seen.add(variable);
     issues.push({ variable, message: describeConfigIssue(issue, variable, input[variable]) });
   }
+  issues.push(...moreIssues);
   throw new ConfigError(issues);
 }
 
