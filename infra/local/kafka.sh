@@ -7,7 +7,8 @@
 #   KAFKA_PORT             client port (default 9092)
 #   KAFKA_CONTROLLER_PORT  controller port (default KAFKA_PORT + 1)
 #   KAFKA_DATA_DIR         data, logs and pid file (default <repo>/.local/kafka)
-#   KAFKA_HEAP_OPTS        JVM heap flags (default -Xms256m -Xmx512m)
+#   KAFKA_HEAP_OPTS        JVM heap flags (default -Xms256m -Xmx1g; test topics are never deleted, and a
+#                          broker holding ten thousand partitions ran out of 512 MB)
 #   EUDR_CACHE_DIR         where the broker's jars are kept (default ~/.cache/eudr-platform)
 #   KAFKA_LOCAL_SASL_USER, KAFKA_LOCAL_SASL_PASSWORD
 #                          when both are set, the client port is a SASL_PLAINTEXT listener accepting
@@ -27,7 +28,7 @@ KAFKA_CONTROLLER_PORT="${KAFKA_CONTROLLER_PORT:-$((KAFKA_PORT + 1))}"
 require_port KAFKA_CONTROLLER_PORT "$KAFKA_CONTROLLER_PORT"
 [ "$KAFKA_PORT" != "$KAFKA_CONTROLLER_PORT" ] || die "KAFKA_PORT and KAFKA_CONTROLLER_PORT must differ."
 DATA_DIR="$(abs_path "${KAFKA_DATA_DIR:-$EUDR_LOCAL_DIR/kafka}")"
-KAFKA_HEAP_OPTS="${KAFKA_HEAP_OPTS:--Xms256m -Xmx512m}"
+KAFKA_HEAP_OPTS="${KAFKA_HEAP_OPTS:--Xms256m -Xmx1g}"
 
 POM="$EUDR_REPO_ROOT/infra/local/kafka/pom.xml"
 LOG4J_CONFIG="$EUDR_REPO_ROOT/infra/local/kafka/log4j2.properties"
