@@ -1,4 +1,5 @@
-import { STATE_KEY_HINT, adminJwtConfigIssues, adminJwtConfigShape, isDevelopmentStateKey } from '@eudr/auth';
+import { STATE_KEY_HINT, isDevelopmentStateKey } from '@eudr/auth';
+import { adminJwtConfigIssues, adminJwtConfigShape } from '@eudr/admin-auth';
 import { kafkaConfigShape, parseSigningKey } from '@eudr/events';
 import {
   ConfigError,

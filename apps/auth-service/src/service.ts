@@ -8,7 +8,7 @@ import {
 } from '@eudr/events';
 import { connectMongo, defineService, replicaName } from '@eudr/service-kit';
 import type { RunningService, ServiceParts } from '@eudr/service-kit';
-import { adminJwtVerifierFromConfig } from '@eudr/auth';
+import { adminJwtVerifierFromConfig } from '@eudr/admin-auth';
 import { createApp } from './app';
 import { createAuditRepository } from './audit/audit.repository';
 import { createAuditService } from './audit/audit.service';

@@ -1,4 +1,5 @@
-import { adminJwtConfigIssues, adminJwtConfigShape, authConfigShape } from '@eudr/auth';
+import { authConfigShape } from '@eudr/auth';
+import { adminJwtConfigIssues, adminJwtConfigShape } from '@eudr/admin-auth';
 import { kafkaConfigShape, outboxConfigShape } from '@eudr/events';
 import { baseConfigSchema, envInteger, loadConfig as loadEnvConfig } from '@eudr/service-kit';
 import type { Env } from '@eudr/service-kit';

@@ -1,9 +1,5 @@
-import {
-  adminJwtVerifierFromConfig,
-  authOptionsFromConfig,
-  createAuth,
-  createIntegrationLookup,
-} from '@eudr/auth';
+import { authOptionsFromConfig, createAuth } from '@eudr/auth';
+import { adminJwtVerifierFromConfig, createIntegrationLookup } from '@eudr/admin-auth';
 import { TOPICS, connectKafka, kafkaOptionsFromConfig, outboxTimingsFromConfig } from '@eudr/events';
 import { connectMongo, defineService, replicaName } from '@eudr/service-kit';
 import type { RunningService, ServiceParts } from '@eudr/service-kit';

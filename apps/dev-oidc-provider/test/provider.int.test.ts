@@ -4,7 +4,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { createAdminJwtVerifier } from '@eudr/auth';
+import { createAdminJwtVerifier } from '@eudr/admin-auth';
 import { repoRoot, startAppProcess } from '@eudr/testkit';
 import type { AppProcess } from '@eudr/testkit';
 import { decodeJwt } from 'jose';

@@ -80,23 +80,6 @@ export {
   SERVICE_KEY_HEADER,
 } from './introspection.client';
 export type { IntrospectionAnswer, IntrospectFn, IntrospectionClientOptions } from './introspection.client';
-export { createAdminJwtVerifier, ADMIN_CHALLENGE } from './admin-jwt';
-export { createIntegrationLookup } from './integration-lookup';
-export type { IntegrationLookup, IntegrationLookupOptions } from './integration-lookup';
-export type {
-  AdminPrincipal,
-  AdminJwtKeySource,
-  AdminJwtVerifierOptions,
-  AdminJwtVerifier,
-} from './admin-jwt';
-export { requireAdmin, getAdmin } from './admin-auth.middleware';
-export {
-  adminJwtConfigShape,
-  adminJwtConfigIssues,
-  adminJwtKeySource,
-  adminJwtVerifierFromConfig,
-} from './admin-jwt-config';
-export type { AdminJwtConfig } from './admin-jwt-config';
 export {
   authConfigShape,
   authOptionsFromConfig,

@@ -14,7 +14,8 @@ import {
 import type { HostileCredentials, HostileRequest, TestScope } from '@eudr/testkit';
 import { Router } from 'express';
 import { z } from 'zod';
-import { createAdminJwtVerifier, createAuth, requireAdmin } from '../src';
+import { createAuth } from '../src';
+import { createAdminJwtVerifier, requireAdmin } from '@eudr/admin-auth';
 import type { Auth } from '../src';
 import { integrationState, issueToken } from './helpers/auth-fixtures';
 import { startIntrospectionServer } from './helpers/introspection-server';

@@ -1,5 +1,5 @@
 import { getCurrentRequestId } from '@eudr/service-kit';
-import type { AdminPrincipal } from '@eudr/auth';
+import type { AdminPrincipal } from '@eudr/admin-auth';
 import type { Page, Pagination } from '../common/pagination.schemas';
 import type { AuditAction, AuditEntryRecord, AuditTargetType } from './audit-entry.model';
 import type { AuditRepository } from './audit.repository';

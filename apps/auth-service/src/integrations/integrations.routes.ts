@@ -1,5 +1,5 @@
 import { Router } from 'express';
-import { getAdmin } from '@eudr/auth';
+import { getAdmin } from '@eudr/admin-auth';
 import { paginationQuerySchema } from '../common/pagination.schemas';
 import { parseOrThrow } from '../common/validate';
 import {

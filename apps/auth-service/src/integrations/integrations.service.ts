@@ -1,5 +1,5 @@
 import { ConflictError, NotFoundError } from '@eudr/service-kit';
-import type { AdminPrincipal } from '@eudr/auth';
+import type { AdminPrincipal } from '@eudr/admin-auth';
 import type { AuditService } from '../audit/audit.service';
 import { ID_PREFIXES, isId } from '../common/ids';
 import type { Page, Pagination } from '../common/pagination.schemas';

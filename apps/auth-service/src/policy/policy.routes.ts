@@ -1,5 +1,5 @@
 import { Router } from 'express';
-import { getAdmin } from '@eudr/auth';
+import { getAdmin } from '@eudr/admin-auth';
 import { parseOrThrow } from '../common/validate';
 import { policyBodySchema, toPolicyResponse } from './policy.schemas';
 import type { PolicyService } from './policy.service';

@@ -1,5 +1,5 @@
 import { requestedExpiryProblem, tokenPolicyViolation, tokenPolicyViolationMessage } from '@eudr/auth';
-import type { AdminPrincipal } from '@eudr/auth';
+import type { AdminPrincipal } from '@eudr/admin-auth';
 import { AppError, ConflictError } from '@eudr/service-kit';
 import type { Model } from 'mongoose';
 import type { AuditService } from '../audit/audit.service';

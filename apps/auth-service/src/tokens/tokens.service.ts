@@ -1,6 +1,6 @@
 import { TOKEN_PREFIX, generateToken, rotatedExpiry, rotationGraceEnd } from '@eudr/auth';
 import { ConflictError, NotFoundError } from '@eudr/service-kit';
-import type { AdminPrincipal } from '@eudr/auth';
+import type { AdminPrincipal } from '@eudr/admin-auth';
 import type { AuditService } from '../audit/audit.service';
 import { ID_PREFIXES, isId } from '../common/ids';
 import type { Page } from '../common/pagination.schemas';

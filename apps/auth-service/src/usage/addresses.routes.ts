@@ -1,5 +1,5 @@
 import { Router } from 'express';
-import { getAdmin } from '@eudr/auth';
+import { getAdmin } from '@eudr/admin-auth';
 import type { Model } from 'mongoose';
 import type { IntegrationsService } from '../integrations/integrations.service';
 import type { TokenRecord } from '../tokens/token.model';

@@ -1,4 +1,5 @@
-import { getAdmin, isStaleToken } from '@eudr/auth';
+import { isStaleToken } from '@eudr/auth';
+import { getAdmin } from '@eudr/admin-auth';
 import { Router } from 'express';
 import type { TokensService } from '../tokens/tokens.service';
 import { usageWindowStart } from './token-usage.repository';

@@ -1,7 +1,9 @@
 import { Router } from 'express';
 import type { RequestHandler } from 'express';
-import { getAdmin, getAuthContext, requireAdmin } from '@eudr/auth';
-import type { AdminJwtVerifier, RouteAuth } from '@eudr/auth';
+import { getAuthContext } from '@eudr/auth';
+import { getAdmin, requireAdmin } from '@eudr/admin-auth';
+import type { RouteAuth } from '@eudr/auth';
+import type { AdminJwtVerifier } from '@eudr/admin-auth';
 import { getRequestId, validationErrorFromZod } from '@eudr/service-kit';
 import { ddsStatusBodySchema } from './dds.schemas';
 import type { DdsService } from './dds.service';

@@ -1,8 +1,8 @@
 import { Router } from 'express';
-import { getAdmin, requireAdmin } from '@eudr/auth';
-import type { AdminJwtVerifier } from '@eudr/auth';
+import { getAdmin, requireAdmin } from '@eudr/admin-auth';
+import type { AdminJwtVerifier } from '@eudr/admin-auth';
 import { validationErrorFromZod } from '@eudr/service-kit';
-import type { IntegrationLookup } from '@eudr/auth';
+import type { IntegrationLookup } from '@eudr/admin-auth';
 import { adminSyncLogsQuerySchema } from './sync.schemas';
 import type { SyncService } from './sync.service';
 

@@ -1,9 +1,9 @@
 import { Router } from 'express';
 import type { Request, Response } from 'express';
-import { getAdmin, requireAdmin } from '@eudr/auth';
-import type { AdminJwtVerifier } from '@eudr/auth';
+import { getAdmin, requireAdmin } from '@eudr/admin-auth';
+import type { AdminJwtVerifier } from '@eudr/admin-auth';
 import { validationErrorFromZod } from '@eudr/service-kit';
-import type { IntegrationLookup } from '@eudr/auth';
+import type { IntegrationLookup } from '@eudr/admin-auth';
 import type { Owner, SubscriptionScope } from './subscriptions.repository';
 import {
   adminCreateSubscriptionSchema,
