@@ -33,6 +33,8 @@ export function AccessPage() {
   const [draft, setDraft] = useState(integration.allowedAddresses.join('\n'));
   const [error, setError] = useState<ApiError>();
   const [saved, setSaved] = useState(false);
+  // What the last save stored: shown at once, not only after the integration is read again.
+  const [savedList, setSavedList] = useState<string[]>();
   const [confirming, setConfirming] = useState(false);
   const seen = useResource(
     () =>
@@ -44,7 +46,7 @@ export function AccessPage() {
     integration.id,
   );
   const entries = entriesOf(draft);
-  const current = integration.allowedAddresses;
+  const current = savedList ?? integration.allowedAddresses;
   const changed = entries.join(',') !== current.join(',');
 
   async function save() {
@@ -58,6 +60,7 @@ export function AccessPage() {
         }),
       );
       setDraft(updated.allowedAddresses.join('\n'));
+      setSavedList(updated.allowedAddresses);
       setSaved(true);
       reload();
     } catch (err) {

@@ -28,8 +28,10 @@ beforeAll(async () => {
     WEBHOOK_POLL_INTERVAL_MS: '20',
     WEBHOOK_PER_SUBSCRIPTION_CONCURRENCY: '2',
     WEBHOOK_RETRY_DELAYS_MS: '100,100,100',
-    WEBHOOK_TIMEOUT_MS: '2500',
-    WEBHOOK_LEASE_MS: '3000',
+    // Room for a loaded machine: an answer after 1.5 s must never time out (four timeouts in a row
+    // end a delivery FAILED), and a lease must outlast the timeout.
+    WEBHOOK_TIMEOUT_MS: '6000',
+    WEBHOOK_LEASE_MS: '8000',
   });
   second = await stack.startReplica('webhooks-service');
 }, 120_000);
