@@ -146,6 +146,25 @@ function statusCondition(filter: TokenStatusFilter | undefined): FilterQuery<Tok
 /** The tokens repository on `connection`. */
 export function createTokensRepository(connection: Connection): TokensRepository {
   const Token = tokenModel(connection);
+
+  /** One page of the tokens matching `query`, in `sort` order, and how many match in all. */
+  async function pageOf(
+    query: FilterQuery<TokenRecord>,
+    sort: Record<string, 1 | -1>,
+    { page, limit }: Pagination,
+  ): Promise<{ items: TokenRecord[]; total: number }> {
+    const [items, total] = await Promise.all([
+      Token.find(query)
+        .sort(sort)
+        .skip((page - 1) * limit)
+        .limit(limit)
+        .lean<TokenRecord[]>()
+        .exec(),
+      Token.countDocuments(query).exec(),
+    ]);
+    return { items, total };
+  }
+
   return {
     async create(orgId, input) {
       const created = await Token.create({
@@ -174,18 +193,9 @@ export function createTokensRepository(connection: Connection): TokensRepository
       return Token.findOne({ _id: id, orgId, integrationId }).lean<TokenRecord>().exec();
     },
 
-    async list(orgId, integrationId, { page, limit }, filter) {
+    list(orgId, integrationId, pagination, filter) {
       const query: FilterQuery<TokenRecord> = { orgId, integrationId, ...statusCondition(filter) };
-      const [items, total] = await Promise.all([
-        Token.find(query)
-          .sort({ createdAt: -1, _id: -1 })
-          .skip((page - 1) * limit)
-          .limit(limit)
-          .lean<TokenRecord[]>()
-          .exec(),
-        Token.countDocuments(query).exec(),
-      ]);
-      return { items, total };
+      return pageOf(query, { createdAt: -1, _id: -1 }, pagination);
     },
 
     async summarize(orgId, integrationIds, now) {
@@ -370,23 +380,14 @@ export function createTokensRepository(connection: Connection): TokensRepository
       return updated;
     },
 
-    async listExpiring(orgId, now, until, { page, limit }) {
+    listExpiring(orgId, now, until, pagination) {
       const query: FilterQuery<TokenRecord> = {
         orgId,
         revokedAt: null,
         rotatedTo: null,
         expiresAt: { $gt: now, $lte: until },
       };
-      const [items, total] = await Promise.all([
-        Token.find(query)
-          .sort({ expiresAt: 1, _id: 1 })
-          .skip((page - 1) * limit)
-          .limit(limit)
-          .lean<TokenRecord[]>()
-          .exec(),
-        Token.countDocuments(query).exec(),
-      ]);
-      return { items, total };
+      return pageOf(query, { expiresAt: 1, _id: 1 }, pagination);
     },
 
     ...createPublishableStore(Token),
