@@ -1,6 +1,8 @@
 import { Schema } from 'mongoose';
 import type { Connection, Model } from 'mongoose';
 import { baseSchemaOptions, toJSONOptions } from '../common/model-options';
+import { indexPendingPublication, publicationSchemaFields } from '../publishing/publication-fields';
+import type { PublicationFields } from '../publishing/publication-fields';
 
 /** Whether an integration's tokens may be used. */
 export const INTEGRATION_STATUSES = ['ACTIVE', 'INACTIVE'] as const;
@@ -8,7 +10,7 @@ export const INTEGRATION_STATUSES = ['ACTIVE', 'INACTIVE'] as const;
 export type IntegrationStatus = (typeof INTEGRATION_STATUSES)[number];
 
 /** An integration as stored: one connected system (an ERP) of one organisation. */
-export interface IntegrationRecord {
+export interface IntegrationRecord extends PublicationFields {
   _id: string;
   orgId: string;
   name: string;
@@ -26,17 +28,6 @@ export interface IntegrationRecord {
   allowedAddresses?: string[];
   /** JWT `sub` of the admin who created it. */
   createdBy: string;
-  /** Incremented by every change of the published state; starts at 1. */
-  version: number;
-  /** The highest version the broker has acknowledged on `auth.integrations`. */
-  publishedVersion: number;
-  /** True while the current version may not be on the topic yet; the relay picks these up. */
-  publishPending: boolean;
-  /**
-   * Bumped when a publisher asks for the current state to be published again (see the state publisher):
-   * an acknowledgement only clears `publishPending` for the generation it was sent in.
-   */
-  publishGeneration: number;
   createdAt: Date;
   updatedAt: Date;
 }
@@ -51,10 +42,7 @@ const integrationSchema = new Schema<IntegrationRecord>(
     rateLimitPerMinute: { type: Number, default: null },
     allowedAddresses: { type: [String], default: [] },
     createdBy: { type: String, required: true },
-    version: { type: Number, required: true, default: 1 },
-    publishedVersion: { type: Number, required: true, default: 0 },
-    publishPending: { type: Boolean, required: true, default: true },
-    publishGeneration: { type: Number, required: true, default: 0 },
+    ...publicationSchemaFields,
   },
   { ...baseSchemaOptions('integrations'), toJSON: toJSONOptions },
 );
@@ -62,12 +50,7 @@ const integrationSchema = new Schema<IntegrationRecord>(
 // Every other query (get, admin change, introspection, publication marks) is by _id.
 // GET /integrations: {orgId} newest first (and its count); _id breaks ties so pages are stable.
 integrationSchema.index({ orgId: 1, createdAt: -1, _id: -1 });
-// The relay: {publishPending: true, updatedAt <= t} oldest first. Partial, so it holds only the few
-// integrations not yet acknowledged.
-integrationSchema.index(
-  { updatedAt: 1 },
-  { name: 'pending_publication', partialFilterExpression: { publishPending: true } },
-);
+indexPendingPublication(integrationSchema);
 
 /** The integrations model, registered on `connection`. */
 export function integrationModel(connection: Connection): Model<IntegrationRecord> {

@@ -1,9 +1,11 @@
 import { Schema } from 'mongoose';
 import type { Connection, Model } from 'mongoose';
 import { baseSchemaOptions, toJSONOptions } from '../common/model-options';
+import { indexPendingPublication, publicationSchemaFields } from '../publishing/publication-fields';
+import type { PublicationFields } from '../publishing/publication-fields';
 
 /** An organisation's token policy as stored; one document per organisation that ever set one. */
-export interface PolicyRecord {
+export interface PolicyRecord extends PublicationFields {
   /** The organisation id: one policy per organisation. */
   _id: string;
   /** Longest lifetime of a token in days; null for no maximum. */
@@ -14,14 +16,6 @@ export interface PolicyRecord {
   defaultTokenLifetimeDays: number | null;
   /** JWT `sub` of the admin who last changed it. */
   updatedBy: string;
-  /** Incremented by every change of the published state; starts at 1. */
-  version: number;
-  /** The highest version the broker has acknowledged on `auth.integrations`. */
-  publishedVersion: number;
-  /** True while the current version may not be on the topic yet; the relay picks these up. */
-  publishPending: boolean;
-  /** See `IntegrationRecord.publishGeneration`. */
-  publishGeneration: number;
   createdAt: Date;
   updatedAt: Date;
 }
@@ -33,21 +27,13 @@ const policySchema = new Schema<PolicyRecord>(
     requireExpiry: { type: Boolean, required: true, default: false },
     defaultTokenLifetimeDays: { type: Number, default: null },
     updatedBy: { type: String, required: true },
-    version: { type: Number, required: true, default: 1 },
-    publishedVersion: { type: Number, required: true, default: 0 },
-    publishPending: { type: Boolean, required: true, default: true },
-    publishGeneration: { type: Number, required: true, default: 0 },
+    ...publicationSchemaFields,
   },
   { ...baseSchemaOptions('org_policies'), toJSON: toJSONOptions },
 );
 
 // Reads and admin changes are by _id (the organisation).
-// The relay: {publishPending: true, updatedAt <= t} oldest first; partial, so it holds only the few
-// policies not yet acknowledged.
-policySchema.index(
-  { updatedAt: 1 },
-  { name: 'pending_publication', partialFilterExpression: { publishPending: true } },
-);
+indexPendingPublication(policySchema);
 
 /** The organisation policies model, registered on `connection`. */
 export function policyModel(connection: Connection): Model<PolicyRecord> {

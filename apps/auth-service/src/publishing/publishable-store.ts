@@ -1,10 +1,9 @@
 import type { Model } from 'mongoose';
+import type { PublicationFields } from './publication-fields';
 import type { PublishableRecord, PublishableStore } from './state-publisher';
 
-/** The publication bookkeeping every published record stores next to its state. */
-interface PublicationFields extends PublishableRecord {
-  publishedVersion: number;
-  publishPending: boolean;
+/** What these queries read and write of a published record. */
+interface Published extends PublishableRecord, PublicationFields {
   updatedAt: Date;
 }
 
@@ -14,10 +13,10 @@ interface PublicationFields extends PublishableRecord {
  * use them. Each write is one conditional update, so publishers in any number of replicas can race the
  * admin API's writes without undoing them.
  */
-export function createPublishableStore<R extends PublicationFields>(model: Model<R>): PublishableStore<R> {
+export function createPublishableStore<R extends Published>(model: Model<R>): PublishableStore<R> {
   // The queries touch only the bookkeeping fields, which every R has; mongoose cannot type a filter
   // over a generic record, so the model is viewed through those fields once, here.
-  const records = model as unknown as Model<PublicationFields>;
+  const records = model as unknown as Model<Published>;
   return {
     findForPublication(id) {
       return records.findOne({ _id: id }).lean<R>().exec();

@@ -1,13 +1,15 @@
 import { Schema } from 'mongoose';
 import type { Connection, Model } from 'mongoose';
 import { baseSchemaOptions, toJSONOptions } from '../common/model-options';
+import { indexPendingPublication, publicationSchemaFields } from '../publishing/publication-fields';
+import type { PublicationFields } from '../publishing/publication-fields';
 
 /**
  * An API token as stored. The raw token is never stored: only its SHA-256 hash, the part of its
  * display prefix after `eudr_live_`, and its last four characters. Keeping the `eudr_live_` marker
  * out of the database means no dump or backup ever holds a string a secret scanner would flag.
  */
-export interface TokenRecord {
+export interface TokenRecord extends PublicationFields {
   _id: string;
   orgId: string;
   integrationId: string;
@@ -44,14 +46,6 @@ export interface TokenRecord {
   noticesPending?: { kind: string; at: Date }[];
   /** Set when a secret scanner reported the token: where it was found. */
   leak?: { url: string | null; source: string | null; reporter: string; reportedAt: Date } | null;
-  /** Incremented by every change of the published state; starts at 1. */
-  version: number;
-  /** The highest version the broker has acknowledged on `auth.tokens`. */
-  publishedVersion: number;
-  /** True while the current version may not be on the topic yet; the relay picks these up. */
-  publishPending: boolean;
-  /** See `IntegrationRecord.publishGeneration`. */
-  publishGeneration: number;
   createdAt: Date;
   updatedAt: Date;
 }
@@ -86,10 +80,7 @@ const tokenSchema = new Schema<TokenRecord>(
       type: new Schema({ url: String, source: String, reporter: String, reportedAt: Date }, { _id: false }),
       default: null,
     },
-    version: { type: Number, required: true, default: 1 },
-    publishedVersion: { type: Number, required: true, default: 0 },
-    publishPending: { type: Boolean, required: true, default: true },
-    publishGeneration: { type: Number, required: true, default: 0 },
+    ...publicationSchemaFields,
   },
   { ...baseSchemaOptions('tokens'), toJSON: toJSONOptions },
 );
@@ -113,12 +104,7 @@ tokenSchema.index(
 );
 // GET /tokens/expiring: {orgId, revokedAt: null, rotatedTo: null, expiresAt in (now, now + N days]} soonest first.
 tokenSchema.index({ orgId: 1, expiresAt: 1 });
-// The relay: {publishPending: true, updatedAt <= t} oldest first. Partial, so it holds only the few
-// tokens not yet acknowledged instead of every token.
-tokenSchema.index(
-  { updatedAt: 1 },
-  { name: 'pending_publication', partialFilterExpression: { publishPending: true } },
-);
+indexPendingPublication(tokenSchema);
 
 /** The tokens model, registered on `connection`. */
 export function tokenModel(connection: Connection): Model<TokenRecord> {
