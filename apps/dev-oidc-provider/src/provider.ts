@@ -12,6 +12,8 @@ export const ADMIN_SCOPE = 'admin';
 
 const HOUR_S = 3600;
 
+type Features = NonNullable<Configuration['features']>;
+
 /** The console's redirect and post-logout URIs, and the origins allowed to call the token endpoint. */
 export function consoleUris(config: ProviderConfig) {
   return {
@@ -40,6 +42,67 @@ export async function generateSigningKey(): Promise<{ privateJwk: JWK; publicJwk
   };
 }
 
+/** The seeded user's claims: profile and organisation in the ID token, no userinfo call needed. */
+const findAccount: Configuration['findAccount'] = async (_ctx, sub) => {
+  const user = userById(sub);
+  if (user === undefined) return undefined;
+  return {
+    accountId: user.id,
+    claims: () => ({
+      sub: user.id,
+      name: user.name,
+      email: user.email,
+      email_verified: true,
+      org: user.org,
+      org_name: user.orgName,
+      role: user.role,
+    }),
+  };
+};
+
+/** The admin API as the one resource: JWT access tokens for its audience, any other indicator refused. */
+function adminResource(config: ProviderConfig): Features['resourceIndicators'] {
+  const audience = config.DEV_OIDC_AUDIENCE;
+  return {
+    enabled: true,
+    defaultResource: () => audience,
+    useGrantedResource: () => true,
+    getResourceServerInfo(_ctx, resourceIndicator) {
+      if (resourceIndicator !== audience) throw new errors.InvalidTarget();
+      return {
+        scope: ADMIN_SCOPE,
+        audience,
+        accessTokenFormat: 'jwt',
+        accessTokenTTL: config.DEV_OIDC_ACCESS_TOKEN_TTL_S,
+        jwt: { sign: { alg: 'RS256' } },
+      };
+    },
+  };
+}
+
+/** Sign-out from the console: a confirmation page, then a plain "signed out" page. */
+const logoutPages: Features['rpInitiatedLogout'] = {
+  enabled: true,
+  logoutSource(ctx, form) {
+    // `form` is the provider's own form (with its anti-forgery field) posting to end_session.
+    sendHtml(
+      ctx,
+      200,
+      page(
+        'Sign out',
+        `<h1>Sign out</h1>
+<p>Sign out of the development identity provider as well?</p>
+${form}
+<button type="submit" form="op.logoutForm" name="logout" value="yes" autofocus>Yes, sign out</button>
+<button type="submit" form="op.logoutForm" class="secondary">No, stay signed in</button>`,
+      ),
+    );
+  },
+  postLogoutSuccessSource(ctx) {
+    sendHtml(ctx, 200, page('Signed out', '<h1>Signed out</h1><p>You can close this page.</p>'));
+  },
+};
+
 /**
  * The OpenID provider: one public client (the console: authorization code with PKCE, refresh tokens),
  * JWT access tokens for the admin API's resource indicator carrying the `org` and `role` claims the
@@ -47,7 +110,6 @@ export async function generateSigningKey(): Promise<{ privateJwk: JWK; publicJwk
  * which is what a key rotation looks like to the services).
  */
 export function createProvider(config: ProviderConfig, signingKey: JWK): Provider {
-  const audience = config.DEV_OIDC_AUDIENCE;
   const uris = consoleUris(config);
 
   const configuration: Configuration = {
@@ -74,22 +136,7 @@ export function createProvider(config: ProviderConfig, signingKey: JWK): Provide
     },
     // The console shows who is signed in from the ID token alone, without a userinfo call.
     conformIdTokenClaims: false,
-    async findAccount(_ctx, sub) {
-      const user = userById(sub);
-      if (user === undefined) return undefined;
-      return {
-        accountId: user.id,
-        claims: () => ({
-          sub: user.id,
-          name: user.name,
-          email: user.email,
-          email_verified: true,
-          org: user.org,
-          org_name: user.orgName,
-          role: user.role,
-        }),
-      };
-    },
+    findAccount,
     // What the admin API authorises by: the organisation and the role, in the access token itself.
     extraTokenClaims(_ctx, token) {
       const user = 'accountId' in token ? userById(token.accountId) : undefined;
@@ -102,42 +149,8 @@ export function createProvider(config: ProviderConfig, signingKey: JWK): Provide
     features: {
       devInteractions: { enabled: false },
       revocation: { enabled: true },
-      resourceIndicators: {
-        enabled: true,
-        defaultResource: () => audience,
-        useGrantedResource: () => true,
-        getResourceServerInfo(_ctx, resourceIndicator) {
-          if (resourceIndicator !== audience) throw new errors.InvalidTarget();
-          return {
-            scope: ADMIN_SCOPE,
-            audience,
-            accessTokenFormat: 'jwt',
-            accessTokenTTL: config.DEV_OIDC_ACCESS_TOKEN_TTL_S,
-            jwt: { sign: { alg: 'RS256' } },
-          };
-        },
-      },
-      rpInitiatedLogout: {
-        enabled: true,
-        logoutSource(ctx, form) {
-          // `form` is the provider's own form (with its anti-forgery field) posting to end_session.
-          sendHtml(
-            ctx,
-            200,
-            page(
-              'Sign out',
-              `<h1>Sign out</h1>
-<p>Sign out of the development identity provider as well?</p>
-${form}
-<button type="submit" form="op.logoutForm" name="logout" value="yes" autofocus>Yes, sign out</button>
-<button type="submit" form="op.logoutForm" class="secondary">No, stay signed in</button>`,
-            ),
-          );
-        },
-        postLogoutSuccessSource(ctx) {
-          sendHtml(ctx, 200, page('Signed out', '<h1>Signed out</h1><p>You can close this page.</p>'));
-        },
-      },
+      resourceIndicators: adminResource(config),
+      rpInitiatedLogout: logoutPages,
     },
     ttl: {
       AccessToken: config.DEV_OIDC_ACCESS_TOKEN_TTL_S,

@@ -40,78 +40,110 @@ async function readForm(req: IncomingMessage): Promise<URLSearchParams | undefin
   return new URLSearchParams(Buffer.concat(chunks).toString('utf8'));
 }
 
+/** What the sign-in pages need: the provider, the headers of the pages they render, and the log. */
+interface InteractionContext {
+  provider: Provider;
+  headers: Record<string, string>;
+  logger: Logger;
+}
+
+type InteractionDetails = Awaited<ReturnType<Provider['interactionDetails']>>;
+
+/** The sign-in form, posted: a seeded user signs in, anyone else gets the form back with why. */
+async function login(context: InteractionContext, req: IncomingMessage, res: ServerResponse, uid: string) {
+  const { provider, logger } = context;
+  const form = await readForm(req);
+  const email = form?.get('email') ?? '';
+  const user = authenticate(email, form?.get('password') ?? '');
+  if (user === undefined) {
+    logger.info({ event: 'sign-in refused' }, 'sign-in refused: unknown email or wrong password');
+    const error = 'That email and password do not match a seeded user. Check both and try again.';
+    send(res, 401, 'text/html', loginPage(uid, { email: email.slice(0, 200), error }), context.headers);
+    return;
+  }
+  logger.info({ sub: user.id, org: user.org, role: user.role }, 'signed in');
+  await provider.interactionFinished(
+    req,
+    res,
+    { login: { accountId: user.id } },
+    { mergeWithLastSubmission: false },
+  );
+}
+
+/** Consent: the console is this provider's own first-party client, so what it asks for is granted. */
+async function grantConsent(
+  provider: Provider,
+  req: IncomingMessage,
+  res: ServerResponse,
+  details: InteractionDetails,
+) {
+  const { accountId } = details.session ?? {};
+  const grant =
+    details.grantId === undefined
+      ? new provider.Grant({ accountId, clientId: String(details.params['client_id']) })
+      : await provider.Grant.find(details.grantId);
+  if (grant === undefined) throw new Error('grant not found');
+  const missing = details.prompt.details as {
+    missingOIDCScope?: string[];
+    missingOIDCClaims?: string[];
+    missingResourceScopes?: Record<string, string[]>;
+  };
+  if (missing.missingOIDCScope) grant.addOIDCScope(missing.missingOIDCScope.join(' '));
+  if (missing.missingOIDCClaims) grant.addOIDCClaims(missing.missingOIDCClaims);
+  for (const [indicator, scopes] of Object.entries(missing.missingResourceScopes ?? {})) {
+    grant.addResourceScope(indicator, scopes.join(' '));
+  }
+  const grantId = await grant.save();
+  await provider.interactionFinished(
+    req,
+    res,
+    { consent: details.grantId === undefined ? { grantId } : {} },
+    { mergeWithLastSubmission: true },
+  );
+}
+
+/** One step of a sign-in at `/interaction/:uid`: the form, its post (`/login`), cancel (`/abort`), consent. */
+async function interaction(
+  context: InteractionContext,
+  req: IncomingMessage,
+  res: ServerResponse,
+  uid: string,
+  action?: string,
+) {
+  const { provider, headers } = context;
+  const details = await provider.interactionDetails(req, res);
+  if (details.uid !== uid) throw new Error('interaction mismatch');
+  if (action === '/abort' && req.method === 'POST') {
+    await provider.interactionFinished(
+      req,
+      res,
+      { error: 'access_denied', error_description: 'The sign-in was cancelled.' },
+      { mergeWithLastSubmission: false },
+    );
+    return;
+  }
+  if (action === '/login' && req.method === 'POST') {
+    await login(context, req, res, uid);
+    return;
+  }
+  if (req.method !== 'GET' || action !== undefined) {
+    send(res, 405, 'text/plain', 'Method not allowed', headers);
+    return;
+  }
+  if (details.prompt.name === 'login') {
+    send(res, 200, 'text/html', loginPage(uid), headers);
+    return;
+  }
+  await grantConsent(provider, req, res, details);
+}
+
 /**
  * The HTTP server: `/healthz` and `/readyz`, the sign-in pages of interactions (`/interaction/:uid`),
  * and everything else (discovery, authorization, token, JWKS, end session) to oidc-provider.
  */
 export function createProviderServer(provider: Provider, config: ProviderConfig, logger: Logger): Server {
-  const headers = securityHeaders(config);
+  const context: InteractionContext = { provider, headers: securityHeaders(config), logger };
   const oidc = provider.callback();
-
-  async function interaction(req: IncomingMessage, res: ServerResponse, uid: string, action?: string) {
-    const details = await provider.interactionDetails(req, res);
-    if (details.uid !== uid) throw new Error('interaction mismatch');
-    if (action === '/abort' && req.method === 'POST') {
-      await provider.interactionFinished(
-        req,
-        res,
-        { error: 'access_denied', error_description: 'The sign-in was cancelled.' },
-        { mergeWithLastSubmission: false },
-      );
-      return;
-    }
-    if (action === '/login' && req.method === 'POST') {
-      const form = await readForm(req);
-      const email = form?.get('email') ?? '';
-      const user = authenticate(email, form?.get('password') ?? '');
-      if (user === undefined) {
-        logger.info({ event: 'sign-in refused' }, 'sign-in refused: unknown email or wrong password');
-        const error = 'That email and password do not match a seeded user. Check both and try again.';
-        send(res, 401, 'text/html', loginPage(uid, { email: email.slice(0, 200), error }), headers);
-        return;
-      }
-      logger.info({ sub: user.id, org: user.org, role: user.role }, 'signed in');
-      await provider.interactionFinished(
-        req,
-        res,
-        { login: { accountId: user.id } },
-        { mergeWithLastSubmission: false },
-      );
-      return;
-    }
-    if (req.method !== 'GET' || action !== undefined) {
-      send(res, 405, 'text/plain', 'Method not allowed', headers);
-      return;
-    }
-    if (details.prompt.name === 'login') {
-      send(res, 200, 'text/html', loginPage(uid), headers);
-      return;
-    }
-    // Consent: the console is this provider's own first-party client, so what it asks for is granted.
-    const { accountId } = details.session ?? {};
-    const grant =
-      details.grantId === undefined
-        ? new provider.Grant({ accountId, clientId: String(details.params['client_id']) })
-        : await provider.Grant.find(details.grantId);
-    if (grant === undefined) throw new Error('grant not found');
-    const missing = details.prompt.details as {
-      missingOIDCScope?: string[];
-      missingOIDCClaims?: string[];
-      missingResourceScopes?: Record<string, string[]>;
-    };
-    if (missing.missingOIDCScope) grant.addOIDCScope(missing.missingOIDCScope.join(' '));
-    if (missing.missingOIDCClaims) grant.addOIDCClaims(missing.missingOIDCClaims);
-    for (const [indicator, scopes] of Object.entries(missing.missingResourceScopes ?? {})) {
-      grant.addResourceScope(indicator, scopes.join(' '));
-    }
-    const grantId = await grant.save();
-    await provider.interactionFinished(
-      req,
-      res,
-      { consent: details.grantId === undefined ? { grantId } : {} },
-      { mergeWithLastSubmission: true },
-    );
-  }
 
   return createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://provider');
@@ -125,7 +157,7 @@ export function createProviderServer(provider: Provider, config: ProviderConfig,
     }
     const match = INTERACTION_PATH.exec(url.pathname);
     if (match?.[1] !== undefined) {
-      interaction(req, res, match[1], match[2]).catch((error: unknown) => {
+      interaction(context, req, res, match[1], match[2]).catch((error: unknown) => {
         logger.warn({ err: error }, 'sign-in interaction failed');
         if (res.headersSent) return void res.end();
         send(
@@ -136,7 +168,7 @@ export function createProviderServer(provider: Provider, config: ProviderConfig,
             'This sign-in has expired',
             'The sign-in page was open too long or was already used. Start again from the console.',
           ),
-          headers,
+          context.headers,
         );
       });
       return;
