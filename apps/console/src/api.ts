@@ -103,6 +103,9 @@ export const NETWORK_ERROR = new ApiError(
   'The console cannot reach the platform. Check your connection, then try again.',
 );
 
+/** A failed call in words: an {@link ApiError} as it is, anything else as the network failure it was. */
+export const asApiError = (err: unknown): ApiError => (err instanceof ApiError ? err : NETWORK_ERROR);
+
 /** What a call needs from the session: a token, a way to renew it, and who to tell about a refusal. */
 export interface ApiSession {
   accessToken(): Promise<string | null>;

@@ -1,6 +1,7 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { useSearchParams } from 'react-router';
-import { ApiError, NETWORK_ERROR } from './api';
+import { asApiError } from './api';
+import type { ApiError } from './api';
 
 /** Data loaded for a page: the last good data stays shown while a reload runs. */
 export interface Resource<T> {
@@ -22,8 +23,7 @@ export function useResource<T>(load: () => Promise<T>, key: string): Resource<T>
     setState((previous) => ({ data: previous.data, loading: true }));
     loader.current().then(
       (data) => current && setState({ data, loading: false }),
-      (error: unknown) =>
-        current && setState({ error: error instanceof ApiError ? error : NETWORK_ERROR, loading: false }),
+      (error: unknown) => current && setState({ error: asApiError(error), loading: false }),
     );
     return () => {
       current = false;
@@ -32,6 +32,38 @@ export function useResource<T>(load: () => Promise<T>, key: string): Resource<T>
 
   const reload = useCallback(() => setGeneration((g) => g + 1), []);
   return { data: state.data, error: state.error, loading: state.loading, reload };
+}
+
+/** A request the admin starts (a save, a test), and how it went. */
+export interface Request {
+  busy: boolean;
+  error: ApiError | undefined;
+  /** Runs `request`: busy meanwhile, its failure kept in `error`. */
+  run: (request: () => Promise<void>) => Promise<void>;
+}
+
+/**
+ * A request the admin starts. A dialog that closes once its request succeeds passes `closes`: it stays
+ * busy (its buttons disabled) until it is gone, instead of offering its button again for a moment.
+ */
+export function useRequest(closes = false): Request {
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<ApiError>();
+  const run = useCallback(
+    async (request: () => Promise<void>) => {
+      setBusy(true);
+      setError(undefined);
+      try {
+        await request();
+        if (!closes) setBusy(false);
+      } catch (err) {
+        setError(asApiError(err));
+        setBusy(false);
+      }
+    },
+    [closes],
+  );
+  return { busy, error, run };
 }
 
 /** The page's title in the tab and for screen readers' page announcements. */

@@ -1,6 +1,5 @@
-import { useState } from 'react';
 import type { ReactNode } from 'react';
-import { ApiError, NETWORK_ERROR } from '../api';
+import { useRequest } from '../hooks';
 import { Dialog } from './Dialog';
 import { ErrorNotice } from './feedback';
 
@@ -16,20 +15,12 @@ export function ConfirmDialog(props: {
   onConfirm: () => Promise<void>;
   onClose: () => void;
 }) {
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<ApiError>();
-
-  async function confirm() {
-    setBusy(true);
-    setError(undefined);
-    try {
+  const { busy, error, run } = useRequest(true);
+  const confirm = () =>
+    run(async () => {
       await props.onConfirm();
       props.onClose();
-    } catch (err) {
-      setError(err instanceof ApiError ? err : NETWORK_ERROR);
-      setBusy(false);
-    }
-  }
+    });
 
   return (
     <Dialog title={props.title} onClose={props.onClose} locked={busy} testId="confirm-dialog">

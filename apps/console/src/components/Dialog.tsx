@@ -46,3 +46,30 @@ export function Dialog(props: {
     </dialog>
   );
 }
+
+/**
+ * A form dialog's buttons: Cancel, and its own button (a submit, or `onClick`), which says what runs;
+ * both disabled while it does.
+ */
+export function DialogActions(props: {
+  busy: boolean;
+  onCancel: () => void;
+  label: string;
+  busyLabel: string;
+  onClick?: () => void;
+}) {
+  return (
+    <div className="actions">
+      <button type="button" className="secondary" onClick={props.onCancel} disabled={props.busy}>
+        Cancel
+      </button>
+      <button
+        type={props.onClick === undefined ? 'submit' : 'button'}
+        onClick={props.onClick}
+        disabled={props.busy}
+      >
+        {props.busy ? props.busyLabel : props.label}
+      </button>
+    </div>
+  );
+}

@@ -1,17 +1,19 @@
 import { useEffect, useState } from 'react';
-import { ApiError, NETWORK_ERROR } from '../api';
 import type { Schemas } from '../api';
 import { ConfirmDialog } from '../components/ConfirmDialog';
 import { ErrorNotice, Loading, Success } from '../components/feedback';
-import { Field, fieldError } from '../components/Field';
+import { fieldError } from '../components/Field';
+import { NumberField } from '../components/NumberField';
 import { formatDate, formatDateTime } from '../format';
-import { useResource, useTitle } from '../hooks';
+import { useRequest, useResource, useTitle } from '../hooks';
 import { useSession } from '../session';
 
+type Policy = Schemas['TokenPolicy'];
 type PolicyInput = Schemas['TokenPolicyInput'];
 type Affected = Schemas['AffectedTokens'];
 
 const days = (text: string): number | null => (text.trim() === '' ? null : Number(text));
+const text = (value: number | null): string => (value === null ? '' : String(value));
 
 /**
  * The organisation's token policy: the longest lifetime a token may have, whether it must expire, and the
@@ -21,21 +23,7 @@ export function PolicyPage() {
   useTitle('Token policy');
   const { api } = useSession();
   const policy = useResource(() => api.call(() => api.client.GET('/api/v1/admin/policy')), 'policy');
-  const [max, setMax] = useState('');
-  const [requireExpiry, setRequireExpiry] = useState(false);
-  const [fallback, setFallback] = useState('');
-  const [error, setError] = useState<ApiError>();
-  const [preview, setPreview] = useState<{ input: PolicyInput; affected: Affected }>();
-  const [saved, setSaved] = useState<Affected>();
-  const [checking, setChecking] = useState(false);
-
   const loaded = policy.data;
-  useEffect(() => {
-    if (loaded === undefined) return;
-    setMax(loaded.maxTokenLifetimeDays === null ? '' : String(loaded.maxTokenLifetimeDays));
-    setRequireExpiry(loaded.requireExpiry);
-    setFallback(loaded.defaultTokenLifetimeDays === null ? '' : String(loaded.defaultTokenLifetimeDays));
-  }, [loaded]);
 
   if (loaded === undefined) {
     return (
@@ -49,35 +37,6 @@ export function PolicyPage() {
       </section>
     );
   }
-
-  const input: PolicyInput = {
-    maxTokenLifetimeDays: days(max),
-    requireExpiry: requireExpiry || max.trim() !== '',
-    defaultTokenLifetimeDays: days(fallback),
-  };
-
-  // The dry run first: the confirmation names the tokens the new policy would block.
-  async function review(event: React.FormEvent) {
-    event.preventDefault();
-    setError(undefined);
-    setSaved(undefined);
-    setChecking(true);
-    try {
-      const affected = await api.call(() => api.client.POST('/api/v1/admin/policy/dry-run', { body: input }));
-      setPreview({ input, affected });
-    } catch (err) {
-      setError(err instanceof ApiError ? err : NETWORK_ERROR);
-    } finally {
-      setChecking(false);
-    }
-  }
-
-  async function save(chosen: PolicyInput) {
-    const result = await api.call(() => api.client.PUT('/api/v1/admin/policy', { body: chosen }));
-    setSaved(result);
-    policy.reload();
-  }
-
   return (
     <section aria-labelledby="policy-title">
       <div className="page-head">
@@ -97,7 +56,63 @@ export function PolicyPage() {
           </p>
         </div>
       </div>
-      <form className="narrow" onSubmit={(e) => void review(e)} noValidate>
+      <PolicyForm policy={loaded} reload={policy.reload} />
+    </section>
+  );
+}
+
+/** The form's fields, kept in step with the policy as loaded, and its review (a dry run) and save. */
+function usePolicyForm(policy: Policy, reload: () => void) {
+  const { api } = useSession();
+  const [max, setMax] = useState('');
+  const [requireExpiry, setRequireExpiry] = useState(false);
+  const [fallback, setFallback] = useState('');
+  const [preview, setPreview] = useState<{ input: PolicyInput; affected: Affected }>();
+  const [saved, setSaved] = useState<Affected>();
+  const review = useRequest();
+
+  useEffect(() => {
+    setMax(text(policy.maxTokenLifetimeDays));
+    setRequireExpiry(policy.requireExpiry);
+    setFallback(text(policy.defaultTokenLifetimeDays));
+  }, [policy]);
+
+  const input: PolicyInput = {
+    maxTokenLifetimeDays: days(max),
+    requireExpiry: requireExpiry || max.trim() !== '',
+    defaultTokenLifetimeDays: days(fallback),
+  };
+  return {
+    fields: { max, setMax, requireExpiry, setRequireExpiry, fallback, setFallback },
+    review,
+    preview,
+    closePreview: () => setPreview(undefined),
+    saved,
+    // The dry run first: the confirmation names the tokens the new policy would block.
+    submit(event: React.FormEvent) {
+      event.preventDefault();
+      setSaved(undefined);
+      void review.run(async () => {
+        const affected = await api.call(() =>
+          api.client.POST('/api/v1/admin/policy/dry-run', { body: input }),
+        );
+        setPreview({ input, affected });
+      });
+    },
+    async save(chosen: PolicyInput) {
+      setSaved(await api.call(() => api.client.PUT('/api/v1/admin/policy', { body: chosen })));
+      reload();
+    },
+  };
+}
+
+function PolicyForm(props: { policy: Policy; reload: () => void }) {
+  const { fields, review, preview, saved, ...form } = usePolicyForm(props.policy, props.reload);
+  const { error } = review;
+  const limited = fields.max.trim() !== '';
+  return (
+    <>
+      <form className="narrow" onSubmit={form.submit} noValidate>
         <ErrorNotice error={error} title="The policy was not saved." />
         {saved !== undefined && (
           <Success>
@@ -107,110 +122,106 @@ export function PolicyPage() {
               : `; ${saved.affectedTokenCount} live ${saved.affectedTokenCount === 1 ? 'token is' : 'tokens are'} now refused.`}
           </Success>
         )}
-        <Field
+        <NumberField
           label="Maximum token lifetime (days)"
           optional
           hint="From 1 to 1830. Empty: no maximum. A maximum also requires every token to expire."
           error={fieldError(error?.fields, 'maxTokenLifetimeDays')}
-        >
-          {(control) => (
-            <input
-              {...control}
-              type="number"
-              inputMode="numeric"
-              min={1}
-              max={1830}
-              value={max}
-              onChange={(e) => setMax(e.target.value)}
-            />
-          )}
-        </Field>
+          min={1}
+          max={1830}
+          value={fields.max}
+          onChange={fields.setMax}
+        />
         <div className="choice">
           <input
             id="policy-require-expiry"
             type="checkbox"
-            checked={requireExpiry || max.trim() !== ''}
-            disabled={max.trim() !== ''}
+            checked={fields.requireExpiry || limited}
+            disabled={limited}
             aria-describedby="policy-require-expiry-hint"
-            onChange={(e) => setRequireExpiry(e.target.checked)}
+            onChange={(e) => fields.setRequireExpiry(e.target.checked)}
           />
           <label htmlFor="policy-require-expiry">Every token must have an expiry date</label>
           <p className="hint" id="policy-require-expiry-hint">
             Tokens that never expire are refused. Implied by a maximum lifetime.
           </p>
         </div>
-        <Field
+        <NumberField
           label="Default lifetime of a new token (days)"
           optional
           hint="From 1 to 365, at most the maximum. Offered first when you generate a token, and given to a token created through the API without an expiry."
           error={fieldError(error?.fields, 'defaultTokenLifetimeDays')}
-        >
-          {(control) => (
-            <input
-              {...control}
-              type="number"
-              inputMode="numeric"
-              min={1}
-              max={365}
-              value={fallback}
-              onChange={(e) => setFallback(e.target.value)}
-            />
-          )}
-        </Field>
+          min={1}
+          max={365}
+          value={fields.fallback}
+          onChange={fields.setFallback}
+        />
         <div className="actions start">
-          <button type="submit" disabled={checking}>
-            {checking ? 'Checking tokens…' : 'Review and save'}
+          <button type="submit" disabled={review.busy}>
+            {review.busy ? 'Checking tokens…' : 'Review and save'}
           </button>
         </div>
       </form>
-
       {preview !== undefined && (
-        <ConfirmDialog
-          title="Save the token policy?"
-          confirmLabel="Save policy"
-          danger={preview.affected.affectedTokenCount > 0}
-          onConfirm={() => save(preview.input)}
-          onClose={() => setPreview(undefined)}
-        >
-          {preview.affected.affectedTokenCount === 0 ? (
-            <p>No live token breaks this policy: nothing is refused when you save it.</p>
-          ) : (
-            <>
-              <p>
-                <strong>
-                  {preview.affected.affectedTokenCount} live{' '}
-                  {preview.affected.affectedTokenCount === 1 ? 'token breaks' : 'tokens break'} this policy
-                </strong>{' '}
-                and will be refused with 403 TOKEN_POLICY_VIOLATION within about a second. They are not
-                revoked: loosening the policy lets them work again.
-              </p>
-              <table className="list" aria-label="Tokens this policy blocks">
-                <thead>
-                  <tr>
-                    <th scope="col">Token</th>
-                    <th scope="col">Created</th>
-                    <th scope="col">Expires</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {preview.affected.affectedTokens.slice(0, 10).map((token) => (
-                    <tr key={token.id}>
-                      <td>
-                        {token.name} <span className="mono">{token.tokenPrefix}</span>
-                      </td>
-                      <td>{formatDate(token.createdAt)}</td>
-                      <td>{token.expiresAt === null ? 'Never' : formatDate(token.expiresAt)}</td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-              {preview.affected.affectedTokenCount > 10 && (
-                <p>and {preview.affected.affectedTokenCount - 10} more.</p>
-              )}
-            </>
-          )}
-        </ConfirmDialog>
+        <PolicyReviewDialog
+          affected={preview.affected}
+          onConfirm={() => form.save(preview.input)}
+          onClose={form.closePreview}
+        />
       )}
-    </section>
+    </>
+  );
+}
+
+/** The dry run's answer: the live tokens the new policy blocks (the first ten), before it is saved. */
+function PolicyReviewDialog(props: {
+  affected: Affected;
+  onConfirm: () => Promise<void>;
+  onClose: () => void;
+}) {
+  const count = props.affected.affectedTokenCount;
+  return (
+    <ConfirmDialog
+      title="Save the token policy?"
+      confirmLabel="Save policy"
+      danger={count > 0}
+      onConfirm={props.onConfirm}
+      onClose={props.onClose}
+    >
+      {count === 0 ? (
+        <p>No live token breaks this policy: nothing is refused when you save it.</p>
+      ) : (
+        <>
+          <p>
+            <strong>
+              {count} live {count === 1 ? 'token breaks' : 'tokens break'} this policy
+            </strong>{' '}
+            and will be refused with 403 TOKEN_POLICY_VIOLATION within about a second. They are not revoked:
+            loosening the policy lets them work again.
+          </p>
+          <table className="list" aria-label="Tokens this policy blocks">
+            <thead>
+              <tr>
+                <th scope="col">Token</th>
+                <th scope="col">Created</th>
+                <th scope="col">Expires</th>
+              </tr>
+            </thead>
+            <tbody>
+              {props.affected.affectedTokens.slice(0, 10).map((token) => (
+                <tr key={token.id}>
+                  <td>
+                    {token.name} <span className="mono">{token.tokenPrefix}</span>
+                  </td>
+                  <td>{formatDate(token.createdAt)}</td>
+                  <td>{token.expiresAt === null ? 'Never' : formatDate(token.expiresAt)}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+          {count > 10 && <p>and {count - 10} more.</p>}
+        </>
+      )}
+    </ConfirmDialog>
   );
 }

@@ -1,9 +1,10 @@
 import { useState } from 'react';
-import { ApiError, NETWORK_ERROR } from '../api';
 import { ErrorNotice, Success } from '../components/feedback';
-import { Field, fieldError } from '../components/Field';
-import { useTitle } from '../hooks';
+import { fieldError } from '../components/Field';
+import { NameField } from '../components/NameField';
+import { useRequest, useTitle } from '../hooks';
 import { useSession } from '../session';
+import { DescriptionField, RateLimitField } from './CreateIntegrationDialog';
 import { useIntegration } from './IntegrationLayout';
 
 /** Rename an integration, describe it, change its rate limit. */
@@ -14,16 +15,13 @@ export function SettingsPage() {
   const [name, setName] = useState(integration.name);
   const [description, setDescription] = useState(integration.description);
   const [rateLimit, setRateLimit] = useState(String(integration.rateLimitPerMinute));
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<ApiError>();
+  const { busy, error, run } = useRequest();
   const [saved, setSaved] = useState(false);
 
-  async function save(event: React.FormEvent) {
+  function save(event: React.FormEvent) {
     event.preventDefault();
-    setBusy(true);
-    setError(undefined);
     setSaved(false);
-    try {
+    void run(async () => {
       await api.call(() =>
         api.client.PATCH('/api/v1/admin/integrations/{integrationId}', {
           params: { path: { integrationId: integration.id } },
@@ -36,58 +34,23 @@ export function SettingsPage() {
       );
       setSaved(true);
       reload();
-    } catch (err) {
-      setError(err instanceof ApiError ? err : NETWORK_ERROR);
-    } finally {
-      setBusy(false);
-    }
+    });
   }
 
   return (
     <section aria-labelledby="settings-title">
       <h2 id="settings-title">Settings</h2>
-      <form className="narrow" onSubmit={(e) => void save(e)} noValidate>
+      <form className="narrow" onSubmit={save} noValidate>
         <ErrorNotice error={error} title="The changes were not saved." />
         {saved && <Success>Saved. Every service applies the new settings within about a second.</Success>}
-        <Field label="Name" error={fieldError(error?.fields, 'name')}>
-          {(control) => (
-            <input
-              {...control}
-              value={name}
-              maxLength={100}
-              required
-              onChange={(e) => setName(e.target.value)}
-            />
-          )}
-        </Field>
-        <Field label="Description" optional error={fieldError(error?.fields, 'description')}>
-          {(control) => (
-            <textarea
-              {...control}
-              value={description}
-              maxLength={1000}
-              rows={3}
-              onChange={(e) => setDescription(e.target.value)}
-            />
-          )}
-        </Field>
-        <Field
-          label="Rate limit (requests per minute per token)"
+        <NameField label="Name" error={fieldError(error?.fields, 'name')} value={name} onChange={setName} />
+        <DescriptionField value={description} onChange={setDescription} error={error} />
+        <RateLimitField
           hint="From 1 to 100,000. Empty: the platform default of 100. A change applies on every service at once."
-          error={fieldError(error?.fields, 'rateLimitPerMinute')}
-        >
-          {(control) => (
-            <input
-              {...control}
-              type="number"
-              inputMode="numeric"
-              min={1}
-              max={100000}
-              value={rateLimit}
-              onChange={(e) => setRateLimit(e.target.value)}
-            />
-          )}
-        </Field>
+          value={rateLimit}
+          onChange={setRateLimit}
+          error={error}
+        />
         <div className="actions start">
           <button type="submit" disabled={busy}>
             {busy ? 'Saving…' : 'Save changes'}
