@@ -1,5 +1,6 @@
 import { mongo } from 'mongoose';
 import type { Model } from 'mongoose';
+import { findPage } from '@eudr/service-kit';
 
 /** What products and batches store besides their own fields. */
 export interface RecordDocumentBase {
@@ -81,24 +82,15 @@ const filterOf = <D>(filter: mongo.Filter<Listed & { writeId: mongo.ObjectId }>)
  * One organisation's documents of `collection`, ordered by lastSyncedAt then externalId (unique within
  * the organisation, so pages are stable): the list of the record stores and of the supplier projection.
  */
-export async function listRecords<D extends Listed>(
+export function listRecords<D extends Listed>(
   collection: mongo.Collection<D>,
   orgId: string,
-  { page, limit, since, externalIds }: RecordListQuery,
+  { since, externalIds, ...request }: RecordListQuery,
 ): Promise<RecordPage<D>> {
   const filter: mongo.Filter<Listed> = { orgId };
   if (since !== undefined) filter.lastSyncedAt = { $gt: since };
   if (externalIds !== undefined) filter.externalId = { $in: [...externalIds] };
-  const [items, total] = await Promise.all([
-    collection
-      .find(filterOf<D>(filter))
-      .sort({ lastSyncedAt: 1, externalId: 1 })
-      .skip((page - 1) * limit)
-      .limit(limit)
-      .toArray(),
-    collection.countDocuments(filterOf<D>(filter)),
-  ]);
-  return { items: items as D[], total };
+  return findPage(collection, filterOf<D>(filter), { lastSyncedAt: 1, externalId: 1 }, request);
 }
 
 const DUPLICATE_KEY = 11000;

@@ -1,5 +1,5 @@
 import mongoose from 'mongoose';
-import type { Connection, ConnectOptions } from 'mongoose';
+import type { Connection, ConnectOptions, FilterQuery, Model, mongo } from 'mongoose';
 import type { Logger } from 'pino';
 import type { ReadinessCheck } from './readiness';
 
@@ -83,4 +83,49 @@ export async function connectMongo(url: string, options: ConnectMongoOptions): P
       await connection.close();
     },
   };
+}
+
+/** Which page of a list to read: `page` >= 1, `limit` documents to a page. */
+export interface PageRequest {
+  page: number;
+  limit: number;
+}
+
+/** One page of a list and how many documents match the filter in all. */
+export interface FoundPage<T> {
+  items: T[];
+  total: number;
+}
+
+/** A list's order; end it with a unique field so pages never overlap. */
+export type PageSort = Record<string, 1 | -1>;
+
+/**
+ * One page of the documents matching `filter` in `sort` order, and their total, read at once: the
+ * list query of every repository, from a mongoose model (plain objects, as `lean()` gives them) or a
+ * driver collection.
+ */
+export async function findPage<T extends mongo.Document>(
+  source: Model<T> | mongo.Collection<T>,
+  filter: FilterQuery<T> | mongo.Filter<T>,
+  sort: PageSort,
+  { page, limit }: PageRequest,
+): Promise<FoundPage<T>> {
+  const skip = (page - 1) * limit;
+  // A model is its documents' constructor; a collection (the driver's, or mongoose's wrapper of it) is not.
+  if (typeof source === 'function') {
+    const query = filter as FilterQuery<T>;
+    const [items, total] = await Promise.all([
+      source.find(query).sort(sort).skip(skip).limit(limit).lean<T[]>().exec(),
+      source.countDocuments(query).exec(),
+    ]);
+    return { items, total };
+  }
+  const query = filter as mongo.Filter<T>;
+  const [items, total] = await Promise.all([
+    source.find(query).sort(sort).skip(skip).limit(limit).toArray(),
+    source.countDocuments(query),
+  ]);
+  // Every document read has its `_id`, which `T` declares; the driver types it apart.
+  return { items: items as T[], total };
 }

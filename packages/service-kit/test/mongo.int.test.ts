@@ -2,7 +2,7 @@ import { Schema } from 'mongoose';
 import request from 'supertest';
 import { createTestScope, freePort } from '@eudr/testkit';
 import type { TestScope } from '@eudr/testkit';
-import { connectMongo, createApp, createLogger } from '../src';
+import { connectMongo, createApp, createLogger, findPage } from '../src';
 import type { MongoConnection } from '../src';
 import { listen, memoryDestination } from './helpers/listen';
 import type { Listening } from './helpers/listen';
@@ -87,6 +87,33 @@ describe('connectMongo against a real MongoDB-protocol server', () => {
     });
     expect(second.text).not.toContain('org_conflict_7c1');
     expect(second.text).not.toContain('EXT-dup-93a');
+  });
+
+  it('reads a list page by page, from a model or a driver collection, with the total of the filter', async () => {
+    const Things = mongo.connection.model<Thing>('Thing');
+    const orgId = 'org_pages_4e2';
+    await Things.create(
+      Array.from({ length: 7 }, (_, i) => ({ orgId, externalId: `EXT-${i}`, name: `thing ${i}` })),
+    );
+    await Things.create({ orgId: 'org_other_4e2', externalId: 'EXT-0', name: 'not listed' });
+    const sort = { externalId: -1 } as const;
+
+    const collection = mongo.connection.collection<Thing>(Things.collection.collectionName);
+    for (const read of [
+      (page: number) => findPage(Things, { orgId }, sort, { page, limit: 3 }),
+      (page: number) => findPage(collection, { orgId }, sort, { page, limit: 3 }),
+    ]) {
+      const pages = await Promise.all([1, 2, 3, 4].map(read));
+      expect(pages.map((p) => p.total)).toEqual([7, 7, 7, 7]);
+      expect(pages.map((p) => p.items.map((thing) => thing.externalId))).toEqual([
+        ['EXT-6', 'EXT-5', 'EXT-4'],
+        ['EXT-3', 'EXT-2', 'EXT-1'],
+        ['EXT-0'],
+        [],
+      ]);
+      // Plain objects from both: what a repository hands to its view mapping.
+      expect(Object.getPrototypeOf(pages[0]!.items[0])).toBe(Object.prototype);
+    }
   });
 
   it('fails fast with a clear error when no server answers', async () => {

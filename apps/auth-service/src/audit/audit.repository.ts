@@ -1,3 +1,4 @@
+import { findPage } from '@eudr/service-kit';
 import type { Connection } from 'mongoose';
 import { ID_PREFIXES, newId } from '../common/ids';
 import type { Pagination } from '../common/pagination.schemas';
@@ -19,17 +20,8 @@ export function createAuditRepository(connection: Connection): AuditRepository {
       return created.toObject<AuditEntryRecord>();
     },
 
-    async list(orgId, { page, limit }) {
-      const [items, total] = await Promise.all([
-        AuditEntry.find({ orgId })
-          .sort({ at: -1, _id: -1 })
-          .skip((page - 1) * limit)
-          .limit(limit)
-          .lean<AuditEntryRecord[]>()
-          .exec(),
-        AuditEntry.countDocuments({ orgId }).exec(),
-      ]);
-      return { items, total };
+    list(orgId, pagination) {
+      return findPage(AuditEntry, { orgId }, { at: -1, _id: -1 }, pagination);
     },
   };
 }

@@ -1,3 +1,4 @@
+import { findPage } from '@eudr/service-kit';
 import type { Connection } from 'mongoose';
 import { ID_PREFIXES, newId } from '../common/ids';
 import type { Pagination } from '../common/pagination.schemas';
@@ -69,17 +70,8 @@ export function createIntegrationsRepository(connection: Connection): Integratio
       return Integration.findOne({ _id: id, orgId }).lean<IntegrationRecord>().exec();
     },
 
-    async list(orgId, { page, limit }) {
-      const [items, total] = await Promise.all([
-        Integration.find({ orgId })
-          .sort({ createdAt: -1, _id: -1 })
-          .skip((page - 1) * limit)
-          .limit(limit)
-          .lean<IntegrationRecord[]>()
-          .exec(),
-        Integration.countDocuments({ orgId }).exec(),
-      ]);
-      return { items, total };
+    list(orgId, pagination) {
+      return findPage(Integration, { orgId }, { createdAt: -1, _id: -1 }, pagination);
     },
 
     update(orgId, id, expectedVersion, changes) {

@@ -1,4 +1,5 @@
 import { nextExpiryNotice } from '@eudr/auth';
+import { findPage } from '@eudr/service-kit';
 import type { Connection, FilterQuery } from 'mongoose';
 import { ID_PREFIXES, newId } from '../common/ids';
 import type { Pagination } from '../common/pagination.schemas';
@@ -147,24 +148,6 @@ function statusCondition(filter: TokenStatusFilter | undefined): FilterQuery<Tok
 export function createTokensRepository(connection: Connection): TokensRepository {
   const Token = tokenModel(connection);
 
-  /** One page of the tokens matching `query`, in `sort` order, and how many match in all. */
-  async function pageOf(
-    query: FilterQuery<TokenRecord>,
-    sort: Record<string, 1 | -1>,
-    { page, limit }: Pagination,
-  ): Promise<{ items: TokenRecord[]; total: number }> {
-    const [items, total] = await Promise.all([
-      Token.find(query)
-        .sort(sort)
-        .skip((page - 1) * limit)
-        .limit(limit)
-        .lean<TokenRecord[]>()
-        .exec(),
-      Token.countDocuments(query).exec(),
-    ]);
-    return { items, total };
-  }
-
   return {
     async create(orgId, input) {
       const created = await Token.create({
@@ -195,7 +178,7 @@ export function createTokensRepository(connection: Connection): TokensRepository
 
     list(orgId, integrationId, pagination, filter) {
       const query: FilterQuery<TokenRecord> = { orgId, integrationId, ...statusCondition(filter) };
-      return pageOf(query, { createdAt: -1, _id: -1 }, pagination);
+      return findPage(Token, query, { createdAt: -1, _id: -1 }, pagination);
     },
 
     async summarize(orgId, integrationIds, now) {
@@ -387,7 +370,7 @@ export function createTokensRepository(connection: Connection): TokensRepository
         rotatedTo: null,
         expiresAt: { $gt: now, $lte: until },
       };
-      return pageOf(query, { expiresAt: 1, _id: 1 }, pagination);
+      return findPage(Token, query, { expiresAt: 1, _id: 1 }, pagination);
     },
 
     ...createPublishableStore(Token),

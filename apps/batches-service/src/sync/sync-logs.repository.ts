@@ -1,3 +1,4 @@
+import { findPage } from '@eudr/service-kit';
 import { mongo } from 'mongoose';
 import type { Connection } from 'mongoose';
 import { syncLogModel } from './sync-log.model';
@@ -44,22 +45,13 @@ export function createSyncLogsRepository(connection: Connection): SyncLogsReposi
       }
     },
 
-    async list(orgId, { page, limit, since, entityType, integrationId, status }) {
+    list(orgId, { since, entityType, integrationId, status, ...pagination }) {
       const filter: mongo.Filter<SyncLogDocument> = { orgId };
       if (integrationId !== undefined) filter.integrationId = integrationId;
       if (since !== undefined) filter.createdAt = { $gt: since };
       if (entityType !== undefined) filter.entityType = entityType;
       if (status !== undefined) filter.status = status;
-      const [items, total] = await Promise.all([
-        logs
-          .find(filter)
-          .sort({ createdAt: -1, _id: -1 })
-          .skip((page - 1) * limit)
-          .limit(limit)
-          .toArray(),
-        logs.countDocuments(filter),
-      ]);
-      return { items, total };
+      return findPage(logs, filter, { createdAt: -1, _id: -1 }, pagination);
     },
 
     findByWrite(writeId) {

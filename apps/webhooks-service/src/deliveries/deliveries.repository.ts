@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { findPage } from '@eudr/service-kit';
 import { mongo } from 'mongoose';
 import type { Connection, FilterQuery } from 'mongoose';
 import { deliveryModel } from './delivery.model';
@@ -172,18 +173,8 @@ export function createDeliveriesRepository(connection: Connection): DeliveriesRe
       return new Map(latest.flatMap((doc) => (doc === null ? [] : [[doc.subscriptionId, doc] as const])));
     },
 
-    async listForSubscription(orgId, subscriptionId, { page, limit }) {
-      const filter = { subscriptionId, orgId };
-      const [items, total] = await Promise.all([
-        Delivery.find(filter)
-          .sort({ createdAt: -1, _id: 1 })
-          .skip((page - 1) * limit)
-          .limit(limit)
-          .lean<DeliveryDocument[]>()
-          .exec(),
-        Delivery.countDocuments(filter).exec(),
-      ]);
-      return { items, total };
+    listForSubscription(orgId, subscriptionId, pagination) {
+      return findPage(Delivery, { subscriptionId, orgId }, { createdAt: -1, _id: 1 }, pagination);
     },
   };
 }

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { findPage } from '@eudr/service-kit';
 import type { Connection } from 'mongoose';
 import { subscriptionModel } from './subscription.model';
 import type { SubscriptionDocument } from './subscription.model';
@@ -99,18 +100,8 @@ export function createSubscriptionsRepository(connection: Connection): Subscript
       return Subscription.findOne(inScope(scope, id)).lean<SubscriptionDocument>().exec();
     },
 
-    async list(owner, { page, limit }) {
-      const filter = { orgId: owner.orgId, integrationId: owner.integrationId };
-      const [items, total] = await Promise.all([
-        Subscription.find(filter)
-          .sort({ createdAt: 1, _id: 1 })
-          .skip((page - 1) * limit)
-          .limit(limit)
-          .lean<SubscriptionDocument[]>()
-          .exec(),
-        Subscription.countDocuments(filter).exec(),
-      ]);
-      return { items, total };
+    list({ orgId, integrationId }, pagination) {
+      return findPage(Subscription, { orgId, integrationId }, { createdAt: 1, _id: 1 }, pagination);
     },
 
     update(scope, id, changes, now) {
