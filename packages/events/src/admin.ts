@@ -193,3 +193,25 @@ export async function fetchCommittedOffsets(
     return result;
   });
 }
+
+/**
+ * Deletes every topic whose full name starts with one of `prefixes` and returns their names: the
+ * topics of a retired environment (its `KAFKA_TOPIC_PREFIX`) or of finished test suites, which a
+ * broker would otherwise keep, with their partitions' memory and files, for ever.
+ * @throws Error when a prefix is empty, which would name every topic.
+ */
+export async function deleteTopicsWithPrefixes(
+  kafka: EventsKafka,
+  prefixes: readonly string[],
+): Promise<string[]> {
+  if (prefixes.some((prefix) => prefix.length === 0)) throw new Error('a topic prefix to delete is empty');
+  if (prefixes.length === 0) return [];
+  return withAdmin(kafka, async (admin) => {
+    const doomed = (await admin.listTopics()).filter((topic) => prefixes.some((p) => topic.startsWith(p)));
+    // One request per 100 topics keeps each within the broker's request size and timeout.
+    for (let i = 0; i < doomed.length; i += 100) {
+      await admin.deleteTopics({ topics: doomed.slice(i, i + 100), timeout: 30_000 });
+    }
+    return doomed;
+  });
+}

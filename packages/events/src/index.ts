@@ -103,7 +103,13 @@ export { createKafka, DEFAULT_RETRY, KAFKA_SASL_MECHANISMS } from './kafka';
 export type { EventsKafka, CreateKafkaOptions, RetrySettings, KafkaSasl } from './kafka';
 export { kafkaConfigShape, kafkaOptionsFromConfig, kafkaSecurityFromConfig } from './kafka-config';
 export type { KafkaConfig } from './kafka-config';
-export { ensureTopics, describeTopicConfig, fetchHighWatermarks, fetchCommittedOffsets } from './admin';
+export {
+  ensureTopics,
+  describeTopicConfig,
+  fetchHighWatermarks,
+  fetchCommittedOffsets,
+  deleteTopicsWithPrefixes,
+} from './admin';
 export type { EnsureTopicsOptions, EnsureTopicsResult, PartitionWatermark, CommittedOffset } from './admin';
 export { createProducer, CORRELATION_HEADER, CONTENT_TYPE_HEADER, JSON_CONTENT_TYPE } from './producer';
 export type { EventProducer, PublishMessage, PublishOptions, CreateProducerOptions } from './producer';

@@ -9,6 +9,7 @@ import {
   createConsumer,
   createDomainEvent,
   createKafka,
+  deleteTopicsWithPrefixes,
   createProducer,
   createStateReader,
   describeTopicConfig,
@@ -153,6 +154,28 @@ describe('ensureTopics', () => {
 
     expect(result).toEqual({ created: [], repaired: [TOPICS.authTokens] });
     expect((await describeTopicConfig(other, TOPICS.authTokens))['cleanup.policy']).toBe('compact');
+  });
+
+  it('deletes the topics under given prefixes and no other', async () => {
+    const under = (prefix: string) =>
+      createKafka({ brokers: scope.kafkaBrokers, clientId: 'events-int-test', topicPrefix: prefix, logger });
+    const specs = [TOPIC_SPECS[TOPICS.suppliers], TOPIC_SPECS[TOPICS.authTokens]];
+    const [gone, alsoGone, kept] = ['gone.', 'gone2.', 'kept.'].map((p) => `${scope.topicPrefix}${p}`);
+    for (const prefix of [gone!, alsoGone!, kept!]) await ensureTopics(under(prefix), specs);
+
+    const deleted = await deleteTopicsWithPrefixes(kafka, [gone!, alsoGone!]);
+
+    expect(deleted.sort()).toEqual(
+      [gone!, alsoGone!].flatMap((prefix) => specs.map((spec) => `${prefix}${spec.topic}`)).sort(),
+    );
+    await waitFor(async () => {
+      const topics = await rawAdmin.listTopics();
+      return deleted.every((topic) => !topics.includes(topic));
+    });
+    const topics = await rawAdmin.listTopics();
+    for (const spec of specs) expect(topics).toContain(`${kept!}${spec.topic}`);
+    expect(topics).toContain(kafka.topicName(TOPICS.suppliers));
+    await expect(deleteTopicsWithPrefixes(kafka, ['t.', ''])).rejects.toThrow('empty');
   });
 });
 
