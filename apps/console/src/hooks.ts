@@ -108,3 +108,12 @@ export function useSearchState(): [
   );
   return [local, set];
 }
+
+/** A filtered list's query: the filters that are set, and the page when it is not the first. */
+export function listQuery(filters: Record<string, string | undefined>, page = 1): URLSearchParams {
+  const query = new URLSearchParams();
+  for (const [key, value] of Object.entries(filters))
+    if (value !== undefined && value !== '') query.set(key, value);
+  if (page > 1) query.set('page', String(page));
+  return query;
+}

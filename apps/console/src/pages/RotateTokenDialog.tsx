@@ -1,10 +1,10 @@
 import { useState } from 'react';
 
-import { ApiError, NETWORK_ERROR } from '../api';
 import type { Integration, RotatedToken, Token } from '../api';
-import { Dialog } from '../components/Dialog';
+import { Dialog, DialogActions } from '../components/Dialog';
 import { ErrorNotice } from '../components/feedback';
 import { tokenHint } from '../format';
+import { useRequest } from '../hooks';
 import { useSession } from '../session';
 
 /** How long the old token keeps working, as the admin picks it (the API allows 0 to 7 days). */
@@ -32,13 +32,10 @@ export function RotateTokenDialog(props: {
 }) {
   const { api } = useSession();
   const [grace, setGrace] = useState<number>(86_400);
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<ApiError>();
+  const { busy, error, run } = useRequest(true);
 
-  async function rotate() {
-    setBusy(true);
-    setError(undefined);
-    try {
+  const rotate = () =>
+    run(async () => {
       const rotated = (await api.call(() =>
         api.client.POST('/api/v1/admin/integrations/{integrationId}/tokens/{tokenId}/rotate', {
           params: { path: { integrationId: props.integration.id, tokenId: props.token.id } },
@@ -46,11 +43,7 @@ export function RotateTokenDialog(props: {
         }),
       )) as RotatedToken;
       props.onRotated(rotated);
-    } catch (err) {
-      setError(err instanceof ApiError ? err : NETWORK_ERROR);
-      setBusy(false);
-    }
-  }
+    });
 
   return (
     <Dialog
@@ -82,14 +75,13 @@ export function RotateTokenDialog(props: {
       </fieldset>
       <p className="hint">After that it answers 401 TOKEN_EXPIRED. Revoking it before then works as usual.</p>
       <ErrorNotice error={error} />
-      <div className="actions">
-        <button type="button" className="secondary" onClick={props.onClose} disabled={busy}>
-          Cancel
-        </button>
-        <button type="button" onClick={() => void rotate()} disabled={busy}>
-          {busy ? 'Rotating…' : 'Rotate token'}
-        </button>
-      </div>
+      <DialogActions
+        busy={busy}
+        onCancel={props.onClose}
+        label="Rotate token"
+        busyLabel="Rotating…"
+        onClick={() => void rotate()}
+      />
     </Dialog>
   );
 }
