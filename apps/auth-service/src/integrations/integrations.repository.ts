@@ -2,7 +2,8 @@ import { findPage } from '@eudr/service-kit';
 import type { Connection } from 'mongoose';
 import { ID_PREFIXES, newId } from '../common/ids';
 import type { Pagination } from '../common/pagination.schemas';
-import { createPublishableStore } from '../publishing/publishable-store';
+import { FIRST_PUBLICATION } from '../publishing/publication-fields';
+import { changePublishedState, createPublishableStore } from '../publishing/publishable-store';
 import type { PublishableStore } from '../publishing/state-publisher';
 import { integrationModel } from './integration.model';
 import type { IntegrationRecord, IntegrationStatus } from './integration.model';
@@ -58,10 +59,7 @@ export function createIntegrationsRepository(connection: Connection): Integratio
         rateLimitPerMinute: input.rateLimitPerMinute,
         allowedAddresses: input.allowedAddresses ?? [],
         createdBy: input.createdBy,
-        version: 1,
-        publishedVersion: 0,
-        publishPending: true,
-        publishGeneration: 0,
+        ...FIRST_PUBLICATION,
       });
       return created.toObject<IntegrationRecord>();
     },
@@ -76,13 +74,7 @@ export function createIntegrationsRepository(connection: Connection): Integratio
 
     update(orgId, id, expectedVersion, changes) {
       // One conditional update: of several changes at the same expected version exactly one matches.
-      return Integration.findOneAndUpdate(
-        { _id: id, orgId, version: expectedVersion },
-        { $set: { ...changes, publishPending: true }, $inc: { version: 1 } },
-        { returnDocument: 'after' },
-      )
-        .lean<IntegrationRecord>()
-        .exec();
+      return changePublishedState(Integration, { _id: id, orgId, version: expectedVersion }, changes);
     },
 
     ...createPublishableStore(Integration),

@@ -5,8 +5,8 @@ import { ID_PREFIXES, isId } from '../common/ids';
 import type { Page, Pagination } from '../common/pagination.schemas';
 import { withPublication } from '../publishing/state-publisher';
 import type { StateChannel, StatePublisher } from '../publishing/state-publisher';
-import { NO_TOKENS } from '../tokens/tokens.repository';
-import type { TokenSummary, TokensRepository } from '../tokens/tokens.repository';
+import { NO_TOKENS } from '../tokens/token-reads.repository';
+import type { TokenReads, TokenSummary } from '../tokens/token-reads.repository';
 import type { IntegrationRecord } from './integration.model';
 import type { IntegrationChanges, IntegrationsRepository } from './integrations.repository';
 import type { CreateIntegrationBody, UpdateIntegrationBody } from './integrations.schemas';
@@ -29,7 +29,7 @@ export interface IntegrationsService {
 /** Dependencies of {@link createIntegrationsService}. */
 export interface IntegrationsServiceDeps {
   integrations: IntegrationsRepository;
-  tokens: Pick<TokensRepository, 'summarize'>;
+  tokens: Pick<TokenReads, 'summarize'>;
   audit: AuditService;
   publisher: StatePublisher;
   channel: StateChannel<IntegrationRecord>;

@@ -1,5 +1,6 @@
 import type { Connection } from 'mongoose';
-import { createPublishableStore } from '../publishing/publishable-store';
+import { FIRST_PUBLICATION } from '../publishing/publication-fields';
+import { changePublishedState, createPublishableStore } from '../publishing/publishable-store';
 import type { PublishableStore } from '../publishing/state-publisher';
 import { policyModel } from './policy.model';
 import type { PolicyRecord } from './policy.model';
@@ -35,17 +36,11 @@ export function createPolicyRepository(connection: Connection): PolicyRepository
     },
 
     async save(orgId, expectedVersion, fields, updatedBy) {
-      const set = { ...fields, updatedBy, publishPending: true };
+      const set = { ...fields, updatedBy };
       if (expectedVersion === 0) {
         // The first policy of an organisation: of two concurrent first saves, the unique _id admits one.
         try {
-          const created = await Policy.create({
-            _id: orgId,
-            ...set,
-            version: 1,
-            publishedVersion: 0,
-            publishGeneration: 0,
-          });
+          const created = await Policy.create({ _id: orgId, ...set, ...FIRST_PUBLICATION });
           return created.toObject<PolicyRecord>();
         } catch (err) {
           if ((err as { code?: unknown }).code === 11000) return null;
@@ -53,13 +48,7 @@ export function createPolicyRepository(connection: Connection): PolicyRepository
         }
       }
       // One conditional update: of several changes at the same expected version exactly one matches.
-      return Policy.findOneAndUpdate(
-        { _id: orgId, version: expectedVersion },
-        { $set: set, $inc: { version: 1 } },
-        { returnDocument: 'after' },
-      )
-        .lean<PolicyRecord>()
-        .exec();
+      return changePublishedState(Policy, { _id: orgId, version: expectedVersion }, set);
     },
 
     ...createPublishableStore(Policy),

@@ -23,6 +23,14 @@ export const publicationSchemaFields = {
   publishGeneration: { type: Number, required: true, default: 0 },
 } as const;
 
+/** The bookkeeping of a record just created: version 1, not on its topic yet. */
+export const FIRST_PUBLICATION: PublicationFields = {
+  version: 1,
+  publishedVersion: 0,
+  publishPending: true,
+  publishGeneration: 0,
+};
+
 /**
  * The relay's index: `{publishPending: true, updatedAt <= t}` oldest first. Partial, so it holds only
  * the few records not yet acknowledged instead of every record.

@@ -1,4 +1,4 @@
-import type { Model } from 'mongoose';
+import type { AnyKeys, FilterQuery, Model, UpdateQuery } from 'mongoose';
 import type { PublicationFields } from './publication-fields';
 import type { PublishableRecord, PublishableStore } from './state-publisher';
 
@@ -56,4 +56,26 @@ export function createPublishableStore<R extends Published>(model: Model<R>): Pu
         .exec();
     },
   };
+}
+
+/**
+ * One change of a published record's state: `set`, the pending flag the relay picks up and the next
+ * version, in one update guarded by `filter` (the condition that gives racing writers one winner).
+ * `$inc` builds the version on the stored one, never on one read earlier. The record after the change,
+ * or null when `filter` matched nothing.
+ */
+export function changePublishedState<R extends PublicationFields>(
+  model: Model<R>,
+  filter: FilterQuery<R>,
+  set: AnyKeys<R>,
+  also: UpdateQuery<R> = {},
+): Promise<R | null> {
+  return model
+    .findOneAndUpdate(
+      filter,
+      { ...also, $set: { ...set, publishPending: true }, $inc: { version: 1 } },
+      { returnDocument: 'after' },
+    )
+    .lean<R>()
+    .exec();
 }

@@ -4,14 +4,14 @@ import type { DomainEventOf, EventProducer } from '@eudr/events';
 import { createPeriodicTask, withTimeout } from '@eudr/service-kit';
 import type { Logger } from '@eudr/service-kit';
 import type { TokenRecord } from './token.model';
-import type { PendingNotice, TokensRepository } from './tokens.repository';
+import type { PendingNotice, TokenNoticeStore } from './token-notices.repository';
 
 /** Tokens (and pending notices) handled per run; the next run takes the rest. */
 const BATCH = 500;
 
 /** Dependencies of {@link createTokenNotices}. */
 export interface TokenNoticesDeps {
-  tokens: TokensRepository;
+  tokens: TokenNoticeStore;
   producer: Pick<EventProducer, 'publish'>;
   logger: Logger;
   /** The notices' clock: `AUTH_CLOCK_OFFSET_MS` ahead of the system clock outside production. */

@@ -1,7 +1,7 @@
 import { TOPICS, createConsumer } from '@eudr/events';
 import type { EventConsumer, EventsKafka } from '@eudr/events';
 import type { Logger } from '@eudr/service-kit';
-import type { TokensRepository } from '../tokens/tokens.repository';
+import type { TokenLastUseStore } from './token-last-use.repository';
 import type { TokenAddressesRepository } from './token-addresses.repository';
 import type { TokenUsageRepository } from './token-usage.repository';
 import { createUsageFolder } from './usage-folder';
@@ -25,7 +25,7 @@ export interface TokenUsageConsumer {
  */
 export function createTokenUsageConsumer(deps: {
   kafka: EventsKafka;
-  tokens: TokensRepository;
+  tokens: TokenLastUseStore;
   /** Where the addresses each token was used (or refused) from are folded. */
   addresses: TokenAddressesRepository;
   /** Where the hourly counts by outcome are folded. */
