@@ -29,13 +29,21 @@ export function Loading(props: { what: string }) {
   );
 }
 
-/** What an empty list means, and what to do about it. */
-export function EmptyState(props: { title: string; children: ReactNode; action?: ReactNode }) {
+/** What an empty list means, and what to do about it (a button, when there is one thing to do). */
+export function EmptyState(props: {
+  title: string;
+  children: ReactNode;
+  action?: { label: string; onClick: () => void } | undefined;
+}) {
   return (
     <div className="empty">
       <p className="empty-title">{props.title}</p>
       <div>{props.children}</div>
-      {props.action}
+      {props.action !== undefined && (
+        <button type="button" onClick={props.action.onClick}>
+          {props.action.label}
+        </button>
+      )}
     </div>
   );
 }

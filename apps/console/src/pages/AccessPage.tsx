@@ -4,6 +4,7 @@ import type { Schemas } from '../api';
 import { ConfirmDialog } from '../components/ConfirmDialog';
 import { Badge, EmptyState, ErrorNotice, Loading, Success, Warning } from '../components/feedback';
 import { Field } from '../components/Field';
+import { TableHead } from '../components/TableHead';
 import { formatDate } from '../format';
 import { useResource, useTitle } from '../hooks';
 import { useSession } from '../session';
@@ -198,17 +199,7 @@ export function AccessPage() {
 function SeenTable(props: { rows: SeenAddress[]; listed: string[]; onAdd: (address: string) => void }) {
   return (
     <table className="list" aria-labelledby="seen-title">
-      <thead>
-        <tr>
-          <th scope="col">Address</th>
-          <th scope="col">Last accepted</th>
-          <th scope="col">Last refused</th>
-          <th scope="col">Tokens</th>
-          <th scope="col">
-            <span className="visually-hidden">Actions</span>
-          </th>
-        </tr>
-      </thead>
+      <TableHead columns={['Address', 'Last accepted', 'Last refused', 'Tokens']} actions />
       <tbody>
         {props.rows.map((row) => {
           const listed = props.listed.includes(row.address);

@@ -2,6 +2,7 @@ import { Link } from 'react-router';
 import type { AuditEntry, Page } from '../api';
 import { EmptyState, ErrorNotice, Loading } from '../components/feedback';
 import { Pager } from '../components/Pager';
+import { TableHead } from '../components/TableHead';
 import { formatDateTime, relativeTime } from '../format';
 import { useNow, useResource, useTitle, useSearchState } from '../hooks';
 import { useSession } from '../session';
@@ -133,15 +134,7 @@ export function AuditPage() {
         <>
           <table className="list" aria-busy={list.loading}>
             <caption className="visually-hidden">Audit log entries</caption>
-            <thead>
-              <tr>
-                <th scope="col">When</th>
-                <th scope="col">Who</th>
-                <th scope="col">What</th>
-                <th scope="col">Target</th>
-                <th scope="col">Details</th>
-              </tr>
-            </thead>
+            <TableHead columns={['When', 'Who', 'What', 'Target', 'Details']} />
             <tbody>
               {list.data.data.map((entry) => (
                 <tr key={entry.id}>

@@ -2,13 +2,14 @@ import { Link, useParams } from 'react-router';
 import type { AdminWebhook, Page, WebhookDelivery } from '../api';
 import { EmptyState, ErrorNotice, Loading } from '../components/feedback';
 import { Pager } from '../components/Pager';
+import { TableHead } from '../components/TableHead';
 import { formatDateTime, relativeTime } from '../format';
 import { useNow, useResource, useTitle, useSearchState } from '../hooks';
 import { useSession } from '../session';
 import { useIntegration } from './IntegrationLayout';
 import { pageParam } from './IntegrationsPage';
 import { NotFoundPage } from './messages';
-import { DeliveryStatus, describeAttempt } from './WebhooksPage';
+import { DeliveryStatus, describeAttempt } from './WebhooksTable';
 
 const PAGE_SIZE = 25;
 
@@ -76,15 +77,7 @@ export function DeliveriesPage() {
         <>
           <table className="list" aria-busy={list.loading} data-testid="deliveries-table">
             <caption className="visually-hidden">Deliveries, newest first</caption>
-            <thead>
-              <tr>
-                <th scope="col">Created</th>
-                <th scope="col">Event</th>
-                <th scope="col">Status</th>
-                <th scope="col">Attempts</th>
-                <th scope="col">Status code and timing</th>
-              </tr>
-            </thead>
+            <TableHead columns={['Created', 'Event', 'Status', 'Attempts', 'Status code and timing']} />
             <tbody>
               {list.data.data.map((delivery) => {
                 const last = delivery.attempts.at(-1);

@@ -4,6 +4,7 @@ import type { Integration, Page } from '../api';
 import { Badge, EmptyState } from '../components/feedback';
 import { PagedList } from '../components/PagedList';
 import { RelativeTime } from '../components/RelativeTime';
+import { TableHead } from '../components/TableHead';
 import { useNow, useResource, useTitle, useSearchState } from '../hooks';
 import { useSession } from '../session';
 import { CreateIntegrationDialog } from './CreateIntegrationDialog';
@@ -55,11 +56,7 @@ export function IntegrationsPage() {
         empty={
           <EmptyState
             title="No integrations yet"
-            action={
-              <button type="button" onClick={() => setCreating(true)}>
-                Create your first integration
-              </button>
-            }
+            action={{ label: 'Create your first integration', onClick: () => setCreating(true) }}
           >
             Create one for each ERP system that will push suppliers, products and batches, then generate its
             API token.
@@ -72,15 +69,7 @@ export function IntegrationsPage() {
         {(integrations) => (
           <table className="list" aria-busy={list.loading}>
             <caption className="visually-hidden">Integrations of your organisation</caption>
-            <thead>
-              <tr>
-                <th scope="col">Name</th>
-                <th scope="col">Status</th>
-                <th scope="col">Tokens</th>
-                <th scope="col">Last used</th>
-                <th scope="col">Created</th>
-              </tr>
-            </thead>
+            <TableHead columns={['Name', 'Status', 'Tokens', 'Last used', 'Created']} />
             <tbody>
               {integrations.map((integration) => (
                 <IntegrationRow key={integration.id} integration={integration} now={now} />

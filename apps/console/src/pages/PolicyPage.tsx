@@ -4,6 +4,7 @@ import { ConfirmDialog } from '../components/ConfirmDialog';
 import { ErrorNotice, Loading, Success } from '../components/feedback';
 import { fieldError } from '../components/Field';
 import { NumberField } from '../components/NumberField';
+import { TableHead } from '../components/TableHead';
 import { formatDate, formatDateTime } from '../format';
 import { useRequest, useResource, useTitle } from '../hooks';
 import { useSession } from '../session';
@@ -200,13 +201,7 @@ function PolicyReviewDialog(props: {
             loosening the policy lets them work again.
           </p>
           <table className="list" aria-label="Tokens this policy blocks">
-            <thead>
-              <tr>
-                <th scope="col">Token</th>
-                <th scope="col">Created</th>
-                <th scope="col">Expires</th>
-              </tr>
-            </thead>
+            <TableHead columns={['Token', 'Created', 'Expires']} />
             <tbody>
               {props.affected.affectedTokens.slice(0, 10).map((token) => (
                 <tr key={token.id}>

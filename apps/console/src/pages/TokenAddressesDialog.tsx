@@ -2,6 +2,7 @@ import { Link } from 'react-router';
 import type { Integration, Token } from '../api';
 import { Dialog } from '../components/Dialog';
 import { Badge, EmptyState, ErrorNotice, Loading } from '../components/feedback';
+import { TableHead } from '../components/TableHead';
 import { formatDateTime } from '../format';
 import { useResource } from '../hooks';
 import { useSession } from '../session';
@@ -50,13 +51,7 @@ export function TokenAddressesDialog(props: { integration: Integration; token: T
         ) : (
           <table className="list">
             <caption className="visually-hidden">Addresses of token {token.name}</caption>
-            <thead>
-              <tr>
-                <th scope="col">Address</th>
-                <th scope="col">Last accepted</th>
-                <th scope="col">Last refused</th>
-              </tr>
-            </thead>
+            <TableHead columns={['Address', 'Last accepted', 'Last refused']} />
             <tbody>
               {addresses.data.data.map((row) => (
                 <tr key={row.address}>

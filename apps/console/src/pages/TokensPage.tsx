@@ -129,13 +129,7 @@ function NoTokens(props: { status: StatusFilter; onGenerate: () => void }) {
   return (
     <EmptyState
       title={all ? 'No tokens yet' : `No ${props.status.toLowerCase()} tokens`}
-      action={
-        all ? (
-          <button type="button" onClick={props.onGenerate}>
-            Generate the first token
-          </button>
-        ) : undefined
-      }
+      action={all ? { label: 'Generate the first token', onClick: props.onGenerate } : undefined}
     >
       {all
         ? 'Generate a token for the ERP system behind this integration. You will see it once, to copy it.'

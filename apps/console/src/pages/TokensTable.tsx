@@ -2,6 +2,7 @@ import type { ReactNode } from 'react';
 import type { Integration, Token } from '../api';
 import { Badge } from '../components/feedback';
 import { RelativeTime } from '../components/RelativeTime';
+import { TableHead } from '../components/TableHead';
 import { describeExpiry, tokenHint } from '../format';
 
 /** What a row's buttons open. */
@@ -25,20 +26,10 @@ export function TokensTable(props: {
     <div className="table-scroll">
       <table className="list tokens" aria-busy={props.busy} data-testid="tokens-table">
         <caption className="visually-hidden">API tokens of {props.integration.name}</caption>
-        <thead>
-          <tr>
-            <th scope="col">Name</th>
-            <th scope="col">Token</th>
-            <th scope="col">Scopes</th>
-            <th scope="col">Created</th>
-            <th scope="col">Last used</th>
-            <th scope="col">Expires</th>
-            <th scope="col">Status</th>
-            <th scope="col">
-              <span className="visually-hidden">Actions</span>
-            </th>
-          </tr>
-        </thead>
+        <TableHead
+          columns={['Name', 'Token', 'Scopes', 'Created', 'Last used', 'Expires', 'Status']}
+          actions
+        />
         <tbody>
           {props.tokens.map((token) => (
             <TokenRow
