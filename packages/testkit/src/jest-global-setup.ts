@@ -1,4 +1,5 @@
 import { getInfra } from './infra';
+import { beginTopicRecord } from './test-topics';
 
 /**
  * Jest global setup: resolves the shared infrastructure once per run, before any worker starts, so
@@ -6,6 +7,7 @@ import { getInfra } from './infra';
  */
 export default async function globalSetup(): Promise<void> {
   const infra = await getInfra();
+  beginTopicRecord();
   process.stderr.write(
     `\ntest infrastructure (${infra.source}): mongo ${redactUrl(infra.mongoUrl)}, kafka ${infra.kafkaBrokers.join(',')}, redis ${redactUrl(infra.redisUrl)}\n`,
   );

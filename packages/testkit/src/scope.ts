@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { MongoClient } from 'mongodb';
 import { getInfra } from './infra';
+import { recordTopicPrefix } from './test-topics';
 
 /** An isolated slice of the shared infrastructure for one test suite. */
 export interface TestScope {
@@ -41,12 +42,14 @@ export async function createTestScope(label: string): Promise<TestScope> {
     .replace(/[^a-z0-9]+/g, '_')
     .slice(0, 30);
   const dbName = `t_${safe}_${id}`;
+  const topicPrefix = `t.${safe}.${id}.`;
+  recordTopicPrefix(topicPrefix);
   return {
     mongoUrl: withDatabase(infra.mongoUrl, dbName),
     baseMongoUrl: infra.mongoUrl,
     dbName,
     kafkaBrokers: infra.kafkaBrokers,
-    topicPrefix: `t.${safe}.${id}.`,
+    topicPrefix,
     redisUrl: infra.redisUrl,
     redisKeyPrefix: `t.${safe}.${id}.rl:`,
     id,
