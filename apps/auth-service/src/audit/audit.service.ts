@@ -1,5 +1,6 @@
 import { getCurrentRequestId } from '@eudr/service-kit';
 import type { AdminPrincipal } from '@eudr/admin-auth';
+import { toPage } from '../common/pagination.schemas';
 import type { Page, Pagination } from '../common/pagination.schemas';
 import type { AuditAction, AuditEntryRecord, AuditTargetType } from './audit-entry.model';
 import type { AuditRepository } from './audit.repository';
@@ -33,8 +34,7 @@ export function createAuditService(deps: { audit: AuditRepository }): AuditServi
       });
     },
     async list(admin, pagination) {
-      const { items, total } = await deps.audit.list(admin.orgId, pagination);
-      return { data: items, total, page: pagination.page, limit: pagination.limit };
+      return toPage(await deps.audit.list(admin.orgId, pagination), pagination);
     },
   };
 }

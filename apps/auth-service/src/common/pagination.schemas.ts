@@ -17,3 +17,8 @@ export interface Page<T> {
   page: number;
   limit: number;
 }
+
+/** The page of `pagination` holding a repository's `items` and `total`. */
+export function toPage<T>(found: { items: T[]; total: number }, pagination: Pagination): Page<T> {
+  return { data: found.items, total: found.total, page: pagination.page, limit: pagination.limit };
+}

@@ -1,10 +1,9 @@
 import { ConflictError, NotFoundError } from '@eudr/service-kit';
 import type { AdminPrincipal } from '@eudr/admin-auth';
-import type { AuditService } from '../audit/audit.service';
 import { ID_PREFIXES, isId } from '../common/ids';
 import type { Page, Pagination } from '../common/pagination.schemas';
-import { withPublication } from '../publishing/state-publisher';
-import type { StateChannel, StatePublisher } from '../publishing/state-publisher';
+import { announceChange } from '../publishing/announce-change';
+import type { ChangeAnnouncer } from '../publishing/announce-change';
 import { NO_TOKENS } from '../tokens/token-reads.repository';
 import type { TokenReads, TokenSummary } from '../tokens/token-reads.repository';
 import type { IntegrationRecord } from './integration.model';
@@ -27,12 +26,9 @@ export interface IntegrationsService {
 }
 
 /** Dependencies of {@link createIntegrationsService}. */
-export interface IntegrationsServiceDeps {
+export interface IntegrationsServiceDeps extends ChangeAnnouncer<IntegrationRecord> {
   integrations: IntegrationsRepository;
   tokens: Pick<TokenReads, 'summarize'>;
-  audit: AuditService;
-  publisher: StatePublisher;
-  channel: StateChannel<IntegrationRecord>;
 }
 
 /** Optimistic attempts of an update racing other updates of the same integration. */
@@ -43,9 +39,43 @@ export function integrationNotFound(): NotFoundError {
   return new NotFoundError('Integration not found.');
 }
 
+/** Whether a stored value and an asked one are the same (lists element by element). */
+function sameValue(stored: unknown, asked: unknown): boolean {
+  if (Array.isArray(stored) && Array.isArray(asked)) return stored.join(',') === asked.join(',');
+  return stored === asked;
+}
+
+/**
+ * The fields of `input` that differ from `current`, and the audit entry's `changes`: each one's value
+ * before and after, in a fixed order.
+ */
+function integrationChanges(
+  current: IntegrationRecord,
+  input: UpdateIntegrationBody,
+): { changes: IntegrationChanges; diff: Record<string, { from: unknown; to: unknown }> } {
+  // Integrations stored before limits and allowlists existed lack them: the defaults they stand for.
+  const stored: Required<IntegrationChanges> = {
+    name: current.name,
+    description: current.description,
+    status: current.status,
+    rateLimitPerMinute: current.rateLimitPerMinute ?? null,
+    allowedAddresses: current.allowedAddresses ?? [],
+  };
+  const changes: IntegrationChanges = {};
+  const diff: Record<string, { from: unknown; to: unknown }> = {};
+  for (const key of Object.keys(stored) as (keyof IntegrationChanges)[]) {
+    const from = stored[key];
+    const to = input[key];
+    if (to === undefined || sameValue(from, to)) continue;
+    Object.assign(changes, { [key]: to });
+    diff[key] = { from, to };
+  }
+  return { changes, diff };
+}
+
 /** The integrations service. */
 export function createIntegrationsService(deps: IntegrationsServiceDeps): IntegrationsService {
-  const { integrations, tokens, audit, publisher, channel } = deps;
+  const { integrations, tokens } = deps;
 
   // One aggregation over the tokens of all the records given (a page at most).
   async function withTokens(
@@ -81,21 +111,18 @@ export function createIntegrationsService(deps: IntegrationsServiceDeps): Integr
         rateLimitPerMinute: input.rateLimitPerMinute ?? null,
         allowedAddresses: input.allowedAddresses ?? [],
       });
-      const [, acknowledged] = await Promise.all([
-        audit.record(admin, {
-          action: 'integration.created',
-          targetType: 'integration',
-          targetId: created._id,
-          details: {
-            name: created.name,
-            status: created.status,
-            rateLimitPerMinute: created.rateLimitPerMinute ?? null,
-            allowedAddresses: created.allowedAddresses ?? [],
-          },
-        }),
-        publisher.publishAfterWrite(channel, created),
-      ]);
-      return { ...withPublication(created, acknowledged), tokens: NO_TOKENS };
+      const published = await announceChange(deps, admin, created, {
+        action: 'integration.created',
+        targetType: 'integration',
+        targetId: created._id,
+        details: {
+          name: created.name,
+          status: created.status,
+          rateLimitPerMinute: created.rateLimitPerMinute ?? null,
+          allowedAddresses: created.allowedAddresses ?? [],
+        },
+      });
+      return { ...published, tokens: NO_TOKENS };
     },
 
     async list(admin, pagination) {
@@ -112,49 +139,18 @@ export function createIntegrationsService(deps: IntegrationsServiceDeps): Integr
     async update(admin, id, input) {
       for (let attempt = 0; attempt < UPDATE_ATTEMPTS; attempt += 1) {
         const current = await get(admin, id);
-        const changes: IntegrationChanges = {};
-        type Value = string | number | null | string[];
-        const diff: Record<string, { from: Value; to: Value }> = {};
-        if (input.name !== undefined && input.name !== current.name) {
-          changes.name = input.name;
-          diff['name'] = { from: current.name, to: input.name };
-        }
-        if (input.description !== undefined && input.description !== current.description) {
-          changes.description = input.description;
-          diff['description'] = { from: current.description, to: input.description };
-        }
-        if (input.status !== undefined && input.status !== current.status) {
-          changes.status = input.status;
-          diff['status'] = { from: current.status, to: input.status };
-        }
-        const currentLimit = current.rateLimitPerMinute ?? null;
-        if (input.rateLimitPerMinute !== undefined && input.rateLimitPerMinute !== currentLimit) {
-          changes.rateLimitPerMinute = input.rateLimitPerMinute;
-          diff['rateLimitPerMinute'] = { from: currentLimit, to: input.rateLimitPerMinute };
-        }
-        const currentList = current.allowedAddresses ?? [];
-        if (
-          input.allowedAddresses !== undefined &&
-          input.allowedAddresses.join(',') !== currentList.join(',')
-        ) {
-          changes.allowedAddresses = input.allowedAddresses;
-          diff['allowedAddresses'] = { from: currentList, to: input.allowedAddresses };
-        }
+        const { changes, diff } = integrationChanges(current, input);
         if (Object.keys(changes).length === 0) return withTokensOne(admin, current);
-
         // Conditional on the version just read, so the audit entry's "from" values are exact.
         const updated = await integrations.update(admin.orgId, id, current.version, changes);
         if (updated === null) continue;
-        const [, acknowledged] = await Promise.all([
-          audit.record(admin, {
-            action: 'integration.updated',
-            targetType: 'integration',
-            targetId: id,
-            details: { changes: diff },
-          }),
-          publisher.publishAfterWrite(channel, updated),
-        ]);
-        return withTokensOne(admin, withPublication(updated, acknowledged));
+        const published = await announceChange(deps, admin, updated, {
+          action: 'integration.updated',
+          targetType: 'integration',
+          targetId: id,
+          details: { changes: diff },
+        });
+        return withTokensOne(admin, published);
       }
       throw new ConflictError('The integration is being changed by another request. Retry.');
     },

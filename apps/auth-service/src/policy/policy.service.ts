@@ -2,9 +2,8 @@ import { requestedExpiryProblem, tokenPolicyViolation, tokenPolicyViolationMessa
 import type { AdminPrincipal } from '@eudr/admin-auth';
 import { AppError, ConflictError } from '@eudr/service-kit';
 import type { Model } from 'mongoose';
-import type { AuditService } from '../audit/audit.service';
-import { withPublication } from '../publishing/state-publisher';
-import type { StateChannel, StatePublisher } from '../publishing/state-publisher';
+import { announceChange } from '../publishing/announce-change';
+import type { ChangeAnnouncer } from '../publishing/announce-change';
 import type { TokenRecord } from '../tokens/token.model';
 import { displayTokenPrefix } from '../tokens/tokens.schemas';
 import type { PolicyRecord } from './policy.model';
@@ -72,13 +71,10 @@ export async function assertTokenExpiryAllowed(
 }
 
 /** Dependencies of {@link createPolicyService}. */
-export interface PolicyServiceDeps {
+export interface PolicyServiceDeps extends ChangeAnnouncer<PolicyRecord> {
   policies: PolicyRepository;
   /** The tokens collection, read to find the live tokens a policy blocks. */
   tokenModel: Model<TokenRecord>;
-  audit: AuditService;
-  publisher: StatePublisher;
-  channel: StateChannel<PolicyRecord>;
 }
 
 /** Optimistic attempts of a change racing other changes of the same policy. */
@@ -86,7 +82,7 @@ const SAVE_ATTEMPTS = 5;
 
 /** The policy service. */
 export function createPolicyService(deps: PolicyServiceDeps): PolicyService {
-  const { policies, audit, publisher, channel } = deps;
+  const { policies } = deps;
 
   async function affected(orgId: string, fields: PolicyFields, now: Date): Promise<AffectedTokens> {
     if (fields.maxTokenLifetimeDays === null && !fields.requireExpiry) {
@@ -143,16 +139,13 @@ export function createPolicyService(deps: PolicyServiceDeps): PolicyService {
         const saved = await policies.save(admin.orgId, current?.version ?? 0, fields, admin.sub);
         if (saved === null) continue;
         const blocked = await affected(admin.orgId, fields, new Date());
-        const [, acknowledged] = await Promise.all([
-          audit.record(admin, {
-            action: 'policy.updated',
-            targetType: 'policy',
-            targetId: admin.orgId,
-            details: { changes: diff, affectedTokenCount: blocked.affectedTokenCount },
-          }),
-          publisher.publishAfterWrite(channel, saved),
-        ]);
-        return { record: withPublication(saved, acknowledged), ...blocked };
+        const record = await announceChange(deps, admin, saved, {
+          action: 'policy.updated',
+          targetType: 'policy',
+          targetId: admin.orgId,
+          details: { changes: diff, affectedTokenCount: blocked.affectedTokenCount },
+        });
+        return { record, ...blocked };
       }
       throw new ConflictError('The policy is being changed by another request. Retry.');
     },

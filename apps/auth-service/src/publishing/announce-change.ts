@@ -1,0 +1,28 @@
+import type { AdminPrincipal } from '@eudr/admin-auth';
+import type { AuditEvent, AuditService } from '../audit/audit.service';
+import { withPublication } from './state-publisher';
+import type { PublishableRecord, StateChannel, StatePublisher } from './state-publisher';
+
+/** What an admin's change is announced through: the audit log and its state's channel. */
+export interface ChangeAnnouncer<R extends PublishableRecord> {
+  audit: AuditService;
+  publisher: StatePublisher;
+  channel: StateChannel<R>;
+}
+
+/**
+ * After an admin's write: records its audit entry and publishes the new state side by side (neither
+ * waits for the other), and returns the record as published so far (see {@link withPublication}).
+ */
+export async function announceChange<R extends PublishableRecord & { publishedVersion: number }>(
+  deps: ChangeAnnouncer<R>,
+  admin: AdminPrincipal,
+  record: R,
+  event: AuditEvent,
+): Promise<R> {
+  const [, acknowledged] = await Promise.all([
+    deps.audit.record(admin, event),
+    deps.publisher.publishAfterWrite(deps.channel, record),
+  ]);
+  return withPublication(record, acknowledged);
+}
