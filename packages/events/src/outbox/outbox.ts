@@ -1,12 +1,12 @@
-import { envInteger, withTimeout } from '@eudr/service-kit';
+import { envInteger } from '@eudr/service-kit';
 import type { Logger } from '@eudr/service-kit';
 import { mongo } from 'mongoose';
 import type { EventProducer } from '../producer';
 import { createRelay } from '../relay';
 import type { Relay } from '../relay';
-import { domainEventKey } from '../schemas/domain-events.schemas';
 import type { DomainEvent } from '../schemas/domain-events.schemas';
 import type { DomainTopic } from '../topics';
+import { createFastPath, publishGroups } from './outbox-publish';
 import type { OutboxDocument, OutboxDocumentGroup, OutboxRepository } from './outbox-store';
 
 /*
@@ -76,13 +76,6 @@ export interface EventOutbox {
   drain(ms: number): Promise<void>;
 }
 
-/** Events per produce request: 500 records of a few KB would pass the broker's 1 MB batch limit. */
-const PUBLISH_CHUNK = 100;
-/**
- * Fast-path publishes still waiting for the broker beyond which a write waits (up to
- * `publishTimeoutMs`) for its own acknowledgement before answering.
- */
-const MAX_UNACKNOWLEDGED_PUBLISHES = 4;
 /** Most outbox documents one relay run takes (each up to 500 records' events); the rest wait. */
 const RELAY_PAGE = 20;
 
@@ -101,53 +94,33 @@ export function groupsOf(document: OutboxDocument): OutboxGroup[] {
   }));
 }
 
-function chunks<T>(items: readonly T[], size: number): T[][] {
-  const out: T[][] = [];
-  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
-  return out;
+/** The events of an old document to publish: its own, or a died write's rebuilt; null when gone. */
+async function eventsOf(
+  { recover, repository, logger }: Pick<EventOutboxOptions, 'recover' | 'repository' | 'logger'>,
+  document: OutboxDocument,
+): Promise<OutboxGroup[] | null> {
+  if (!document.writing) return groupsOf(document);
+  const recovered = await recover(document._id, document.correlationId);
+  if (await repository.finish(document._id, storedGroupsOf(recovered))) {
+    logger.warn({ writeId: document._id.toHexString() }, 'announcing the records of a write that died');
+    return recovered;
+  }
+  // Finished meanwhile by its writer or another replica's relay: publish what that one stored.
+  const current = await repository.findOne(document._id);
+  return current === null || current.writing ? null : groupsOf(current);
 }
 
 /** Creates the outbox; see the comment at the top of this file. */
 export function createEventOutbox(options: EventOutboxOptions): EventOutbox {
-  const { producer, repository, publishTimeoutMs } = options;
+  const { producer, repository } = options;
   const clock = options.clock ?? Date.now;
   const logger = options.logger.child({ component: 'event-outbox' });
-  const inFlight = new Set<Promise<unknown>>();
-  /** Fast-path publishes not yet acknowledged (or failed). */
-  let publishing = 0;
-
-  function track(work: Promise<unknown>): void {
-    inFlight.add(work);
-    void work.finally(() => inFlight.delete(work));
-  }
-
-  async function send(topic: DomainTopic, events: readonly DomainEvent[], correlationId: string | null) {
-    const messages = events.map((event) => ({ key: domainEventKey(event), value: event }));
-    await producer.publish<DomainTopic>(topic, messages, correlationId === null ? {} : { correlationId });
-  }
-
-  async function publishGroups(groups: readonly OutboxGroup[], correlationId: string | null) {
-    for (const group of groups) {
-      // The chunks of one group at once: a record's events in one write are adjacent and at most two,
-      // so they share a chunk and the order per key (per partition) is kept. Groups stay in order.
-      await Promise.all(
-        chunks(group.events, PUBLISH_CHUNK).map((chunk) => send(group.topic, chunk, correlationId)),
-      );
-    }
-  }
-
-  /** The events of an old document to publish: its own, or a died write's rebuilt; null when gone. */
-  async function eventsOf(document: OutboxDocument): Promise<OutboxGroup[] | null> {
-    if (!document.writing) return groupsOf(document);
-    const recovered = await options.recover(document._id, document.correlationId);
-    if (await repository.finish(document._id, storedGroupsOf(recovered))) {
-      logger.warn({ writeId: document._id.toHexString() }, 'announcing the records of a write that died');
-      return recovered;
-    }
-    // Finished meanwhile by its writer or another replica's relay: publish what that one stored.
-    const current = await repository.findOne(document._id);
-    return current === null || current.writing ? null : groupsOf(current);
-  }
+  const fastPath = createFastPath({
+    producer,
+    repository,
+    logger,
+    publishTimeoutMs: options.publishTimeoutMs,
+  });
 
   const relay: Relay = createRelay<OutboxDocument>({
     name: 'outbox',
@@ -155,8 +128,8 @@ export function createEventOutbox(options: EventOutboxOptions): EventOutbox {
     logger,
     findPending: () => repository.findOlderThan(new Date(clock() - options.relayMinAgeMs), RELAY_PAGE),
     publish: async (document) => {
-      const groups = await eventsOf(document);
-      if (groups !== null) await publishGroups(groups, document.correlationId);
+      const groups = await eventsOf({ ...options, logger }, document);
+      if (groups !== null) await publishGroups(producer, groups, document.correlationId);
     },
     markPublished: (document) => repository.remove(document._id),
   });
@@ -183,39 +156,7 @@ export function createEventOutbox(options: EventOutboxOptions): EventOutbox {
           correlationId: correlation,
         });
       }
-      const backlog = publishing;
-      const work = publishGroups(groups, correlation).then(
-        () => {
-          // The caller needs the acknowledgement, not the delete. A document left behind (a crash now)
-          // only means the relay publishes its events once more, with the same ids.
-          track(
-            repository.remove(documentId).catch((err: unknown) => {
-              logger.warn(
-                { err },
-                'could not delete a published outbox document; the relay will publish it again',
-              );
-            }),
-          );
-          return true;
-        },
-        (err: unknown) => {
-          logger.warn({ err }, 'events not published yet; the relay will publish them');
-          return false;
-        },
-      );
-      track(work);
-      publishing += 1;
-      void work.finally(() => {
-        publishing -= 1;
-      });
-      // Stored, so durable: the answer need not wait for the broker. It waits only when earlier
-      // fast-path publishes are still unacknowledged (a slow or absent broker), so that a client
-      // cannot pile up events in memory faster than the broker takes them.
-      if (backlog < MAX_UNACKNOWLEDGED_PUBLISHES) return true;
-      const published = (await withTimeout(work, publishTimeoutMs)) === true;
-      if (!published)
-        logger.warn({ publishTimeoutMs }, 'answering before the broker acknowledged every event');
-      return published;
+      return fastPath.publish(documentId, groups, correlation);
     }
 
     return { id, commit };
@@ -232,14 +173,7 @@ export function createEventOutbox(options: EventOutboxOptions): EventOutbox {
     async stopRelay() {
       await relay.stop();
     },
-    async drain(ms) {
-      if (inFlight.size === 0) return;
-      // Deletes are added while publishes finish: wait for rounds until nothing is left or time is up.
-      const settle = async () => {
-        while (inFlight.size > 0) await Promise.allSettled([...inFlight]);
-      };
-      await withTimeout(settle(), ms);
-    },
+    drain: (ms) => fastPath.drain(ms),
   };
 }
 
