@@ -1,9 +1,10 @@
 import { Link } from 'react-router';
 import type { AuditEntry, Page } from '../api';
-import { EmptyState, ErrorNotice, Loading } from '../components/feedback';
-import { Pager } from '../components/Pager';
+import { EmptyState } from '../components/feedback';
+import { PagedList } from '../components/PagedList';
+import { RelativeTime } from '../components/RelativeTime';
 import { TableHead } from '../components/TableHead';
-import { formatDateTime, relativeTime } from '../format';
+import { formatDateTime } from '../format';
 import { useNow, useResource, useTitle, useSearchState } from '../hooks';
 import { useSession } from '../session';
 import { pageParam } from './IntegrationsPage';
@@ -125,23 +126,26 @@ export function AuditPage() {
       <p className="lead">
         Every change an admin of your organisation made to integrations and tokens, newest first.
       </p>
-      <ErrorNotice error={list.error} title="The audit log could not be loaded." onRetry={list.reload} />
-      {list.loading && list.data === undefined && <Loading what="the audit log" />}
-      {list.data !== undefined && list.data.total === 0 && (
-        <EmptyState title="Nothing yet">Changes to integrations and tokens will be listed here.</EmptyState>
-      )}
-      {list.data !== undefined && list.data.total > 0 && (
-        <>
+      <PagedList
+        list={list}
+        failed="The audit log could not be loaded."
+        loading="the audit log"
+        empty={
+          <EmptyState title="Nothing yet">Changes to integrations and tokens will be listed here.</EmptyState>
+        }
+        noun="entries"
+        one="entry"
+        onPage={(next) => setParams({ page: String(next) })}
+      >
+        {(entries) => (
           <table className="list" aria-busy={list.loading}>
             <caption className="visually-hidden">Audit log entries</caption>
             <TableHead columns={['When', 'Who', 'What', 'Target', 'Details']} />
             <tbody>
-              {list.data.data.map((entry) => (
+              {entries.map((entry) => (
                 <tr key={entry.id}>
                   <td>
-                    <time dateTime={entry.at} title={formatDateTime(entry.at)}>
-                      {relativeTime(entry.at, now)}
-                    </time>
+                    <RelativeTime iso={entry.at} now={now} />
                     <div className="sub">{formatDateTime(entry.at)}</div>
                   </td>
                   <td>
@@ -159,16 +163,8 @@ export function AuditPage() {
               ))}
             </tbody>
           </table>
-          <Pager
-            page={list.data.page}
-            limit={list.data.limit}
-            total={list.data.total}
-            noun="entries"
-            one="entry"
-            onPage={(next) => setParams({ page: String(next) })}
-          />
-        </>
-      )}
+        )}
+      </PagedList>
     </section>
   );
 }

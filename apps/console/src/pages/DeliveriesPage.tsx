@@ -1,7 +1,8 @@
 import { Link, useParams } from 'react-router';
 import type { AdminWebhook, Page, WebhookDelivery } from '../api';
-import { EmptyState, ErrorNotice, Loading } from '../components/feedback';
-import { Pager } from '../components/Pager';
+import { EmptyState } from '../components/feedback';
+import { PagedList } from '../components/PagedList';
+import { RelativeTime } from '../components/RelativeTime';
 import { TableHead } from '../components/TableHead';
 import { formatDateTime, relativeTime } from '../format';
 import { useNow, useResource, useTitle, useSearchState } from '../hooks';
@@ -62,77 +63,74 @@ export function DeliveriesPage() {
           Deliveries to <strong className="url">{webhook.data.url}</strong>, newest first, with every attempt.
         </p>
       )}
-      <ErrorNotice
-        error={webhook.error ?? list.error}
-        title="The deliveries could not be loaded."
-        onRetry={list.reload}
-      />
-      {list.loading && list.data === undefined && <Loading what="deliveries" />}
-      {list.data !== undefined && list.data.total === 0 && (
-        <EmptyState title="No deliveries yet">
-          Deliveries appear here when an event this webhook subscribes to happens, or when you send a test.
-        </EmptyState>
-      )}
-      {list.data !== undefined && list.data.total > 0 && (
-        <>
+      <PagedList
+        list={list}
+        error={webhook.error}
+        failed="The deliveries could not be loaded."
+        loading="deliveries"
+        empty={
+          <EmptyState title="No deliveries yet">
+            Deliveries appear here when an event this webhook subscribes to happens, or when you send a test.
+          </EmptyState>
+        }
+        noun="deliveries"
+        one="delivery"
+        onPage={(next) => setParams({ page: String(next) })}
+      >
+        {(deliveries) => (
           <table className="list" aria-busy={list.loading} data-testid="deliveries-table">
             <caption className="visually-hidden">Deliveries, newest first</caption>
             <TableHead columns={['Created', 'Event', 'Status', 'Attempts', 'Status code and timing']} />
             <tbody>
-              {list.data.data.map((delivery) => {
-                const last = delivery.attempts.at(-1);
-                return (
-                  <tr key={delivery.id}>
-                    <td>
-                      <time dateTime={delivery.createdAt} title={formatDateTime(delivery.createdAt)}>
-                        {relativeTime(delivery.createdAt, now)}
-                      </time>
-                    </td>
-                    <td>
-                      <code>{delivery.event}</code>
-                      {delivery.test && <span className="sub"> (test)</span>}
-                    </td>
-                    <td>
-                      <DeliveryStatus status={delivery.status} />
-                      {delivery.reason !== null && <div className="sub">{delivery.reason}</div>}
-                      {delivery.nextAttemptAt !== null && delivery.status === 'PENDING' && (
-                        <div className="sub">next attempt {relativeTime(delivery.nextAttemptAt, now)}</div>
-                      )}
-                    </td>
-                    <td>{delivery.attemptCount}</td>
-                    <td>
-                      {last === undefined ? (
-                        <span className="muted">Not attempted yet</span>
-                      ) : delivery.attempts.length === 1 ? (
-                        describeAttempt(last)
-                      ) : (
-                        <details>
-                          <summary>{describeAttempt(last)} (latest)</summary>
-                          <ol className="attempts">
-                            {delivery.attempts.map((attempt) => (
-                              <li key={attempt.at}>
-                                {formatDateTime(attempt.at)}: {describeAttempt(attempt)}
-                              </li>
-                            ))}
-                          </ol>
-                        </details>
-                      )}
-                    </td>
-                  </tr>
-                );
-              })}
+              {deliveries.map((delivery) => (
+                <DeliveryRow key={delivery.id} delivery={delivery} now={now} />
+              ))}
             </tbody>
           </table>
-          <Pager
-            page={list.data.page}
-            limit={list.data.limit}
-            total={list.data.total}
-            noun="deliveries"
-            one="delivery"
-            onPage={(next) => setParams({ page: String(next) })}
-          />
-        </>
-      )}
+        )}
+      </PagedList>
     </section>
+  );
+}
+
+function DeliveryRow(props: { delivery: WebhookDelivery; now: number }) {
+  const { delivery, now } = props;
+  const last = delivery.attempts.at(-1);
+  return (
+    <tr>
+      <td>
+        <RelativeTime iso={delivery.createdAt} now={now} />
+      </td>
+      <td>
+        <code>{delivery.event}</code>
+        {delivery.test && <span className="sub"> (test)</span>}
+      </td>
+      <td>
+        <DeliveryStatus status={delivery.status} />
+        {delivery.reason !== null && <div className="sub">{delivery.reason}</div>}
+        {delivery.nextAttemptAt !== null && delivery.status === 'PENDING' && (
+          <div className="sub">next attempt {relativeTime(delivery.nextAttemptAt, now)}</div>
+        )}
+      </td>
+      <td>{delivery.attemptCount}</td>
+      <td>
+        {last === undefined ? (
+          <span className="muted">Not attempted yet</span>
+        ) : delivery.attempts.length === 1 ? (
+          describeAttempt(last)
+        ) : (
+          <details>
+            <summary>{describeAttempt(last)} (latest)</summary>
+            <ol className="attempts">
+              {delivery.attempts.map((attempt) => (
+                <li key={attempt.at}>
+                  {formatDateTime(attempt.at)}: {describeAttempt(attempt)}
+                </li>
+              ))}
+            </ol>
+          </details>
+        )}
+      </td>
+    </tr>
   );
 }
