@@ -48,13 +48,11 @@ export function IntegrationLayout() {
       <Loading what="the integration" />
     );
   }
-  const active = integration.status === 'ACTIVE';
-
-  async function setStatus() {
+  async function setStatus(status: Integration['status']) {
     await api.call(() =>
       api.client.PATCH('/api/v1/admin/integrations/{integrationId}', {
         params: { path: { integrationId } },
-        body: { status: active ? 'INACTIVE' : 'ACTIVE' },
+        body: { status },
       }),
     );
     resource.reload();
@@ -62,6 +60,34 @@ export function IntegrationLayout() {
 
   return (
     <section>
+      <IntegrationHeader integration={integration} onToggle={() => setConfirming(true)} />
+      {integration.status === 'INACTIVE' && (
+        <Warning>
+          This integration is inactive: every one of its tokens is refused with 403 INTEGRATION_INACTIVE, and
+          its webhooks receive no events. Reactivate it to let its tokens work again.
+        </Warning>
+      )}
+      <nav aria-label="Integration sections" className="tabs">
+        <NavLink to="tokens">API tokens</NavLink>
+        <NavLink to="webhooks">Webhooks</NavLink>
+        <NavLink to="sync">Sync history</NavLink>
+        <NavLink to="access">IP allowlist</NavLink>
+        <NavLink to="settings">Settings</NavLink>
+      </nav>
+      <Outlet context={{ integration, reload: resource.reload } satisfies IntegrationContext} />
+      {confirming && (
+        <StatusDialog integration={integration} onConfirm={setStatus} onClose={() => setConfirming(false)} />
+      )}
+    </section>
+  );
+}
+
+/** The breadcrumb, the name with its state, what it is, and the button that deactivates or reactivates it. */
+function IntegrationHeader(props: { integration: Integration; onToggle: () => void }) {
+  const { integration } = props;
+  const active = integration.status === 'ACTIVE';
+  return (
+    <>
       <nav aria-label="Breadcrumb" className="breadcrumb">
         <Link to="/integrations">Integrations</Link> <span aria-hidden="true">/</span>{' '}
         <span aria-current="page">{integration.name}</span>
@@ -77,55 +103,47 @@ export function IntegrationLayout() {
             {integration.rateLimitPerMinute.toLocaleString('en-GB')} requests per minute per token
           </p>
         </div>
-        <button
-          type="button"
-          className={active ? 'danger-outline' : 'primary'}
-          onClick={() => setConfirming(true)}
-        >
+        <button type="button" className={active ? 'danger-outline' : 'primary'} onClick={props.onToggle}>
           {active ? 'Deactivate' : 'Reactivate'}
         </button>
       </div>
-      {!active && (
-        <Warning>
-          This integration is inactive: every one of its tokens is refused with 403 INTEGRATION_INACTIVE, and
-          its webhooks receive no events. Reactivate it to let its tokens work again.
-        </Warning>
+    </>
+  );
+}
+
+/** Deactivating stops every token at once; reactivating lets the live ones work again. */
+function StatusDialog(props: {
+  integration: Integration;
+  onConfirm: (status: Integration['status']) => Promise<void>;
+  onClose: () => void;
+}) {
+  const { name } = props.integration;
+  const active = props.integration.status === 'ACTIVE';
+  return (
+    <ConfirmDialog
+      title={active ? `Deactivate “${name}”?` : `Reactivate “${name}”?`}
+      confirmLabel={active ? 'Deactivate integration' : 'Reactivate integration'}
+      danger={active}
+      onConfirm={() => props.onConfirm(active ? 'INACTIVE' : 'ACTIVE')}
+      onClose={props.onClose}
+    >
+      {active ? (
+        <>
+          <p>
+            <strong>Every token of this integration stops working at once:</strong> each request is refused
+            with 403 INTEGRATION_INACTIVE, on every service, within about a second.
+          </p>
+          <p>
+            The tokens are not revoked, and nothing is deleted. While it is inactive its webhooks receive no
+            events. Reactivate it at any time to let its tokens work again.
+          </p>
+        </>
+      ) : (
+        <p>
+          Its tokens that are neither revoked nor expired will work again within about a second, and its
+          webhooks receive events again.
+        </p>
       )}
-      <nav aria-label="Integration sections" className="tabs">
-        <NavLink to="tokens">API tokens</NavLink>
-        <NavLink to="webhooks">Webhooks</NavLink>
-        <NavLink to="sync">Sync history</NavLink>
-        <NavLink to="access">IP allowlist</NavLink>
-        <NavLink to="settings">Settings</NavLink>
-      </nav>
-      <Outlet context={{ integration, reload: resource.reload } satisfies IntegrationContext} />
-      {confirming && (
-        <ConfirmDialog
-          title={active ? `Deactivate “${integration.name}”?` : `Reactivate “${integration.name}”?`}
-          confirmLabel={active ? 'Deactivate integration' : 'Reactivate integration'}
-          danger={active}
-          onConfirm={setStatus}
-          onClose={() => setConfirming(false)}
-        >
-          {active ? (
-            <>
-              <p>
-                <strong>Every token of this integration stops working at once:</strong> each request is
-                refused with 403 INTEGRATION_INACTIVE, on every service, within about a second.
-              </p>
-              <p>
-                The tokens are not revoked, and nothing is deleted. While it is inactive its webhooks receive
-                no events. Reactivate it at any time to let its tokens work again.
-              </p>
-            </>
-          ) : (
-            <p>
-              Its tokens that are neither revoked nor expired will work again within about a second, and its
-              webhooks receive events again.
-            </p>
-          )}
-        </ConfirmDialog>
-      )}
-    </section>
+    </ConfirmDialog>
   );
 }

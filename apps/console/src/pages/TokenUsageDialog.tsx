@@ -3,7 +3,8 @@ import { useState } from 'react';
 import type { Integration, Token, TokenUsage, UsageCounts } from '../api';
 import { Dialog } from '../components/Dialog';
 import { Badge, ErrorNotice, Loading } from '../components/feedback';
-import { formatDateTime, relativeTime } from '../format';
+import { RelativeTime } from '../components/RelativeTime';
+import { TableHead } from '../components/TableHead';
 import { useNow, useResource } from '../hooks';
 import { useSession } from '../session';
 
@@ -104,11 +105,37 @@ function UsageChart(props: { buckets: Bucket[]; label: (start: number) => string
   );
 }
 
+const day = (start: number) => new Date(start).toISOString().slice(0, 10);
+const hour = (start: number) => `${new Date(start).toISOString().slice(0, 13).replace('T', ' ')}:00 UTC`;
+
+/** The chart's two views: 30 UTC days, or 48 UTC hours. */
+const VIEWS = {
+  days: {
+    choice: 'Per day, 30 days',
+    caption: 'Requests per UTC day, last 30 days',
+    unit: 'day',
+    heading: 'Day (UTC)',
+    label: day,
+    count: 30,
+    sizeMs: DAY_MS,
+  },
+  hours: {
+    choice: 'Per hour, 48 hours',
+    caption: 'Requests per UTC hour, last 48 hours',
+    unit: 'hour',
+    heading: 'Hour (UTC)',
+    label: hour,
+    count: 48,
+    sizeMs: HOUR_MS,
+  },
+} as const;
+type View = keyof typeof VIEWS;
+
 /** A token's usage: when and from where it was last used, and its requests by outcome over 30 days. */
 export function TokenUsageDialog(props: { integration: Integration; token: Token; onClose: () => void }) {
   const { api } = useSession();
   const now = useNow();
-  const [view, setView] = useState<'days' | 'hours'>('days');
+  const [view, setView] = useState<View>('days');
   const usage = useResource(
     () =>
       api.call(() =>
@@ -119,15 +146,10 @@ export function TokenUsageDialog(props: { integration: Integration; token: Token
     `usage:${props.token.id}`,
   );
   const data = usage.data;
+  const shown = VIEWS[view];
   const to = data === undefined ? now : Date.parse(data.to);
   const buckets =
-    data === undefined
-      ? []
-      : view === 'days'
-        ? bucketsOf(data, to - 29 * DAY_MS, to, DAY_MS)
-        : bucketsOf(data, to - 47 * HOUR_MS, to, HOUR_MS);
-  const day = (start: number) => new Date(start).toISOString().slice(0, 10);
-  const hour = (start: number) => `${new Date(start).toISOString().slice(0, 13).replace('T', ' ')}:00 UTC`;
+    data === undefined ? [] : bucketsOf(data, to - (shown.count - 1) * shown.sizeMs, to, shown.sizeMs);
 
   return (
     <Dialog title={`Usage of token “${props.token.name}”`} onClose={props.onClose} wide testId="token-usage">
@@ -135,109 +157,18 @@ export function TokenUsageDialog(props: { integration: Integration; token: Token
       {data === undefined && usage.loading && <Loading what="usage" />}
       {data !== undefined && (
         <>
-          <dl className="summary">
-            <dt>Last used</dt>
-            <dd>
-              {data.lastUsedAt === null ? (
-                'Never'
-              ) : (
-                <>
-                  <time dateTime={data.lastUsedAt} title={formatDateTime(data.lastUsedAt)}>
-                    {relativeTime(data.lastUsedAt, now)}
-                  </time>
-                  {data.lastUsedAddress !== null && <> from {data.lastUsedAddress}</>}
-                </>
-              )}
-              {data.stale && (
-                <>
-                  {' '}
-                  <Badge tone="warn">Stale</Badge>
-                  <div className="sub">Not used for 90 days: revoke it if nothing needs it.</div>
-                </>
-              )}
-            </dd>
-            {data.lastUsedUserAgent !== null && (
-              <>
-                <dt>Client</dt>
-                <dd>
-                  <code>{data.lastUsedUserAgent}</code>
-                </dd>
-              </>
-            )}
-            <dt>Last 30 days</dt>
-            <dd data-testid="usage-totals">
-              {data.totals.requests} requests: {data.totals.success} succeeded,{' '}
-              {sum(data.totals.unauthorized)} refused with 401, {sum(data.totals.forbidden)} refused with 403,{' '}
-              {data.totals.rateLimited} rate limited
-            </dd>
-          </dl>
+          <UsageSummary usage={data} now={now} />
           <fieldset className="filter">
             <legend>Chart</legend>
-            <label className={view === 'days' ? 'chosen' : undefined}>
-              <input
-                type="radio"
-                name="usage-view"
-                checked={view === 'days'}
-                onChange={() => setView('days')}
-              />
-              Per day, 30 days
-            </label>
-            <label className={view === 'hours' ? 'chosen' : undefined}>
-              <input
-                type="radio"
-                name="usage-view"
-                checked={view === 'hours'}
-                onChange={() => setView('hours')}
-              />
-              Per hour, 48 hours
-            </label>
+            {(Object.keys(VIEWS) as View[]).map((key) => (
+              <label key={key} className={view === key ? 'chosen' : undefined}>
+                <input type="radio" name="usage-view" checked={view === key} onChange={() => setView(key)} />
+                {VIEWS[key].choice}
+              </label>
+            ))}
           </fieldset>
-          <UsageChart
-            buckets={buckets}
-            label={view === 'days' ? day : hour}
-            caption={
-              view === 'days' ? 'Requests per UTC day, last 30 days' : 'Requests per UTC hour, last 48 hours'
-            }
-          />
-          <details>
-            <summary>Refusals by code, and the numbers per {view === 'days' ? 'day' : 'hour'}</summary>
-            <ul className="codes">
-              {Object.entries({ ...data.totals.unauthorized, ...data.totals.forbidden }).map(([code, n]) => (
-                <li key={code}>
-                  <code>{code}</code>: {n}
-                </li>
-              ))}
-              <li>
-                <code>RATE_LIMIT_EXCEEDED</code>: {data.totals.rateLimited}
-              </li>
-            </ul>
-            <div className="table-scroll">
-              <table className="list">
-                <thead>
-                  <tr>
-                    <th scope="col">{view === 'days' ? 'Day (UTC)' : 'Hour (UTC)'}</th>
-                    {SERIES.map((s) => (
-                      <th scope="col" key={s.key}>
-                        {s.label}
-                      </th>
-                    ))}
-                  </tr>
-                </thead>
-                <tbody>
-                  {buckets
-                    .filter((b) => sum(b.values) > 0)
-                    .map((b) => (
-                      <tr key={b.start}>
-                        <th scope="row">{view === 'days' ? day(b.start) : hour(b.start)}</th>
-                        {SERIES.map((s) => (
-                          <td key={s.key}>{b.values[s.key]}</td>
-                        ))}
-                      </tr>
-                    ))}
-                </tbody>
-              </table>
-            </div>
-          </details>
+          <UsageChart buckets={buckets} label={shown.label} caption={shown.caption} />
+          <UsageNumbers usage={data} buckets={buckets} view={view} />
           <p className="hint">
             Counted by every service as it answers; the newest requests appear within seconds.
           </p>
@@ -249,5 +180,84 @@ export function TokenUsageDialog(props: { integration: Integration; token: Token
         </button>
       </div>
     </Dialog>
+  );
+}
+
+/** The last use (when, from where, with which client) and the 30-day totals by outcome. */
+function UsageSummary(props: { usage: TokenUsage; now: number }) {
+  const { usage: data } = props;
+  return (
+    <dl className="summary">
+      <dt>Last used</dt>
+      <dd>
+        {data.lastUsedAt === null ? (
+          'Never'
+        ) : (
+          <>
+            <RelativeTime iso={data.lastUsedAt} now={props.now} />
+            {data.lastUsedAddress !== null && <> from {data.lastUsedAddress}</>}
+          </>
+        )}
+        {data.stale && (
+          <>
+            {' '}
+            <Badge tone="warn">Stale</Badge>
+            <div className="sub">Not used for 90 days: revoke it if nothing needs it.</div>
+          </>
+        )}
+      </dd>
+      {data.lastUsedUserAgent !== null && (
+        <>
+          <dt>Client</dt>
+          <dd>
+            <code>{data.lastUsedUserAgent}</code>
+          </dd>
+        </>
+      )}
+      <dt>Last 30 days</dt>
+      <dd data-testid="usage-totals">
+        {data.totals.requests} requests: {data.totals.success} succeeded, {sum(data.totals.unauthorized)}{' '}
+        refused with 401, {sum(data.totals.forbidden)} refused with 403, {data.totals.rateLimited} rate
+        limited
+      </dd>
+    </dl>
+  );
+}
+
+/** The refusals by code, and the chart's numbers as a table (its buckets with any requests). */
+function UsageNumbers(props: { usage: TokenUsage; buckets: Bucket[]; view: View }) {
+  const { totals } = props.usage;
+  const shown = VIEWS[props.view];
+  return (
+    <details>
+      <summary>Refusals by code, and the numbers per {shown.unit}</summary>
+      <ul className="codes">
+        {Object.entries({ ...totals.unauthorized, ...totals.forbidden }).map(([code, n]) => (
+          <li key={code}>
+            <code>{code}</code>: {n}
+          </li>
+        ))}
+        <li>
+          <code>RATE_LIMIT_EXCEEDED</code>: {totals.rateLimited}
+        </li>
+      </ul>
+      <div className="table-scroll">
+        <table className="list">
+          <TableHead columns={[shown.heading, ...SERIES.map((s) => s.label)]} />
+          <tbody>
+            {props.buckets
+              .filter((b) => sum(b.values) > 0)
+              .map((b) => (
+                <tr key={b.start}>
+                  <th scope="row">{shown.label(b.start)}</th>
+                  {SERIES.map((s) => (
+                    <td key={s.key}>{b.values[s.key]}</td>
+                  ))}
+                </tr>
+              ))}
+          </tbody>
+        </table>
+      </div>
+    </details>
   );
 }
