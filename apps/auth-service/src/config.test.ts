@@ -83,7 +83,9 @@ describe('loadConfig', () => {
     ]);
     expect(issues.join('\n')).not.toMatch(/short-secret-value|short-key-value/);
   });
+});
 
+describe('loadConfig: the state signing key, the notices clock and the reporter keys', () => {
   it('reads the state signing key, names what is wrong with a bad one without echoing it, and refuses the development key in production', () => {
     expect(loadConfig(valid).AUTH_STATE_SIGNING_KEY.keyId).toBe('main');
     const { AUTH_STATE_SIGNING_KEY: _key, ...withoutKey } = valid;

@@ -42,6 +42,153 @@ const OWN_TOPICS = [TOPICS.authTokens, TOPICS.authIntegrations, TOPICS.authToken
 /** A running auth-service. */
 export type RunningAuthService = RunningService<object>;
 
+type Parts = ServiceParts<AuthServiceConfig>;
+
+/** MongoDB with every model's indexes (built before the first request relies on them), and the repositories. */
+async function openStores({ config, logger, open }: Parts) {
+  const mongo = await open('mongodb', connectMongo(config.MONGO_URL, { logger }), (m) => m.close());
+  const { connection } = mongo;
+  for (const register of [
+    integrationModel,
+    tokenModel,
+    auditEntryModel,
+    policyModel,
+    tokenAddressModel,
+    tokenUsageDayModel,
+  ]) {
+    register(connection);
+  }
+  await mongo.ensureIndexes();
+  return {
+    mongo,
+    tokenModel: tokenModel(connection),
+    integrations: createIntegrationsRepository(connection),
+    tokens: createTokensRepository(connection),
+    audit: createAuditRepository(connection),
+    policies: createPolicyRepository(connection),
+    addresses: createTokenAddressesRepository(connection),
+    usage: createTokenUsageRepository(connection),
+  };
+}
+
+type Stores = Awaited<ReturnType<typeof openStores>>;
+
+/** The signed state producer (with the Kafka client the usage consumer shares) and the heartbeat's. */
+async function openProducers({ config, logger, open }: Parts) {
+  const signer = createStateSigner(config.AUTH_STATE_SIGNING_KEY);
+  const kafkaOptions = kafkaOptionsFromConfig(config, 'auth-service', logger);
+  // Heartbeats say what can be published now: their own client gives up within a second or so instead
+  // of retrying for a minute like the state producer, so they resume as soon as the broker is back.
+  const heartbeatProducer = createProducer(
+    createKafka({
+      ...kafkaOptions,
+      clientId: 'auth-service-heartbeat',
+      // Its connection errors would repeat the state producer's every second; the heartbeat logs
+      // when sending starts failing and when it works again.
+      logger: logger.child({ component: 'state-heartbeat' }, { level: 'silent' }),
+      retry: { initialRetryTimeMs: 100, maxRetryTimeMs: 300, retries: 2 },
+      requestTimeoutMs: 2_000,
+    }),
+    { signer, ackTimeoutMs: 2_000 },
+  );
+  await open('kafka heartbeat producer', heartbeatProducer.connect(), () => heartbeatProducer.disconnect());
+  const { kafka, producer } = await open(
+    'kafka producer',
+    connectKafka({ ...kafkaOptions, topics: OWN_TOPICS, signer }),
+    (k) => k.producer.disconnect(),
+  );
+  return { kafka, producer, heartbeatProducer };
+}
+
+type Producers = Awaited<ReturnType<typeof openProducers>>;
+
+/** The state channels and the publisher of each write, whose background publishes get a moment at stop. */
+async function openPublishing({ config, logger, open }: Parts, stores: Stores, { producer }: Producers) {
+  const channels = createStateChannels(producer, stores);
+  const publisher = createStatePublisher({ logger, publishTimeoutMs: config.PUBLISH_TIMEOUT_MS });
+  await open('background publishes', publisher, (p) => p.drain(2_000));
+  return { channels, publisher };
+}
+
+type Publishing = Awaited<ReturnType<typeof openPublishing>>;
+
+/** The admin API's services and introspection. */
+function createServices(stores: Stores, { channels, publisher }: Publishing) {
+  const audit = createAuditService({ audit: stores.audit });
+  const announce = { audit, publisher };
+  const integrations = createIntegrationsService({
+    ...announce,
+    integrations: stores.integrations,
+    tokens: stores.tokens,
+    channel: channels.integrations,
+  });
+  const policy = createPolicyService({
+    ...announce,
+    policies: stores.policies,
+    tokenModel: stores.tokenModel,
+    channel: channels.policies,
+  });
+  const tokens = createTokensService({
+    ...announce,
+    tokens: stores.tokens,
+    integrations,
+    channel: channels.tokens,
+    policy,
+  });
+  const introspection = createIntrospectionService(stores);
+  return { audit, integrations, policy, tokens, introspection };
+}
+
+/**
+ * What runs in the background, in start order: the usage consumer, the expiry notices, the state relay
+ * and the heartbeat. Returns the notices, which leak reports publish through.
+ */
+async function startSchedulers(
+  { config, logger, open }: Parts,
+  stores: Stores,
+  { kafka, producer, heartbeatProducer }: Producers,
+  { channels, publisher }: Publishing,
+  noticeClock: () => Date,
+) {
+  const usageConsumer = createTokenUsageConsumer({
+    kafka,
+    tokens: stores.tokens,
+    addresses: stores.addresses,
+    usage: stores.usage,
+    logger,
+    flushMs: config.USAGE_FLUSH_MS,
+  });
+  // Stopped even when its start fails half-way.
+  await open('token usage consumer', undefined, () => usageConsumer.stop());
+  await usageConsumer.start();
+  const notices = createTokenNotices({
+    tokens: stores.tokens,
+    producer,
+    logger: logger.child({ component: 'token-notices' }),
+    clock: noticeClock,
+    intervalMs: config.EXPIRY_NOTICE_INTERVAL_MS,
+    retryAfterMs: Math.max(config.PUBLISH_TIMEOUT_MS, 1_000) * 2,
+  });
+  await open('token notices', notices.start(), () => notices.stop());
+  const relay = createStateRelay({
+    channels,
+    publisher,
+    logger,
+    intervalMs: config.RELAY_INTERVAL_MS,
+    graceMs: config.PUBLISH_TIMEOUT_MS,
+  });
+  await open('state relay', relay.start(), () => relay.stop());
+  const heartbeat = createStateHeartbeat({
+    producer: heartbeatProducer,
+    channels,
+    logger,
+    intervalMs: config.STATE_HEARTBEAT_INTERVAL_MS,
+    source: replicaName('auth-service'),
+  });
+  await open('state heartbeat', heartbeat.start(), () => heartbeat.stop());
+  return notices;
+}
+
 /**
  * auth-service: MongoDB and its indexes, the topics, the state producer and the heartbeat's own
  * producer, the usage consumer, the expiry notices, the state relay and heartbeat, then the admin and
@@ -51,131 +198,24 @@ export type RunningAuthService = RunningService<object>;
  */
 export const startAuthService = defineService({
   name: 'auth-service',
-  async build({ config, logger, open }: ServiceParts<AuthServiceConfig>) {
+  async build(parts: Parts) {
+    const { config, logger } = parts;
     const verifyAdminJwt = adminJwtVerifierFromConfig(config);
-    const mongo = await open('mongodb', connectMongo(config.MONGO_URL, { logger }), (m) => m.close());
-    const connection = mongo.connection;
-    integrationModel(connection);
-    tokenModel(connection);
-    auditEntryModel(connection);
-    policyModel(connection);
-    tokenAddressModel(connection);
-    tokenUsageDayModel(connection);
-    await mongo.ensureIndexes();
-
-    const signer = createStateSigner(config.AUTH_STATE_SIGNING_KEY);
-    const kafkaOptions = kafkaOptionsFromConfig(config, 'auth-service', logger);
-    // Heartbeats say what can be published now: their own client gives up within a second or so instead
-    // of retrying for a minute like the state producer, so they resume as soon as the broker is back.
-    const heartbeatProducer = createProducer(
-      createKafka({
-        ...kafkaOptions,
-        clientId: 'auth-service-heartbeat',
-        // Its connection errors would repeat the state producer's every second; the heartbeat logs
-        // when sending starts failing and when it works again.
-        logger: logger.child({ component: 'state-heartbeat' }, { level: 'silent' }),
-        retry: { initialRetryTimeMs: 100, maxRetryTimeMs: 300, retries: 2 },
-        requestTimeoutMs: 2_000,
-      }),
-      { signer, ackTimeoutMs: 2_000 },
-    );
-    await open('kafka heartbeat producer', heartbeatProducer.connect(), () => heartbeatProducer.disconnect());
-    const { kafka, producer } = await open(
-      'kafka producer',
-      connectKafka({ ...kafkaOptions, topics: OWN_TOPICS, signer }),
-      (k) => k.producer.disconnect(),
-    );
-
-    const integrationsRepository = createIntegrationsRepository(connection);
-    const tokensRepository = createTokensRepository(connection);
-    const auditRepository = createAuditRepository(connection);
-    const policyRepository = createPolicyRepository(connection);
-    const addressesRepository = createTokenAddressesRepository(connection);
-    const usageRepository = createTokenUsageRepository(connection);
-    const channels = createStateChannels(producer, {
-      tokens: tokensRepository,
-      integrations: integrationsRepository,
-      policies: policyRepository,
-    });
-    const publisher = createStatePublisher({ logger, publishTimeoutMs: config.PUBLISH_TIMEOUT_MS });
-    await open('background publishes', publisher, (p) => p.drain(2_000));
-    const audit = createAuditService({ audit: auditRepository });
-    const integrations = createIntegrationsService({
-      integrations: integrationsRepository,
-      tokens: tokensRepository,
-      audit,
-      publisher,
-      channel: channels.integrations,
-    });
-    const policy = createPolicyService({
-      policies: policyRepository,
-      tokenModel: tokenModel(connection),
-      audit,
-      publisher,
-      channel: channels.policies,
-    });
-    const tokens = createTokensService({
-      tokens: tokensRepository,
-      integrations,
-      audit,
-      publisher,
-      channel: channels.tokens,
-      policy,
-    });
-    const introspection = createIntrospectionService({
-      tokens: tokensRepository,
-      integrations: integrationsRepository,
-      policies: policyRepository,
-    });
-
-    const usageConsumer = createTokenUsageConsumer({
-      kafka,
-      tokens: tokensRepository,
-      addresses: addressesRepository,
-      usage: usageRepository,
-      logger,
-      flushMs: config.USAGE_FLUSH_MS,
-    });
-    // Stopped even when its start fails half-way.
-    await open('token usage consumer', undefined, () => usageConsumer.stop());
-    await usageConsumer.start();
-
+    const stores = await openStores(parts);
+    const producers = await openProducers(parts);
+    const publishing = await openPublishing(parts, stores, producers);
+    const services = createServices(stores, publishing);
     // Expiry notices and GET /tokens/expiring run on this clock; tests move it (never in production).
     const noticeClock = () => new Date(Date.now() + config.AUTH_CLOCK_OFFSET_MS);
     if (config.AUTH_CLOCK_OFFSET_MS !== 0) {
       logger.warn({ offsetMs: config.AUTH_CLOCK_OFFSET_MS }, 'expiry notices run on a moved clock');
     }
-    const notices = createTokenNotices({
-      tokens: tokensRepository,
-      producer,
-      logger: logger.child({ component: 'token-notices' }),
-      clock: noticeClock,
-      intervalMs: config.EXPIRY_NOTICE_INTERVAL_MS,
-      retryAfterMs: Math.max(config.PUBLISH_TIMEOUT_MS, 1_000) * 2,
-    });
-    await open('token notices', notices.start(), () => notices.stop());
-    const relay = createStateRelay({
-      channels,
-      publisher,
-      logger,
-      intervalMs: config.RELAY_INTERVAL_MS,
-      graceMs: config.PUBLISH_TIMEOUT_MS,
-    });
-    await open('state relay', relay.start(), () => relay.stop());
-    const heartbeat = createStateHeartbeat({
-      producer: heartbeatProducer,
-      channels,
-      logger,
-      intervalMs: config.STATE_HEARTBEAT_INTERVAL_MS,
-      source: replicaName('auth-service'),
-    });
-    await open('state heartbeat', heartbeat.start(), () => heartbeat.stop());
-
+    const notices = await startSchedulers(parts, stores, producers, publishing, noticeClock);
     const leaks = createLeakReportsService({
-      tokens: tokensRepository,
-      audit,
-      publisher,
-      channel: channels.tokens,
+      tokens: stores.tokens,
+      audit: services.audit,
+      publisher: publishing.publisher,
+      channel: publishing.channels.tokens,
       notices,
       reporter: config.SECRET_SCANNING_REPORTER,
       logger: logger.child({ component: 'leak-reports' }),
@@ -184,21 +224,17 @@ export const startAuthService = defineService({
       logger.warn('SECRET_SCANNING_PUBLIC_KEYS is not set: every leak report is refused');
     }
     const app = createApp({
+      ...services,
       logger,
       verifyAdminJwt,
       serviceKey: config.INTERNAL_SERVICE_KEY,
-      integrations,
-      tokens,
-      audit,
-      introspection,
-      policy,
-      addresses: addressesRepository,
-      tokenModel: tokenModel(connection),
+      addresses: stores.addresses,
+      tokenModel: stores.tokenModel,
       leaks,
-      usage: usageRepository,
+      usage: stores.usage,
       reporterKeys: config.SECRET_SCANNING_PUBLIC_KEYS,
       noticeClock,
-      readiness: [mongo.readinessCheck],
+      readiness: [stores.mongo.readinessCheck],
     });
     return { app, expose: {} };
   },

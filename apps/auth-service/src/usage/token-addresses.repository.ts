@@ -21,61 +21,67 @@ export interface TokenAddressesRepository {
   recent(tokenIds: readonly string[], perToken?: number): Promise<Map<string, TokenAddress[]>>;
 }
 
+/** What a batch of reports says of one (token, address): its latest use and its latest refusal. */
+interface AddressSeen {
+  tokenId: string;
+  address: string;
+  used?: Date;
+  refused?: Date;
+}
+
+/** The latest use and refusal of each (token, address) in `reports`; instants in the future read as `now`. */
+function latestByAddress(reports: readonly TokenUsageReport[], now: Date): AddressSeen[] {
+  const seen = new Map<string, AddressSeen>();
+  const note = (tokenId: string, address: string, kind: 'used' | 'refused', iso: string) => {
+    const key = `${tokenId} ${address}`;
+    let held = seen.get(key);
+    if (held === undefined) seen.set(key, (held = { tokenId, address }));
+    const at = new Date(iso);
+    const clamped = at > now ? now : at;
+    const latest = held[kind];
+    if (latest === undefined || clamped > latest) held[kind] = clamped;
+  };
+  for (const report of reports) {
+    for (const { tokenId, addresses } of report.reports) {
+      for (const { address, lastUsedAt } of addresses ?? []) note(tokenId, address, 'used', lastUsedAt);
+    }
+    for (const { tokenId, address, at } of report.refusals ?? []) note(tokenId, address, 'refused', at);
+  }
+  return [...seen.values()];
+}
+
+/** The upsert of one (token, address): `$max` of each instant, so any order of folding agrees. */
+function addressUpsert(seen: AddressSeen): AnyBulkWriteOperation<TokenAddressRecord> {
+  const max: Partial<Record<'lastUsedAt' | 'lastRefusedAt' | 'lastSeenAt', Date>> = {};
+  if (seen.used !== undefined) max.lastUsedAt = seen.used;
+  if (seen.refused !== undefined) max.lastRefusedAt = seen.refused;
+  max.lastSeenAt = [seen.used, seen.refused].reduce<Date>(
+    (latest, at) => (at !== undefined && at > latest ? at : latest),
+    new Date(0),
+  );
+  return {
+    updateOne: {
+      filter: { tokenId: seen.tokenId, address: seen.address },
+      update: {
+        $max: max,
+        $setOnInsert: {
+          ...(seen.used === undefined ? { lastUsedAt: null } : {}),
+          ...(seen.refused === undefined ? { lastRefusedAt: null } : {}),
+        },
+      },
+      upsert: true,
+    },
+  };
+}
+
 /** The token addresses repository on `connection`. */
 export function createTokenAddressesRepository(connection: Connection): TokenAddressesRepository {
   const TokenAddress = tokenAddressModel(connection);
   return {
     async fold(reports, now = new Date()) {
-      const used = new Map<string, { tokenId: string; address: string; used?: Date; refused?: Date }>();
-      const clamp = (iso: string) => {
-        const at = new Date(iso);
-        return at > now ? now : at;
-      };
-      const entry = (tokenId: string, address: string) => {
-        const key = `${tokenId} ${address}`;
-        let held = used.get(key);
-        if (held === undefined) used.set(key, (held = { tokenId, address }));
-        return held;
-      };
-      for (const report of reports) {
-        for (const { tokenId, addresses } of report.reports) {
-          for (const { address, lastUsedAt } of addresses ?? []) {
-            const held = entry(tokenId, address);
-            const at = clamp(lastUsedAt);
-            if (held.used === undefined || at > held.used) held.used = at;
-          }
-        }
-        for (const { tokenId, address, at } of report.refusals ?? []) {
-          const held = entry(tokenId, address);
-          const when = clamp(at);
-          if (held.refused === undefined || when > held.refused) held.refused = when;
-        }
-      }
-      if (used.size === 0) return;
-      const entries = [...used.values()];
-      const operations: AnyBulkWriteOperation<TokenAddressRecord>[] = entries.map((e) => {
-        const max: Partial<Record<'lastUsedAt' | 'lastRefusedAt' | 'lastSeenAt', Date>> = {};
-        if (e.used !== undefined) max.lastUsedAt = e.used;
-        if (e.refused !== undefined) max.lastRefusedAt = e.refused;
-        max.lastSeenAt = [e.used, e.refused].reduce<Date>(
-          (latest, at) => (at !== undefined && at > latest ? at : latest),
-          new Date(0),
-        );
-        return {
-          updateOne: {
-            filter: { tokenId: e.tokenId, address: e.address },
-            update: {
-              $max: max,
-              $setOnInsert: {
-                ...(e.used === undefined ? { lastUsedAt: null } : {}),
-                ...(e.refused === undefined ? { lastRefusedAt: null } : {}),
-              },
-            },
-            upsert: true,
-          },
-        };
-      });
-      const result = await TokenAddress.bulkWrite(operations, { ordered: false });
+      const entries = latestByAddress(reports, now);
+      if (entries.length === 0) return;
+      const result = await TokenAddress.bulkWrite(entries.map(addressUpsert), { ordered: false });
       // Only a new address can push a token past the cap.
       const grown = new Set(Object.keys(result.upsertedIds).map((i) => entries[Number(i)]?.tokenId));
       for (const tokenId of grown) {
