@@ -88,6 +88,200 @@ export interface UsageRecorderOptions {
   clock?: () => number;
 }
 
+interface Refusal {
+  tokenId: string;
+  address: string;
+  atMs: number;
+}
+
+/** What one flush takes from the use log. */
+interface TakenUses {
+  uses: Map<string, PendingUse>;
+  refusals: Map<string, Refusal>;
+}
+
+/**
+ * Each token's latest use (and latest use per client address, at most 10), and each (token, address)
+ * refused for its address with its latest refusal, held until a flush takes them. `use` and `refuse`
+ * return false when the log is full and the use is dropped.
+ */
+function createUseLog(maxPending: number) {
+  let uses = new Map<string, PendingUse>();
+  let refusals = new Map<string, Refusal>();
+
+  function use(tokenId: string, atMs: number, address: string | undefined, userAgent?: string): boolean {
+    let held = uses.get(tokenId);
+    if (held === undefined) {
+      if (uses.size >= maxPending) return false;
+      held = { atMs, userAgent, addresses: new Map() };
+      uses.set(tokenId, held);
+    } else if (atMs > held.atMs) {
+      held.atMs = atMs;
+      held.userAgent = userAgent;
+    }
+    if (address === undefined) return true;
+    const last = held.addresses.get(address);
+    if (last === undefined) {
+      if (held.addresses.size < MAX_ADDRESSES_PER_USAGE_REPORT) held.addresses.set(address, atMs);
+    } else if (atMs > last) {
+      held.addresses.set(address, atMs);
+    }
+    return true;
+  }
+
+  function refuse(tokenId: string, atMs: number, address: string | undefined): boolean {
+    if (address === undefined) return true;
+    const key = `${tokenId} ${address}`;
+    const held = refusals.get(key);
+    if (held !== undefined) held.atMs = Math.max(held.atMs, atMs);
+    else if (refusals.size < MAX_PENDING_REFUSALS) refusals.set(key, { tokenId, address, atMs });
+    else return false;
+    return true;
+  }
+
+  return {
+    use,
+    refuse,
+    size: () => uses.size + refusals.size,
+    take(): TakenUses {
+      const taken = { uses, refusals };
+      uses = new Map();
+      refusals = new Map();
+      return taken;
+    },
+    /** Puts back what a failed flush took, merged with what was recorded since; returns how many were dropped. */
+    putBack(taken: TakenUses): number {
+      let dropped = 0;
+      for (const [tokenId, held] of taken.uses) {
+        if (!use(tokenId, held.atMs, undefined, held.userAgent)) dropped += 1;
+        for (const [address, atMs] of held.addresses) if (!use(tokenId, atMs, address)) dropped += 1;
+      }
+      for (const { tokenId, address, atMs } of taken.refusals.values()) {
+        if (!refuse(tokenId, atMs, address)) dropped += 1;
+      }
+      return dropped;
+    },
+  };
+}
+
+/**
+ * Running totals of each token's requests per UTC hour and outcome since this process started, and
+ * the buckets changed since a flush last took them. Hours before the previous one are let go once
+ * reported: they will not grow again.
+ */
+function createHourlyCounters(clock: () => number) {
+  const buckets = new Map<string, HourBucket[]>();
+  let bucketCount = 0;
+  let changed: HourBucket[] = [];
+
+  function markChanged(bucket: HourBucket): void {
+    if (!bucket.changed) {
+      bucket.changed = true;
+      changed.push(bucket);
+    }
+  }
+
+  return {
+    /** Counts one request; false when the counters are full and it is dropped. */
+    count(tokenId: string, atMs: number, outcome: UsageOutcome): boolean {
+      const hourMs = usageHour(atMs);
+      let list = buckets.get(tokenId);
+      let bucket: HourBucket | undefined;
+      // The current hour is the last one: found at once.
+      for (let i = (list?.length ?? 0) - 1; i >= 0 && bucket === undefined; i -= 1) {
+        if (list?.[i]?.hourMs === hourMs) bucket = list[i];
+      }
+      if (bucket === undefined) {
+        if (bucketCount >= MAX_BUCKETS) return false;
+        bucket = { tokenId, hourMs, counts: {}, changed: false };
+        if (list === undefined) buckets.set(tokenId, (list = []));
+        list.push(bucket);
+        bucketCount += 1;
+      }
+      bucket.counts[outcome] = (bucket.counts[outcome] ?? 0) + 1;
+      if (!bucket.changed) {
+        bucket.changed = true;
+        changed.push(bucket);
+      }
+      return true;
+    },
+    changedCount: () => changed.length,
+    take(): HourBucket[] {
+      const taken = changed;
+      changed = [];
+      for (const bucket of taken) bucket.changed = false;
+      return taken;
+    },
+    /** Counters are running totals: marking them changed again reports their newest values. */
+    putBack(taken: readonly HourBucket[]): void {
+      for (const bucket of taken) markChanged(bucket);
+    },
+    prune(): void {
+      const oldest = usageHour(clock()) - HOUR_MS;
+      for (const [tokenId, list] of buckets) {
+        const kept = list.filter((bucket) => bucket.hourMs >= oldest || bucket.changed);
+        bucketCount -= list.length - kept.length;
+        if (kept.length === 0) buckets.delete(tokenId);
+        else if (kept.length < list.length) buckets.set(tokenId, kept);
+      }
+    },
+  };
+}
+
+const iso = (ms: number): string => new Date(ms).toISOString();
+
+/** A token's use as reported: addresses normalised here, once per address and flush, not per request. */
+function useEntry(tokenId: string, use: PendingUse): TokenUsageReport['reports'][number] {
+  // Two spellings of one address (IPv4 and IPv4-mapped) become one entry.
+  const byAddress = new Map<string, number>();
+  for (const [raw, atMs] of use.addresses) {
+    const normalized = normalizeClientAddress(raw);
+    if (normalized !== undefined) byAddress.set(normalized, Math.max(atMs, byAddress.get(normalized) ?? 0));
+  }
+  const addresses = [...byAddress].map(([address, atMs]) => ({ address, lastUsedAt: iso(atMs) }));
+  return {
+    tokenId,
+    lastUsedAt: iso(use.atMs),
+    ...(addresses.length > 0 ? { addresses } : {}),
+    ...(use.userAgent === undefined ? {} : { userAgent: cleanUserAgent(use.userAgent) }),
+  };
+}
+
+/** One flush's reports: uses, refusals and counts, at most 250 of each per report. */
+function toReports(
+  source: string,
+  instance: string,
+  { uses, refusals }: TakenUses,
+  counted: readonly HourBucket[],
+): TokenUsageReport[] {
+  const entries = [...uses].map(([tokenId, use]) => useEntry(tokenId, use));
+  const refusalEntries = [...refusals.values()].flatMap(({ tokenId, address, atMs }) => {
+    const normalized = normalizeClientAddress(address);
+    return normalized === undefined ? [] : [{ tokenId, address: normalized, at: iso(atMs) }];
+  });
+  const countEntries = counted.flatMap((bucket) =>
+    (Object.entries(bucket.counts) as [UsageOutcome, number][]).map(([outcome, count]) => ({
+      tokenId: bucket.tokenId,
+      hour: iso(bucket.hourMs),
+      outcome,
+      count,
+    })),
+  );
+  const reports: TokenUsageReport[] = [];
+  const longest = Math.max(entries.length, refusalEntries.length, countEntries.length);
+  for (let i = 0; i < longest; i += MAX_PER_REPORT) {
+    const refusalsPart = refusalEntries.slice(i, i + MAX_PER_REPORT);
+    const countsPart = countEntries.slice(i, i + MAX_PER_REPORT);
+    reports.push({
+      source,
+      reports: entries.slice(i, i + MAX_PER_REPORT),
+      ...(refusalsPart.length > 0 ? { refusals: refusalsPart } : {}),
+      ...(countsPart.length > 0 ? { instance, counts: countsPart } : {}),
+    });
+  }
+  return reports;
+}
+
 /**
  * Creates a usage recorder. Each token keeps only its latest use (max `lastUsedAt`) and the latest use
  * per client address (at most 10 addresses per token and flush), and each (token, address) refused for
@@ -99,173 +293,34 @@ export interface UsageRecorderOptions {
  */
 export function createUsageRecorder(options: UsageRecorderOptions): UsageRecorder {
   const flushIntervalMs = options.flushIntervalMs ?? 5_000;
-  const maxPending = options.maxPending ?? 100_000;
   const logger = options.logger.child({ component: 'token-usage' });
-  let pending = new Map<string, PendingUse>();
-  let refusals = new Map<string, { tokenId: string; address: string; atMs: number }>();
-  // Running totals since this process started (per token, its few latest hours), and the buckets
-  // changed since the last report.
-  const buckets = new Map<string, HourBucket[]>();
-  let bucketCount = 0;
-  let changed: HourBucket[] = [];
+  const log = createUseLog(options.maxPending ?? 100_000);
+  const counters = createHourlyCounters(options.clock ?? Date.now);
   const instance = randomBytes(8).toString('hex');
-  const clock = options.clock ?? Date.now;
   let dropped = 0;
   let timer: NodeJS.Timeout | undefined;
   let flushing: Promise<void> | undefined;
   let failing = false;
 
-  function merge(tokenId: string, atMs: number, address: string | undefined, userAgent?: string): void {
-    let held = pending.get(tokenId);
-    if (held === undefined) {
-      if (pending.size >= maxPending) {
-        dropped += 1;
-        return;
-      }
-      held = { atMs, userAgent, addresses: new Map() };
-      pending.set(tokenId, held);
-    } else if (atMs > held.atMs) {
-      held.atMs = atMs;
-      held.userAgent = userAgent;
-    }
-    if (address === undefined) return;
-    const last = held.addresses.get(address);
-    if (last === undefined) {
-      if (held.addresses.size < MAX_ADDRESSES_PER_USAGE_REPORT) held.addresses.set(address, atMs);
-    } else if (atMs > last) {
-      held.addresses.set(address, atMs);
-    }
-  }
-
-  function mergeRefusal(tokenId: string, atMs: number, address: string | undefined): void {
-    if (address === undefined) return;
-    const key = `${tokenId} ${address}`;
-    const held = refusals.get(key);
-    if (held !== undefined) held.atMs = Math.max(held.atMs, atMs);
-    else if (refusals.size < MAX_PENDING_REFUSALS) refusals.set(key, { tokenId, address, atMs });
-    else dropped += 1;
-  }
-
-  function count(tokenId: string, atMs: number, outcome: UsageOutcome): void {
-    const hourMs = usageHour(atMs);
-    let list = buckets.get(tokenId);
-    let bucket: HourBucket | undefined;
-    // The current hour is the last one: found at once.
-    for (let i = (list?.length ?? 0) - 1; i >= 0 && bucket === undefined; i -= 1) {
-      if (list?.[i]?.hourMs === hourMs) bucket = list[i];
-    }
-    if (bucket === undefined) {
-      if (bucketCount >= MAX_BUCKETS) {
-        dropped += 1;
-        return;
-      }
-      bucket = { tokenId, hourMs, counts: {}, changed: false };
-      if (list === undefined) buckets.set(tokenId, (list = []));
-      list.push(bucket);
-      bucketCount += 1;
-    }
-    bucket.counts[outcome] = (bucket.counts[outcome] ?? 0) + 1;
-    if (!bucket.changed) {
-      bucket.changed = true;
-      changed.push(bucket);
-    }
-  }
-
-  /** Lets go of the buckets of hours before the previous one that are reported: they will not grow again. */
-  function pruneCounters(): void {
-    const oldest = usageHour(clock()) - HOUR_MS;
-    for (const [tokenId, list] of buckets) {
-      const kept = list.filter((bucket) => bucket.hourMs >= oldest || bucket.changed);
-      bucketCount -= list.length - kept.length;
-      if (kept.length === 0) buckets.delete(tokenId);
-      else if (kept.length < list.length) buckets.set(tokenId, kept);
-    }
-  }
-
-  function toReports(
-    batch: Map<string, PendingUse>,
-    refused: Map<string, { tokenId: string; address: string; atMs: number }>,
-    counted: readonly HourBucket[],
-  ): TokenUsageReport[] {
-    const iso = (ms: number) => new Date(ms).toISOString();
-    const entries = [...batch].map(([tokenId, use]) => {
-      // Normalised here, once per address and flush, instead of on every request; two spellings of
-      // one address (IPv4 and IPv4-mapped) become one entry.
-      const byAddress = new Map<string, number>();
-      for (const [raw, atMs] of use.addresses) {
-        const normalized = normalizeClientAddress(raw);
-        if (normalized !== undefined)
-          byAddress.set(normalized, Math.max(atMs, byAddress.get(normalized) ?? 0));
-      }
-      const addresses = [...byAddress].map(([address, atMs]) => ({ address, lastUsedAt: iso(atMs) }));
-      return {
-        tokenId,
-        lastUsedAt: iso(use.atMs),
-        ...(addresses.length > 0 ? { addresses } : {}),
-        ...(use.userAgent === undefined ? {} : { userAgent: cleanUserAgent(use.userAgent) }),
-      };
-    });
-    const refusalEntries = [...refused.values()].flatMap(({ tokenId, address, atMs }) => {
-      const normalized = normalizeClientAddress(address);
-      return normalized === undefined ? [] : [{ tokenId, address: normalized, at: iso(atMs) }];
-    });
-    const countEntries = counted.flatMap((bucket) =>
-      (Object.entries(bucket.counts) as [UsageOutcome, number][]).map(([outcome, count]) => ({
-        tokenId: bucket.tokenId,
-        hour: iso(bucket.hourMs),
-        outcome,
-        count,
-      })),
-    );
-    const reports: TokenUsageReport[] = [];
-    const longest = Math.max(entries.length, refusalEntries.length, countEntries.length);
-    for (let i = 0; i < longest; i += MAX_PER_REPORT) {
-      const refusalsPart = refusalEntries.slice(i, i + MAX_PER_REPORT);
-      const countsPart = countEntries.slice(i, i + MAX_PER_REPORT);
-      reports.push({
-        source: options.source,
-        reports: entries.slice(i, i + MAX_PER_REPORT),
-        ...(refusalsPart.length > 0 ? { refusals: refusalsPart } : {}),
-        ...(countsPart.length > 0 ? { instance, counts: countsPart } : {}),
-      });
-    }
-    return reports;
-  }
-
   async function flushOnce(): Promise<void> {
-    if (pending.size === 0 && refusals.size === 0 && changed.length === 0) return;
-    const batch = pending;
-    const refused = refusals;
-    const counted = changed;
-    pending = new Map();
-    refusals = new Map();
-    changed = [];
-    for (const bucket of counted) bucket.changed = false;
-    const reports = toReports(batch, refused, counted);
+    if (log.size() === 0 && counters.changedCount() === 0) return;
+    const taken = log.take();
+    const counted = counters.take();
     try {
+      const reports = toReports(options.source, instance, taken, counted);
       if (reports.length > 0) await options.publish(reports);
-      pruneCounters();
+      counters.prune();
       if (failing) {
         failing = false;
-        logger.info({ tokens: batch.size }, 'token usage reported again');
+        logger.info({ tokens: taken.uses.size }, 'token usage reported again');
       }
     } catch (err) {
-      // Counters are running totals: marking them changed again reports their newest values.
-      for (const bucket of counted) {
-        if (!bucket.changed) {
-          bucket.changed = true;
-          changed.push(bucket);
-        }
-      }
-      for (const [tokenId, use] of batch) {
-        merge(tokenId, use.atMs, undefined, use.userAgent);
-        for (const [address, atMs] of use.addresses) merge(tokenId, atMs, address);
-      }
-      for (const { tokenId, address, atMs } of refused.values()) mergeRefusal(tokenId, atMs, address);
+      counters.putBack(counted);
+      dropped += log.putBack(taken);
       if (!failing) {
         failing = true;
         logger.warn(
-          { err, tokens: batch.size },
+          { err, tokens: taken.uses.size },
           'could not report token usage; keeping it for the next flush',
         );
       }
@@ -284,11 +339,13 @@ export function createUsageRecorder(options: UsageRecorderOptions): UsageRecorde
 
   return {
     record(tokenId, atMs, address, userAgent) {
-      merge(tokenId, atMs, address, userAgent);
+      if (!log.use(tokenId, atMs, address, userAgent)) dropped += 1;
     },
-    count,
+    count(tokenId, atMs, outcome) {
+      if (!counters.count(tokenId, atMs, outcome)) dropped += 1;
+    },
     refuse(tokenId, atMs, address) {
-      mergeRefusal(tokenId, atMs, address);
+      if (!log.refuse(tokenId, atMs, address)) dropped += 1;
     },
     flush,
     start() {
@@ -304,7 +361,7 @@ export function createUsageRecorder(options: UsageRecorderOptions): UsageRecorde
       timer = undefined;
       await flush();
     },
-    pending: () => pending.size + refusals.size + changed.length,
+    pending: () => log.size() + counters.changedCount(),
     dropped: () => dropped,
   };
 }
