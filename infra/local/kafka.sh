@@ -7,8 +7,8 @@
 #   KAFKA_PORT             client port (default 9092)
 #   KAFKA_CONTROLLER_PORT  controller port (default KAFKA_PORT + 1)
 #   KAFKA_DATA_DIR         data, logs and pid file (default <repo>/.local/kafka)
-#   KAFKA_HEAP_OPTS        JVM heap flags (default -Xms256m -Xmx1g; test topics are never deleted, and a
-#                          broker holding ten thousand partitions ran out of 512 MB)
+#   KAFKA_HEAP_OPTS        JVM heap flags (default -Xms256m -Xmx1g: a broker holding ten thousand
+#                          partitions ran out of 512 MB; test runs now delete their topics)
 #   EUDR_CACHE_DIR         where the broker's jars are kept (default ~/.cache/eudr-platform)
 #   KAFKA_LOCAL_SASL_USER, KAFKA_LOCAL_SASL_PASSWORD
 #                          when both are set, the client port is a SASL_PLAINTEXT listener accepting
