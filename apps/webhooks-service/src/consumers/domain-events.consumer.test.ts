@@ -2,6 +2,7 @@ import { createDomainEvent } from '@eudr/events';
 import { deliveryIdFor } from '../common/ids';
 import type { SubscriptionDocument } from '../subscriptions/subscription.model';
 import { ownerKey, planDeliveries } from './domain-events.consumer';
+import type { PlanDeliveriesInput } from './domain-events.consumer';
 
 function subscription(
   id: string,
@@ -39,23 +40,29 @@ const supplierEvent = (
     data: { externalId: 'SUP-1', internalId: 'sup_000000000000000000000001', name: 'Alpha' },
   });
 
-describe('planDeliveries', () => {
-  const now = new Date('2025-02-01T00:00:01Z');
-  const active = () => 'ACTIVE' as const;
+const now = new Date('2025-02-01T00:00:01Z');
 
+/** A plan's input: the events, the candidates of one owner (org_1, int_1 unless said), and the status. */
+function inputOf(
+  events: PlanDeliveriesInput['events'],
+  candidates: SubscriptionDocument[],
+  status: 'ACTIVE' | 'INACTIVE' = 'ACTIVE',
+  owner = ownerKey('org_1', 'int_1'),
+): PlanDeliveriesInput {
+  return {
+    events,
+    subscriptionsByOwner: new Map([[owner, candidates]]),
+    integrationStatus: () => status,
+    now,
+  };
+}
+
+describe('planDeliveries', () => {
   it('plans one PENDING delivery per subscription that asked for the type, with a derived id and the documented body', () => {
     const event = supplierEvent();
-    const planned = planDeliveries({
-      events: [event],
-      subscriptionsByOwner: new Map([
-        [
-          ownerKey('org_1', 'int_1'),
-          [subscription('wh_a', ['supplier.created']), subscription('wh_b', ['batch.created'])],
-        ],
-      ]),
-      integrationStatus: active,
-      now,
-    });
+    const planned = planDeliveries(
+      inputOf([event], [subscription('wh_a', ['supplier.created']), subscription('wh_b', ['batch.created'])]),
+    );
     expect(planned).toHaveLength(1);
     expect(planned[0]).toEqual(
       expect.objectContaining({
@@ -75,26 +82,14 @@ describe('planDeliveries', () => {
 
   it('gives the same delivery id for the same event and subscription, so a redelivery is a duplicate', () => {
     const event = supplierEvent();
-    const input = {
-      events: [event],
-      subscriptionsByOwner: new Map([
-        [ownerKey('org_1', 'int_1'), [subscription('wh_a', ['supplier.created'])]],
-      ]),
-      integrationStatus: active,
-      now,
-    };
+    const input = inputOf([event], [subscription('wh_a', ['supplier.created'])]);
     expect(planDeliveries(input)[0]?._id).toBe(planDeliveries(input)[0]?._id);
   });
 
   it('plans SKIPPED deliveries while the integration is INACTIVE', () => {
-    const planned = planDeliveries({
-      events: [supplierEvent()],
-      subscriptionsByOwner: new Map([
-        [ownerKey('org_1', 'int_1'), [subscription('wh_a', ['supplier.created'])]],
-      ]),
-      integrationStatus: () => 'INACTIVE',
-      now,
-    });
+    const planned = planDeliveries(
+      inputOf([supplierEvent()], [subscription('wh_a', ['supplier.created'])], 'INACTIVE'),
+    );
     expect(planned[0]).toEqual(
       expect.objectContaining({
         status: 'SKIPPED',
@@ -105,26 +100,24 @@ describe('planDeliveries', () => {
   });
 
   it('skips subscriptions created after the event occurred', () => {
-    const planned = planDeliveries({
-      events: [supplierEvent(new Date('2024-12-31T00:00:00Z'))],
-      subscriptionsByOwner: new Map([
-        [ownerKey('org_1', 'int_1'), [subscription('wh_a', ['supplier.created'])]],
-      ]),
-      integrationStatus: active,
-      now,
-    });
+    const planned = planDeliveries(
+      inputOf(
+        [supplierEvent(new Date('2024-12-31T00:00:00Z'))],
+        [subscription('wh_a', ['supplier.created'])],
+      ),
+    );
     expect(planned).toEqual([]);
   });
 
   it('sends events without an integration to the organisation-wide candidates', () => {
-    const planned = planDeliveries({
-      events: [supplierEvent(undefined, null)],
-      subscriptionsByOwner: new Map([
-        [ownerKey('org_1', undefined), [subscription('wh_a', ['supplier.created'])]],
-      ]),
-      integrationStatus: active,
-      now,
-    });
+    const planned = planDeliveries(
+      inputOf(
+        [supplierEvent(undefined, null)],
+        [subscription('wh_a', ['supplier.created'])],
+        'ACTIVE',
+        ownerKey('org_1', undefined),
+      ),
+    );
     expect(planned).toHaveLength(1);
     expect(JSON.parse(planned[0]?.body ?? '')).toEqual(expect.objectContaining({ integrationId: 'int_1' }));
   });

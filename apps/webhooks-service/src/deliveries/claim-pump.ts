@@ -1,7 +1,8 @@
+import { withTimeout } from '@eudr/service-kit';
 import type { Logger } from '@eudr/service-kit';
 import type { SubscriptionDocument } from '../subscriptions/subscription.model';
 import type { SubscriptionsRepository } from '../subscriptions/subscriptions.repository';
-import type { DeliveriesRepository } from './deliveries.repository';
+import type { Claim, DeliveriesRepository, DueDelivery } from './deliveries.repository';
 import type { Timed } from './delivery-phases';
 import type { DeliveryDocument } from './delivery.model';
 import type { DeliveryScheduler } from './delivery-scheduler';
@@ -31,12 +32,11 @@ export interface ClaimPumpOptions {
 export interface ClaimPump {
   /** Starts what the scheduler allows now, as one batch claim. */
   pump(): void;
-  /** Pumps soon rather than now while attempts are in flight: slots freed together share one claim. */
-  pumpSoon(): void;
-  /** Claims and attempts still running. */
-  work: ReadonlySet<Promise<void>>;
-  /** Gives back the leases of attempts still running (a shutdown that outlasted its drain time). */
-  releaseAll(): Promise<void>;
+  /**
+   * Waits up to `drainMs` for the claims and attempts still running, then gives back the leases of
+   * those that have not finished (so that another replica retries them at once).
+   */
+  drain(drainMs: number): Promise<void>;
   cancel(): void;
 }
 
@@ -49,7 +49,7 @@ const PUMP_COALESCE_MS = 5;
  * Only what the scheduler lets start is claimed, so a claimed delivery is always being attempted.
  */
 export function createClaimPump(options: ClaimPumpOptions): ClaimPump {
-  const { deliveries, scheduler, timed, log } = options;
+  const { deliveries, scheduler, log } = options;
   const leases = new Map<string, string>();
   const work = new Set<Promise<void>>();
   let pumpTimer: NodeJS.Timeout | null = null;
@@ -62,7 +62,7 @@ export function createClaimPump(options: ClaimPumpOptions): ClaimPump {
       pumpAfterClaim = true;
       return;
     }
-    const batch: { id: string; subscriptionId: string }[] = [];
+    const batch: DueDelivery[] = [];
     for (let next = scheduler.next(); next !== null; next = scheduler.next()) batch.push(next);
     if (batch.length === 0) return;
     const running = claimAndRun(batch);
@@ -70,6 +70,7 @@ export function createClaimPump(options: ClaimPumpOptions): ClaimPump {
     void running.finally(() => work.delete(running));
   }
 
+  /** Pumps soon rather than now while attempts are in flight: slots freed together share one claim. */
   function pumpSoon(): void {
     if (scheduler.inFlight() === 0) {
       pump();
@@ -81,25 +82,11 @@ export function createClaimPump(options: ClaimPumpOptions): ClaimPump {
     }, PUMP_COALESCE_MS);
   }
 
-  async function claim(batch: { id: string; subscriptionId: string }[]) {
+  async function claimAndRun(batch: DueDelivery[]): Promise<void> {
     claiming = true;
-    try {
-      const ids = batch.map((item) => item.id);
-      const now = new Date(options.clock());
-      return await timed('claim', () => deliveries.claim(ids, options.owner, now, options.leaseMs));
-    } catch (err) {
-      log.warn(
-        { err, deliveries: batch.length },
-        'claiming deliveries failed; the poll will find them again',
-      );
-      return { lease: '', deliveries: [] };
-    } finally {
+    const { lease, deliveries: claimed } = await claim(options, batch).finally(() => {
       claiming = false;
-    }
-  }
-
-  async function claimAndRun(batch: { id: string; subscriptionId: string }[]): Promise<void> {
-    const { lease, deliveries: claimed } = await claim(batch);
+    });
     // Lost to another replica, settled already, or not due: not ours to attempt.
     const claimedIds = new Set(claimed.map((delivery) => delivery._id));
     for (const item of batch) if (!claimedIds.has(item.id)) scheduler.done(item.id, item.subscriptionId);
@@ -133,13 +120,33 @@ export function createClaimPump(options: ClaimPumpOptions): ClaimPump {
 
   return {
     pump,
-    pumpSoon,
-    work,
-    releaseAll: () => releaseAll(deliveries, leases, log),
+    async drain(drainMs) {
+      const drained = (async () => {
+        while (work.size > 0) await Promise.allSettled([...work]);
+      })();
+      if ((await withTimeout(drained, drainMs)) === 'timeout') await releaseAll(deliveries, leases, log);
+    },
     cancel() {
       if (pumpTimer !== null) clearTimeout(pumpTimer);
     },
   };
+}
+
+/** One batch claim; a failed one claims nothing (the poll finds the batch again). */
+async function claim(options: ClaimPumpOptions, batch: readonly DueDelivery[]): Promise<Claim> {
+  try {
+    const ids = batch.map((item) => item.id);
+    const now = new Date(options.clock());
+    return await options.timed('claim', () =>
+      options.deliveries.claim(ids, options.owner, now, options.leaseMs),
+    );
+  } catch (err) {
+    options.log.warn(
+      { err, deliveries: batch.length },
+      'claiming deliveries failed; the poll will find them again',
+    );
+    return { lease: '', deliveries: [] };
+  }
 }
 
 /**

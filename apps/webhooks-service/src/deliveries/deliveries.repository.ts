@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { findPage } from '@eudr/service-kit';
+import type { FoundPage, PageRequest } from '@eudr/service-kit';
 import { mongo } from 'mongoose';
 import type { Connection, FilterQuery } from 'mongoose';
 import { deliveryModel } from './delivery.model';
@@ -11,12 +12,6 @@ const DUPLICATE_KEY = 11000;
 export interface DueDelivery {
   id: string;
   subscriptionId: string;
-}
-
-/** A page of a subscription's deliveries, newest first. */
-export interface DeliveryPage {
-  items: DeliveryDocument[];
-  total: number;
 }
 
 /** The attempts one claim won: their deliveries as stored, and the lease that holds them. */
@@ -72,8 +67,8 @@ export interface DeliveriesRepository {
   listForSubscription(
     orgId: string,
     subscriptionId: string,
-    query: { page: number; limit: number },
-  ): Promise<DeliveryPage>;
+    query: PageRequest,
+  ): Promise<FoundPage<DeliveryDocument>>;
 }
 
 /** PENDING, due by `now`, and no lease, or an expired one. */
@@ -85,29 +80,35 @@ function claimable(now: Date): FilterQuery<DeliveryDocument> {
   };
 }
 
+/** Inserts `docs` and returns the ids inserted: an `_id` stored already is left as it is. */
+async function insertNew(
+  collection: mongo.Collection<DeliveryDocument>,
+  docs: readonly DeliveryDocument[],
+): Promise<Set<string>> {
+  const inserted = new Set(docs.map((doc) => doc._id));
+  if (docs.length === 0) return inserted;
+  try {
+    // Unordered: a duplicate (a redelivered event) must not stop the others.
+    await collection.insertMany([...docs], { ordered: false });
+  } catch (err) {
+    if (!(err instanceof mongo.MongoBulkWriteError)) throw err;
+    const failures = Array.isArray(err.writeErrors) ? err.writeErrors : [err.writeErrors];
+    for (const failure of failures) {
+      if (failure.code !== DUPLICATE_KEY) throw err;
+      const doc = docs[failure.index];
+      if (doc !== undefined) inserted.delete(doc._id);
+    }
+  }
+  return inserted;
+}
+
 /** The deliveries repository on `connection`. */
 export function createDeliveriesRepository(connection: Connection): DeliveriesRepository {
   const Delivery = deliveryModel(connection);
   const collection = connection.collection<DeliveryDocument>(Delivery.collection.collectionName);
 
   return {
-    async insert(docs) {
-      const inserted = new Set(docs.map((doc) => doc._id));
-      if (docs.length === 0) return inserted;
-      try {
-        // Unordered: a duplicate (a redelivered event) must not stop the others.
-        await collection.insertMany([...docs], { ordered: false });
-      } catch (err) {
-        if (!(err instanceof mongo.MongoBulkWriteError)) throw err;
-        const failures = Array.isArray(err.writeErrors) ? err.writeErrors : [err.writeErrors];
-        for (const failure of failures) {
-          if (failure.code !== DUPLICATE_KEY) throw err;
-          const doc = docs[failure.index];
-          if (doc !== undefined) inserted.delete(doc._id);
-        }
-      }
-      return inserted;
-    },
+    insert: (docs) => insertNew(collection, docs),
 
     async claim(ids, owner, now, leaseMs) {
       const lease = `${owner}/${randomBytes(8).toString('hex')}`;

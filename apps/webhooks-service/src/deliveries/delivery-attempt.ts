@@ -6,7 +6,7 @@ import type { AttemptRecord, DeliveriesRepository } from './deliveries.repositor
 import type { Timed } from './delivery-phases';
 import type { DeliveryAttempt, DeliveryDocument } from './delivery.model';
 import { createSecretCache } from './secret-cache';
-import { webhookHeaders } from './webhook-signature';
+import { signedRequest } from './webhook-signature';
 import type { AttemptOutcome, WebhookSender } from './webhook-sender';
 
 /** Options of {@link createAttemptRunner}. */
@@ -78,23 +78,26 @@ export function createAttemptRunner(options: AttemptRunnerOptions): AttemptRunne
 
     const startedAt = new Date(clock());
     const outcome = await timed('send', () =>
-      sender.send({
-        url: subscription.url,
-        body: delivery.body,
-        headers: webhookHeaders({
+      sender.send(
+        signedRequest(subscription.url, {
           secret: secretCache.secretOf(subscription),
           deliveryId: delivery._id,
           subscriptionId: subscription._id,
           eventType: delivery.eventType,
-          timestamp: Math.floor(startedAt.getTime() / 1000),
+          startedAt,
           body: delivery.body,
         }),
-      }),
+      ),
     );
     return settle({ ...options, record }, delivery, lease, subscription, startedAt, outcome);
   }
 
   return { run };
+}
+
+/** A sent attempt as the delivery's history keeps it. */
+export function attemptOf({ ok, statusCode, durationMs, error }: AttemptOutcome, at: Date): DeliveryAttempt {
+  return { at, ok, statusCode, durationMs, error };
 }
 
 /** Records a sent attempt: DELIVERED, the next attempt, or FAILED; counts it on the subscription. */
@@ -107,13 +110,7 @@ async function settle(
   outcome: AttemptOutcome,
 ): Promise<number | null> {
   const { record, timed, subscriptions, clock, log } = options;
-  const attempt: DeliveryAttempt = {
-    at: startedAt,
-    ok: outcome.ok,
-    statusCode: outcome.statusCode,
-    durationMs: outcome.durationMs,
-    error: outcome.error,
-  };
+  const attempt = attemptOf(outcome, startedAt);
   const number = delivery.attempts.length + 1;
   const logFields = {
     deliveryId: delivery._id,

@@ -1,4 +1,3 @@
-import { withTimeout } from '@eudr/service-kit';
 import type { Logger } from '@eudr/service-kit';
 import type { Registry } from 'prom-client';
 import type { SecretBox } from '../subscriptions/secret-box';
@@ -9,6 +8,7 @@ import { createAttemptRunner } from './delivery-attempt';
 import { createPhaseTimer } from './delivery-phases';
 import { createDeliveryScheduler } from './delivery-scheduler';
 import { createDuePoller } from './due-poller';
+import { createRetryTimers } from './retry-timers';
 import type { DeliveryDocument } from './delivery.model';
 import type { WebhookSender } from './webhook-sender';
 
@@ -70,10 +70,13 @@ export function createDeliveryWorker(options: CreateDeliveryWorkerOptions): Deli
   });
   const timed = createPhaseTimer(options.metrics);
   const attempts = createAttemptRunner({ ...options, clock, log, timed });
-  const retryTimers = new Map<string, NodeJS.Timeout>();
   let running = false;
   let stopping = false;
   let stopped: Promise<void> | null = null;
+  const retries = createRetryTimers(clock, (id, subscriptionId) => {
+    scheduler.add(id, subscriptionId);
+    claims.pump();
+  });
   const claims = createClaimPump({
     ...options,
     scheduler,
@@ -83,31 +86,16 @@ export function createDeliveryWorker(options: CreateDeliveryWorkerOptions): Deli
     stopping: () => !running || stopping,
     async attempt(delivery, lease, subscription) {
       const retryAt = await attempts.run(delivery, lease, subscription);
-      if (retryAt !== null) scheduleRetry(delivery, retryAt);
+      if (retryAt !== null && !stopping) retries.schedule(delivery, retryAt);
     },
   });
-
-  function scheduleRetry({ _id, subscriptionId }: DeliveryDocument, dueAt: number): void {
-    if (stopping) return;
-    const timer = setTimeout(
-      () => {
-        retryTimers.delete(_id);
-        scheduler.add(_id, subscriptionId);
-        claims.pump();
-      },
-      Math.max(0, dueAt - clock()) + 5,
-    );
-    timer.unref();
-    retryTimers.set(_id, timer);
-  }
-
   const poller = createDuePoller({
     ...options,
     clock,
     log,
     scheduler,
     active: () => running && !stopping,
-    isTimed: (id) => retryTimers.has(id),
+    isTimed: (id) => retries.has(id),
     pump: () => claims.pump(),
   });
 
@@ -115,13 +103,9 @@ export function createDeliveryWorker(options: CreateDeliveryWorkerOptions): Deli
     stopping = true;
     poller.cancel();
     claims.cancel();
-    for (const timer of retryTimers.values()) clearTimeout(timer);
-    retryTimers.clear();
+    retries.clear();
     scheduler.clear();
-    const drained = (async () => {
-      while (claims.work.size > 0) await Promise.allSettled([...claims.work]);
-    })();
-    if ((await withTimeout(drained, drainMs)) === 'timeout') await claims.releaseAll();
+    await claims.drain(drainMs);
     running = false;
   }
 
@@ -144,7 +128,7 @@ export function createDeliveryWorker(options: CreateDeliveryWorkerOptions): Deli
     stats: () => ({
       inFlight: scheduler.inFlight(),
       queued: scheduler.queued(),
-      scheduledRetries: retryTimers.size,
+      scheduledRetries: retries.size(),
     }),
   };
 }

@@ -1,5 +1,6 @@
 import { Schema } from 'mongoose';
 import type { Connection, Model } from 'mongoose';
+import type { AttemptOutcome } from './webhook-sender';
 
 /**
  * PENDING: waiting for its next attempt (`nextAttemptAt`), or being attempted under a lease;
@@ -8,13 +9,9 @@ import type { Connection, Model } from 'mongoose';
  */
 export type DeliveryStatus = 'PENDING' | 'DELIVERED' | 'FAILED' | 'SKIPPED';
 
-/** One HTTP attempt of a delivery. */
-export interface DeliveryAttempt {
+/** One HTTP attempt of a delivery: when it started and how it went. */
+export interface DeliveryAttempt extends AttemptOutcome {
   at: Date;
-  ok: boolean;
-  statusCode: number | null;
-  durationMs: number;
-  error: string | null;
 }
 
 /**

@@ -1,4 +1,5 @@
 import { createHmac, randomBytes } from 'node:crypto';
+import type { WebhookRequest } from './webhook-sender';
 
 /** Prefix of every subscription secret, as Standard Webhooks defines it. */
 export const SECRET_PREFIX = 'whsec_';
@@ -65,4 +66,13 @@ export function webhookHeaders(input: SignedRequestInput): Record<string, string
     'webhook-timestamp': String(timestamp),
     'webhook-signature': standardSignature(secret, deliveryId, timestamp, body),
   };
+}
+
+/** One attempt's POST to `url` as it starts at `startedAt`: the body and its signed headers. */
+export function signedRequest(
+  url: string,
+  { startedAt, ...input }: Omit<SignedRequestInput, 'timestamp'> & { startedAt: Date },
+): WebhookRequest {
+  const timestamp = Math.floor(startedAt.getTime() / 1000);
+  return { url, body: input.body, headers: webhookHeaders({ ...input, timestamp }) };
 }

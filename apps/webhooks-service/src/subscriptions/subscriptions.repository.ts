@@ -1,12 +1,22 @@
 import { randomBytes } from 'node:crypto';
 import { findPage } from '@eudr/service-kit';
+import type { FoundPage, PageRequest } from '@eudr/service-kit';
 import type { Connection } from 'mongoose';
 import { subscriptionModel } from './subscription.model';
 import type { SubscriptionDocument } from './subscription.model';
 
-/** A fresh name for the period a (re-)enable starts. */
-export function newFailureEpoch(): string {
-  return randomBytes(8).toString('hex');
+/**
+ * The state a subscription is (re-)enabled in: active, no failures, and a fresh name for the period
+ * this starts (`failureEpoch`).
+ */
+export function enabledState() {
+  return {
+    active: true,
+    consecutiveFailures: 0,
+    failureEpoch: randomBytes(8).toString('hex'),
+    disabledAt: null,
+    disabledReason: null,
+  } satisfies Partial<SubscriptionDocument>;
 }
 
 /** Who owns a subscription: every API query is scoped to the token's organisation and integration. */
@@ -49,10 +59,7 @@ export type SubscriptionChanges = Partial<
 export interface SubscriptionsRepository {
   insert(doc: SubscriptionDocument): Promise<void>;
   findOwned(scope: SubscriptionScope, id: string): Promise<SubscriptionDocument | null>;
-  list(
-    owner: Owner,
-    query: { page: number; limit: number },
-  ): Promise<{ items: SubscriptionDocument[]; total: number }>;
+  list(owner: Owner, query: PageRequest): Promise<FoundPage<SubscriptionDocument>>;
   /** Applies `changes` if the subscription is in the scope; returns the new state or null. */
   update(
     scope: SubscriptionScope,

@@ -166,11 +166,7 @@ export interface Page<T> {
   limit: number;
 }
 
-/** The answer of `POST /:id/test`. */
-export interface TestDeliveryResult {
+/** The answer of `POST /:id/test`: the attempt, as a delivery's history shows it, without its time. */
+export interface TestDeliveryResult extends Omit<AttemptView, 'at'> {
   deliveryId: string;
-  success: boolean;
-  statusCode: number | null;
-  durationMs: number;
-  error: string | null;
 }

@@ -1,14 +1,14 @@
-import type { DomainEventType } from '@eudr/events';
 import { NotFoundError, ValidationError } from '@eudr/service-kit';
 import type { Logger } from '@eudr/service-kit';
-import { newSubscriptionId, newTestDeliveryId } from '../common/ids';
+import { newSubscriptionId } from '../common/ids';
 import type { DeliveriesRepository } from '../deliveries/deliveries.repository';
-import type { DeliveryDocument } from '../deliveries/delivery.model';
-import { generateWebhookSecret, webhookHeaders } from '../deliveries/webhook-signature';
+import { sendTestDelivery } from '../deliveries/test-delivery';
+import { generateWebhookSecret } from '../deliveries/webhook-signature';
 import type { WebhookSender } from '../deliveries/webhook-sender';
 import type { SecretBox } from './secret-box';
 import type { SubscriptionDocument } from './subscription.model';
-import { newFailureEpoch } from './subscriptions.repository';
+import { toDeliverySummary, toDeliveryView, toPage, toSubscriptionView } from './subscription-views';
+import { enabledState } from './subscriptions.repository';
 import type {
   Owner,
   SubscriptionChanges,
@@ -18,7 +18,6 @@ import type {
 import type {
   CreateSubscriptionInput,
   CreatedSubscription,
-  DeliverySummary,
   DeliveryView,
   Page,
   PageQuery,
@@ -29,9 +28,6 @@ import type {
 } from './subscriptions.schemas';
 import { checkTargetUrl, systemResolveAll } from './target-policy';
 import type { ResolveAll, TargetPolicy } from './target-policy';
-
-/** The event type of a test delivery; not one a subscription can ask for. */
-export const TEST_EVENT_TYPE = 'webhook.test';
 
 /** Dependencies of {@link createSubscriptionsService}. */
 export interface SubscriptionsServiceDeps {
@@ -67,70 +63,53 @@ export interface SubscriptionsService {
   withLastDelivery(orgId: string, views: readonly SubscriptionView[]): Promise<SubscriptionOverview[]>;
 }
 
-/** A stored subscription as the API shows it: no secret. */
-export function toSubscriptionView(doc: SubscriptionDocument): SubscriptionView {
-  return {
-    id: doc._id,
-    url: doc.url,
-    events: doc.events as DomainEventType[],
-    active: doc.active,
-    integrationId: doc.integrationId,
-    consecutiveFailures: doc.consecutiveFailures,
-    disabledAt: doc.disabledAt === null ? null : doc.disabledAt.toISOString(),
-    disabledReason: doc.disabledReason,
-    createdAt: doc.createdAt.toISOString(),
-    updatedAt: doc.updatedAt.toISOString(),
-  };
-}
-
-/** A stored delivery as the API shows it: no body, no lease. */
-export function toDeliveryView(doc: Omit<DeliveryDocument, 'body'>): DeliveryView {
-  return {
-    id: doc._id,
-    event: doc.eventType,
-    eventId: doc.eventId,
-    test: doc.test,
-    status: doc.status,
-    attemptCount: doc.attempts.length,
-    attempts: doc.attempts.map((attempt) => ({
-      at: attempt.at.toISOString(),
-      success: attempt.ok,
-      statusCode: attempt.statusCode,
-      durationMs: attempt.durationMs,
-      error: attempt.error,
-    })),
-    nextAttemptAt: doc.nextAttemptAt === null ? null : doc.nextAttemptAt.toISOString(),
-    reason: doc.reason,
-    subscriptionDisabled: doc.subscriptionDisabled,
-    createdAt: doc.createdAt.toISOString(),
-    updatedAt: doc.updatedAt.toISOString(),
-  };
-}
-
-/** The newest delivery of a subscription as the admin list shows it: its last attempt, not all. */
-export function toDeliverySummary(doc: Omit<DeliveryDocument, 'body'>): DeliverySummary {
-  const view = toDeliveryView(doc);
-  return {
-    id: view.id,
-    event: view.event,
-    test: view.test,
-    status: view.status,
-    attemptCount: view.attemptCount,
-    lastAttempt: view.attempts.at(-1) ?? null,
-    createdAt: view.createdAt,
-  };
-}
-
 const NOT_FOUND = 'No webhook subscription with this id exists for this integration.';
+
+/** A new active subscription of `owner`, with its secret in clear (returned once) and sealed (stored). */
+function newSubscription(
+  owner: Owner,
+  input: CreateSubscriptionInput,
+  secrets: SecretBox,
+  now: Date,
+): { doc: SubscriptionDocument; secret: string } {
+  const id = newSubscriptionId();
+  const secret = generateWebhookSecret();
+  const doc: SubscriptionDocument = {
+    _id: id,
+    orgId: owner.orgId,
+    integrationId: owner.integrationId,
+    url: input.url,
+    events: input.events,
+    sealedSecret: secrets.seal(secret, id),
+    ...enabledState(),
+    createdAt: now,
+    updatedAt: now,
+  };
+  return { doc, secret };
+}
+
+/** The stored fields a PATCH changes. */
+function changesOf(input: UpdateSubscriptionInput, now: Date): SubscriptionChanges {
+  const changes: SubscriptionChanges = {};
+  if (input.url !== undefined) changes.url = input.url;
+  if (input.events !== undefined) changes.events = input.events;
+  if (input.active === true) {
+    // Re-enabling starts the failure count afresh; otherwise one more failure would disable it again.
+    Object.assign(changes, enabledState());
+  } else if (input.active === false) {
+    Object.assign(changes, { active: false, disabledAt: now, disabledReason: 'disabled by the integration' });
+  }
+  return changes;
+}
 
 /** Creates the subscriptions service. */
 export function createSubscriptionsService(deps: SubscriptionsServiceDeps): SubscriptionsService {
-  const { subscriptions, deliveries, secrets, policy, sender } = deps;
+  const { subscriptions, deliveries, logger } = deps;
   const clock = deps.clock ?? Date.now;
   const resolveAll = deps.resolveAll ?? systemResolveAll;
 
   async function assertTargetAllowed(url: string): Promise<void> {
-    const refusal = await checkTargetUrl(url, policy, resolveAll);
+    const refusal = await checkTargetUrl(url, deps.policy, resolveAll);
     if (refusal !== null) {
       throw new ValidationError(`url: ${refusal}`, { details: [{ field: 'url', message: refusal }] });
     }
@@ -145,35 +124,17 @@ export function createSubscriptionsService(deps: SubscriptionsServiceDeps): Subs
   return {
     async create(owner, input) {
       await assertTargetAllowed(input.url);
-      const now = new Date(clock());
-      const id = newSubscriptionId();
-      const secret = generateWebhookSecret();
-      const doc: SubscriptionDocument = {
-        _id: id,
-        orgId: owner.orgId,
-        integrationId: owner.integrationId,
-        url: input.url,
-        events: input.events,
-        active: true,
-        sealedSecret: secrets.seal(secret, id),
-        consecutiveFailures: 0,
-        failureEpoch: newFailureEpoch(),
-        disabledAt: null,
-        disabledReason: null,
-        createdAt: now,
-        updatedAt: now,
-      };
+      const { doc, secret } = newSubscription(owner, input, deps.secrets, new Date(clock()));
       await subscriptions.insert(doc);
-      deps.logger.info(
-        { subscriptionId: id, orgId: owner.orgId, integrationId: owner.integrationId, events: input.events },
+      logger.info(
+        { subscriptionId: doc._id, ...owner, events: input.events },
         'webhook subscription created',
       );
       return { ...toSubscriptionView(doc), secret };
     },
 
     async list(owner, query) {
-      const { items, total } = await subscriptions.list(owner, query);
-      return { entities: items.map(toSubscriptionView), total, page: query.page, limit: query.limit };
+      return toPage(await subscriptions.list(owner, query), query, toSubscriptionView);
     },
 
     async get(scope, id) {
@@ -183,108 +144,25 @@ export function createSubscriptionsService(deps: SubscriptionsServiceDeps): Subs
     async update(scope, id, input) {
       await getOwned(scope, id);
       if (input.url !== undefined) await assertTargetAllowed(input.url);
-      const changes: SubscriptionChanges = {};
-      if (input.url !== undefined) changes.url = input.url;
-      if (input.events !== undefined) changes.events = input.events;
-      if (input.active === true) {
-        // Re-enabling starts the failure count afresh; otherwise one more failure would disable it again.
-        Object.assign(changes, {
-          active: true,
-          consecutiveFailures: 0,
-          failureEpoch: newFailureEpoch(),
-          disabledAt: null,
-          disabledReason: null,
-        });
-      } else if (input.active === false) {
-        Object.assign(changes, {
-          active: false,
-          disabledAt: new Date(clock()),
-          disabledReason: 'disabled by the integration',
-        });
-      }
-      const updated = await subscriptions.update(scope, id, changes, new Date(clock()));
+      const now = new Date(clock());
+      const updated = await subscriptions.update(scope, id, changesOf(input, now), now);
       if (updated === null) throw new NotFoundError(NOT_FOUND);
-      deps.logger.info({ subscriptionId: id, fields: Object.keys(input) }, 'webhook subscription updated');
+      logger.info({ subscriptionId: id, fields: Object.keys(input) }, 'webhook subscription updated');
       return toSubscriptionView(updated);
     },
 
     async remove(scope, id) {
       if (!(await subscriptions.delete(scope, id))) throw new NotFoundError(NOT_FOUND);
-      deps.logger.info({ subscriptionId: id }, 'webhook subscription deleted');
+      logger.info({ subscriptionId: id }, 'webhook subscription deleted');
     },
 
     async sendTest(scope, id) {
-      const subscription = await getOwned(scope, id);
-      const now = new Date(clock());
-      const deliveryId = newTestDeliveryId();
-      const body = JSON.stringify({
-        event: TEST_EVENT_TYPE,
-        timestamp: now.toISOString(),
-        integrationId: subscription.integrationId,
-        data: {
-          message: 'This is a test delivery of your webhook subscription.',
-          subscriptionId: subscription._id,
-        },
-      });
-      const outcome = await sender.send({
-        url: subscription.url,
-        body,
-        headers: webhookHeaders({
-          secret: secrets.open(subscription.sealedSecret, subscription._id),
-          deliveryId,
-          subscriptionId: subscription._id,
-          eventType: TEST_EVENT_TYPE,
-          timestamp: Math.floor(now.getTime() / 1000),
-          body,
-        }),
-      });
-      const done = new Date(clock());
-      await deliveries.insert([
-        {
-          _id: deliveryId,
-          subscriptionId: subscription._id,
-          orgId: subscription.orgId,
-          integrationId: subscription.integrationId,
-          eventId: null,
-          eventType: TEST_EVENT_TYPE,
-          test: true,
-          body,
-          status: outcome.ok ? 'DELIVERED' : 'FAILED',
-          attempts: [
-            {
-              at: now,
-              ok: outcome.ok,
-              statusCode: outcome.statusCode,
-              durationMs: outcome.durationMs,
-              error: outcome.error,
-            },
-          ],
-          nextAttemptAt: null,
-          leaseOwner: null,
-          leaseUntil: null,
-          reason: outcome.ok ? null : 'test deliveries are not retried',
-          subscriptionDisabled: false,
-          createdAt: now,
-          updatedAt: done,
-        },
-      ]);
-      return {
-        deliveryId,
-        success: outcome.ok,
-        statusCode: outcome.statusCode,
-        durationMs: outcome.durationMs,
-        error: outcome.error,
-      };
+      return sendTestDelivery({ ...deps, clock }, await getOwned(scope, id));
     },
 
     async listDeliveries(scope, id, query) {
-      const subscription = await getOwned(scope, id);
-      const { items, total } = await deliveries.listForSubscription(
-        subscription.orgId,
-        subscription._id,
-        query,
-      );
-      return { entities: items.map(toDeliveryView), total, page: query.page, limit: query.limit };
+      const { orgId, _id } = await getOwned(scope, id);
+      return toPage(await deliveries.listForSubscription(orgId, _id, query), query, toDeliveryView);
     },
 
     async withLastDelivery(orgId, views) {
