@@ -119,9 +119,12 @@ describe('two replicas delivering from one database', () => {
         status: string;
         leaseOwner: string | null;
       }>('deliveries');
-      // Leases name the replica's process (`webhooks-service@host:pid/…`).
+      // Leases name the replica's process (`webhooks-service@host:pid/…`). Every delivery is stored
+      // before the kill: an event still unread on a partition of the killed replica would wait for Kafka
+      // to drop it from the consumer group (its 30 s session timeout), not for a lease to expire.
       const heldBySecond = await waitFor(
         async () => {
+          if ((await deliveries.countDocuments({ subscriptionId })) < ids.length) return null;
           const held = await deliveries.find({ leaseOwner: { $regex: `:${second.pid}/` } }).toArray();
           return held.length > 0 ? held.map((doc) => doc._id) : null;
         },
