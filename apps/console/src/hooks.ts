@@ -34,19 +34,12 @@ export function useResource<T>(load: () => Promise<T>, key: string): Resource<T>
   return { data: state.data, error: state.error, loading: state.loading, reload };
 }
 
-/** A request the admin starts (a save, a test), and how it went. */
-export interface Request {
-  busy: boolean;
-  error: ApiError | undefined;
-  /** Runs `request`: busy meanwhile, its failure kept in `error`. */
-  run: (request: () => Promise<void>) => Promise<void>;
-}
-
 /**
- * A request the admin starts. A dialog that closes once its request succeeds passes `closes`: it stays
- * busy (its buttons disabled) until it is gone, instead of offering its button again for a moment.
+ * A request the admin starts (a save, a test): `run` keeps it busy meanwhile and its failure in `error`. A
+ * dialog that closes once its request succeeds passes `closes`: it stays busy (its buttons disabled) until
+ * it is gone, instead of offering its button again for a moment.
  */
-export function useRequest(closes = false): Request {
+export function useRequest(closes = false) {
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<ApiError>();
   const run = useCallback(

@@ -22,18 +22,11 @@ const STATUSES = [
   { value: 'ERROR', label: 'Failed' },
 ] as const;
 type LogStatus = (typeof STATUSES)[number]['value'];
-const number = (label: string) => ({ label, className: 'number' });
-const COLUMNS = [
-  'When',
-  'Entity',
-  'Action',
-  'Status',
-  number('Created'),
-  number('Updated'),
-  number('Failed'),
-  number('Records affected'),
-  'Error',
-];
+const NUMBERS = ['Created', 'Updated', 'Failed', 'Records affected'].map((label) => ({
+  label,
+  className: 'number',
+}));
+const COLUMNS = ['When', 'Entity', 'Action', 'Status', ...NUMBERS, 'Error'];
 
 function SyncStatus(props: { status: LogStatus }) {
   if (props.status === 'SUCCESS') return <Badge tone="ok">Succeeded</Badge>;

@@ -29,32 +29,12 @@ export function expiryBody(
   return Number.isNaN(end.getTime()) ? undefined : { expiresAt: end.toISOString() };
 }
 
-function ExpiryRadio(props: {
-  id: string;
-  name: string;
-  checked: boolean;
-  disabled?: boolean;
-  describedBy?: string | undefined;
-  onChange: () => void;
-  children: ReactNode;
-}) {
-  return (
-    <div className="choice inline">
-      <input
-        type="radio"
-        name={props.name}
-        id={props.id}
-        checked={props.checked}
-        disabled={props.disabled}
-        onChange={props.onChange}
-        aria-describedby={props.describedBy}
-      />
-      <label htmlFor={props.id}>{props.children}</label>
-    </div>
-  );
-}
+type Choice = { id: string; value: Expiry; label: ReactNode; disabled?: boolean };
 
-/** The choices themselves: the policy's default, the presets (beyond its maximum disabled), a date, none. */
+const sameExpiry = (a: Expiry, b: Expiry): boolean =>
+  a.kind === b.kind && (a.kind !== 'days' || (b.kind === 'days' && a.days === b.days));
+
+/** The choices: the policy's default when it has one, the presets (beyond its maximum disabled), a date, none. */
 function ExpiryOptions(props: {
   ids: string;
   expiry: Expiry;
@@ -64,49 +44,52 @@ function ExpiryOptions(props: {
   expiryRequired: boolean;
 }) {
   const { ids, expiry, maxDays, defaultDays } = props;
-  const name = `${ids}-expiry`;
+  const until = (days: number) => <span className="muted">({formatDate(isoDay(days))})</span>;
+  const choices: Choice[] = [
+    ...(defaultDays === null
+      ? []
+      : [
+          {
+            id: 'policy',
+            value: { kind: 'policy' },
+            label: (
+              <>
+                {defaultDays} days, the default {until(defaultDays)}
+              </>
+            ),
+          } satisfies Choice,
+        ]),
+    ...PRESETS.map((days): Choice => ({
+      id: `days-${days}`,
+      value: { kind: 'days', days },
+      label: (
+        <>
+          {days} days {until(days)}
+        </>
+      ),
+      disabled: maxDays !== null && days > maxDays,
+    })),
+    { id: 'date', value: { kind: 'date' }, label: 'On a date' },
+    { id: 'never', value: { kind: 'never' }, label: 'No expiration', disabled: props.expiryRequired },
+  ];
   return (
     <div className="expiry-options">
-      {defaultDays !== null && (
-        <ExpiryRadio
-          id={`${ids}-policy`}
-          name={name}
-          checked={expiry.kind === 'policy'}
-          onChange={() => props.onExpiry({ kind: 'policy' })}
-        >
-          {defaultDays} days, the default <span className="muted">({formatDate(isoDay(defaultDays))})</span>
-        </ExpiryRadio>
-      )}
-      {PRESETS.map((days) => (
-        <ExpiryRadio
-          key={days}
-          id={`${ids}-days-${days}`}
-          name={name}
-          checked={expiry.kind === 'days' && expiry.days === days}
-          disabled={maxDays !== null && days > maxDays}
-          onChange={() => props.onExpiry({ kind: 'days', days })}
-        >
-          {days} days <span className="muted">({formatDate(isoDay(days))})</span>
-        </ExpiryRadio>
+      {choices.map((choice) => (
+        <div className="choice inline" key={choice.id}>
+          <input
+            type="radio"
+            name={`${ids}-expiry`}
+            id={`${ids}-${choice.id}`}
+            checked={sameExpiry(expiry, choice.value)}
+            disabled={choice.disabled}
+            onChange={() => props.onExpiry(choice.value)}
+            aria-describedby={
+              choice.id === 'never' && expiry.kind === 'never' ? `${ids}-never-warning` : undefined
+            }
+          />
+          <label htmlFor={`${ids}-${choice.id}`}>{choice.label}</label>
+        </div>
       ))}
-      <ExpiryRadio
-        id={`${ids}-date`}
-        name={name}
-        checked={expiry.kind === 'date'}
-        onChange={() => props.onExpiry({ kind: 'date' })}
-      >
-        On a date
-      </ExpiryRadio>
-      <ExpiryRadio
-        id={`${ids}-never`}
-        name={name}
-        checked={expiry.kind === 'never'}
-        disabled={props.expiryRequired}
-        onChange={() => props.onExpiry({ kind: 'never' })}
-        describedBy={expiry.kind === 'never' ? `${ids}-never-warning` : undefined}
-      >
-        No expiration
-      </ExpiryRadio>
     </div>
   );
 }
