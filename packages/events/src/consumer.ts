@@ -6,6 +6,7 @@ import type { PartitionWatermark } from './admin';
 import { createCaughtUpTracker, type CaughtUpTracker, type LaggingPartition } from './caught-up';
 import { EventHandlerError } from './errors';
 import { kafkajsOf, toKafkajsRetry, type EventsKafka, type RetrySettings } from './kafka';
+import type { Logger } from 'pino';
 import { CORRELATION_HEADER } from './producer';
 import { STATE_HEARTBEAT_KEY, stateHeartbeatSchema } from './schemas/auth-state.schemas';
 import type { StateHeartbeat } from './schemas/auth-state.schemas';
@@ -188,6 +189,132 @@ function decodeMessage<T extends LogicalTopic>(
   };
 }
 
+/** What a consumer's batch handling shares: its client, logger and counters. */
+interface BatchContext {
+  kafka: EventsKafka;
+  logger: Logger;
+  stats: ConsumerStats;
+}
+
+/** The message when valid; a heartbeat goes to `heartbeats`, an invalid message is counted and logged. */
+function decodeOrSkip<T extends LogicalTopic>(
+  { kafka, logger, stats }: BatchContext,
+  topic: T,
+  partition: number,
+  message: KafkaMessage,
+  heartbeats: ConsumedHeartbeat[],
+): AnyConsumedMessage<T> | null {
+  const decoded = decodeMessage(topic, partition, message);
+  if (decoded.ok) {
+    if ('message' in decoded) return decoded.message;
+    heartbeats.push(decoded.heartbeat);
+    return null;
+  }
+  stats.skipped += 1;
+  logger.warn(
+    {
+      topic: kafka.topicName(topic),
+      partition,
+      offset: message.offset,
+      reason: decoded.reason,
+      issues: decoded.issues,
+    },
+    'skipping invalid message',
+  );
+  return null;
+}
+
+/** Runs a handler; its error is counted, logged and rethrown, so the message is redelivered. */
+async function guarded(
+  { kafka, logger, stats }: BatchContext,
+  topic: LogicalTopic,
+  partition: number,
+  offset: string,
+  fn: () => Promise<void>,
+): Promise<void> {
+  try {
+    await fn();
+  } catch (err) {
+    stats.handlerErrors += 1;
+    logger.error(
+      { err, topic: kafka.topicName(topic), partition, offset },
+      'event handler failed; the message will be redelivered',
+    );
+    throw new EventHandlerError(topic, partition, offset, { cause: err });
+  }
+}
+
+/** One message at a time: each offset is resolved once its handler succeeded. False when interrupted. */
+async function handleEach<T extends LogicalTopic>(
+  ctx: BatchContext,
+  topic: T,
+  payload: EachBatchPayload,
+  handler: (message: AnyConsumedMessage<T>) => Promise<void>,
+  heartbeats: ConsumedHeartbeat[],
+): Promise<boolean> {
+  const { batch, resolveOffset, heartbeat, isRunning, isStale } = payload;
+  for (const message of batch.messages) {
+    if (!isRunning() || isStale()) return false;
+    const decoded = decodeOrSkip(ctx, topic, batch.partition, message, heartbeats);
+    if (decoded) {
+      await guarded(ctx, topic, batch.partition, message.offset, () => handler(decoded));
+      ctx.stats.handled += 1;
+    }
+    resolveOffset(message.offset);
+    await heartbeat();
+  }
+  return true;
+}
+
+/** The batch's valid messages at once: its offsets are resolved once the handler succeeded. */
+async function handleBatch<T extends LogicalTopic>(
+  ctx: BatchContext,
+  topic: T,
+  payload: EachBatchPayload,
+  batchHandler: (messages: AnyConsumedMessage<T>[]) => Promise<void>,
+  heartbeats: ConsumedHeartbeat[],
+): Promise<boolean> {
+  const { batch, resolveOffset, heartbeat, isRunning, isStale } = payload;
+  const decoded: AnyConsumedMessage<T>[] = [];
+  for (const message of batch.messages) {
+    const one = decodeOrSkip(ctx, topic, batch.partition, message, heartbeats);
+    if (one) decoded.push(one);
+  }
+  if (!isRunning() || isStale()) return false;
+  const first = batch.messages[0]?.offset ?? batch.lastOffset();
+  if (decoded.length > 0) {
+    await guarded(ctx, topic, batch.partition, first, () => batchHandler(decoded));
+    ctx.stats.handled += decoded.length;
+  }
+  const last = batch.messages[batch.messages.length - 1];
+  if (last) resolveOffset(last.offset);
+  await heartbeat();
+  return true;
+}
+
+/**
+ * The `eachBatch` of {@link createConsumer}: the valid messages to the handler, offsets resolved as
+ * they are handled, then the batch's heartbeats and progress reported.
+ */
+function batchHandlerFor<T extends LogicalTopic>(
+  ctx: BatchContext,
+  options: CreateConsumerOptions<T>,
+): (payload: EachBatchPayload) => Promise<void> {
+  return async (payload) => {
+    const { batch } = payload;
+    const topic = ctx.kafka.logicalTopic(batch.topic) as T | null;
+    if (topic === null) throw new Error(`received a message from unexpected topic ${batch.topic}`);
+    const heartbeats: ConsumedHeartbeat[] = [];
+    const done = options.handler
+      ? await handleEach(ctx, topic, payload, options.handler, heartbeats)
+      : await handleBatch(ctx, topic, payload, options.batchHandler, heartbeats);
+    if (!done) return;
+    if (heartbeats.length > 0) options.onHeartbeats?.(heartbeats);
+    // lastOffset() covers trailing records kafkajs filtered out (control records).
+    options.onProgress?.(topic, batch.partition, (BigInt(batch.lastOffset()) + 1n).toString());
+  };
+}
+
 /**
  * Creates a consumer that decodes JSON and validates every value with its topic's schema.
  *
@@ -246,83 +373,7 @@ export function createConsumer<T extends LogicalTopic>(
     }
   });
 
-  function decode(
-    topic: T,
-    partition: number,
-    message: KafkaMessage,
-    heartbeats: ConsumedHeartbeat[],
-  ): AnyConsumedMessage<T> | null {
-    const decoded = decodeMessage(topic, partition, message);
-    if (decoded.ok) {
-      if ('message' in decoded) return decoded.message;
-      heartbeats.push(decoded.heartbeat);
-      return null;
-    }
-    stats.skipped += 1;
-    logger.warn(
-      {
-        topic: kafka.topicName(topic),
-        partition,
-        offset: message.offset,
-        reason: decoded.reason,
-        issues: decoded.issues,
-      },
-      'skipping invalid message',
-    );
-    return null;
-  }
-
-  async function guard(topic: T, partition: number, offset: string, fn: () => Promise<void>): Promise<void> {
-    try {
-      await fn();
-    } catch (err) {
-      stats.handlerErrors += 1;
-      logger.error(
-        { err, topic: kafka.topicName(topic), partition, offset },
-        'event handler failed; the message will be redelivered',
-      );
-      throw new EventHandlerError(topic, partition, offset, { cause: err });
-    }
-  }
-
-  async function eachBatch(payload: EachBatchPayload): Promise<void> {
-    const { batch, resolveOffset, heartbeat, isRunning, isStale } = payload;
-    const topic = kafka.logicalTopic(batch.topic) as T | null;
-    if (topic === null) throw new Error(`received a message from unexpected topic ${batch.topic}`);
-    const { partition } = batch;
-    const heartbeats: ConsumedHeartbeat[] = [];
-
-    if (options.handler) {
-      for (const message of batch.messages) {
-        if (!isRunning() || isStale()) return;
-        const decoded = decode(topic, partition, message, heartbeats);
-        if (decoded) {
-          await guard(topic, partition, message.offset, () => options.handler(decoded));
-          stats.handled += 1;
-        }
-        resolveOffset(message.offset);
-        await heartbeat();
-      }
-    } else {
-      const decoded: AnyConsumedMessage<T>[] = [];
-      for (const message of batch.messages) {
-        const one = decode(topic, partition, message, heartbeats);
-        if (one) decoded.push(one);
-      }
-      if (!isRunning() || isStale()) return;
-      const first = batch.messages[0]?.offset ?? batch.lastOffset();
-      if (decoded.length > 0) {
-        await guard(topic, partition, first, () => options.batchHandler(decoded));
-        stats.handled += decoded.length;
-      }
-      const last = batch.messages[batch.messages.length - 1];
-      if (last) resolveOffset(last.offset);
-      await heartbeat();
-    }
-    if (heartbeats.length > 0) options.onHeartbeats?.(heartbeats);
-    // lastOffset() covers trailing records kafkajs filtered out (control records).
-    options.onProgress?.(topic, partition, (BigInt(batch.lastOffset()) + 1n).toString());
-  }
+  const eachBatch = batchHandlerFor({ kafka, logger, stats }, options);
 
   return {
     groupId,

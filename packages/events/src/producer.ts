@@ -69,6 +69,45 @@ export interface CreateProducerOptions {
   signer?: StateSigner;
 }
 
+/**
+ * The messages as sent: each value validated against its topic's schema and key rules, then the
+ * parsed value (so unknown fields of strict schemas never leave the service) with its headers.
+ * @throws EventValidationError naming the first invalid message.
+ */
+function encode<T extends LogicalTopic>(
+  kafka: EventsKafka,
+  signer: StateSigner | undefined,
+  topic: T,
+  messages: readonly PublishMessage<T>[],
+  publishOptions: PublishOptions,
+): Message[] {
+  return messages.map((message, index) => {
+    const result = validateTopicValue(topic, message.value);
+    if (!result.success) throw new EventValidationError(topic, index, result.issues);
+    if (message.key.length === 0 || message.key === STATE_HEARTBEAT_KEY) {
+      throw new EventValidationError(topic, index, [
+        { path: '(key)', message: 'must not be empty or the heartbeat key' },
+      ]);
+    }
+    if (isStateTopic(topic) && stateKeyOf(topic, result.value as TopicValue<typeof topic>) !== message.key) {
+      throw new EventValidationError(topic, index, [
+        { path: '(key)', message: 'must equal the id of the state it carries' },
+      ]);
+    }
+    const headers: Record<string, string> = {
+      ...message.headers,
+      [CONTENT_TYPE_HEADER]: JSON_CONTENT_TYPE,
+    };
+    if (publishOptions.correlationId) headers[CORRELATION_HEADER] = publishOptions.correlationId;
+    // The parsed value is sent, so unknown fields of strict schemas never leave the service.
+    const value = JSON.stringify(result.value);
+    if (signer && isStateTopic(topic)) {
+      headers[STATE_SIGNATURE_HEADER] = signer.sign(kafka.topicName(topic), message.key, value);
+    }
+    return { key: message.key, value, headers };
+  });
+}
+
 /** How long partition counts are trusted by {@link EventProducer.publishHeartbeat}. */
 const PARTITIONS_TTL_MS = 60_000;
 
@@ -88,41 +127,6 @@ export function createProducer(kafka: EventsKafka, options: CreateProducerOption
     retry: toKafkajsRetry({ ...kafka.retry, ...options.retry }),
   });
   let connected = false;
-
-  function encode<T extends LogicalTopic>(
-    topic: T,
-    messages: readonly PublishMessage<T>[],
-    publishOptions: PublishOptions,
-  ): Message[] {
-    return messages.map((message, index) => {
-      const result = validateTopicValue(topic, message.value);
-      if (!result.success) throw new EventValidationError(topic, index, result.issues);
-      if (message.key.length === 0 || message.key === STATE_HEARTBEAT_KEY) {
-        throw new EventValidationError(topic, index, [
-          { path: '(key)', message: 'must not be empty or the heartbeat key' },
-        ]);
-      }
-      if (
-        isStateTopic(topic) &&
-        stateKeyOf(topic, result.value as TopicValue<typeof topic>) !== message.key
-      ) {
-        throw new EventValidationError(topic, index, [
-          { path: '(key)', message: 'must equal the id of the state it carries' },
-        ]);
-      }
-      const headers: Record<string, string> = {
-        ...message.headers,
-        [CONTENT_TYPE_HEADER]: JSON_CONTENT_TYPE,
-      };
-      if (publishOptions.correlationId) headers[CORRELATION_HEADER] = publishOptions.correlationId;
-      // The parsed value is sent, so unknown fields of strict schemas never leave the service.
-      const value = JSON.stringify(result.value);
-      if (options.signer && isStateTopic(topic)) {
-        headers[STATE_SIGNATURE_HEADER] = options.signer.sign(kafka.topicName(topic), message.key, value);
-      }
-      return { key: message.key, value, headers };
-    });
-  }
 
   let partitions: { at: number; byTopic: Map<StateTopic, number[]> } | null = null;
   async function partitionsOf(topics: readonly StateTopic[]): Promise<Map<StateTopic, number[]>> {
@@ -152,7 +156,7 @@ export function createProducer(kafka: EventsKafka, options: CreateProducerOption
     async publish(topic, messages, publishOptions = {}) {
       if (messages.length === 0) return;
       // Encoding validates everything first, so an invalid message anywhere means nothing is sent.
-      const encoded = encode(topic, messages, publishOptions);
+      const encoded = encode(kafka, options.signer, topic, messages, publishOptions);
       await producer.send({
         topic: kafka.topicName(topic),
         messages: encoded,
