@@ -47,6 +47,43 @@ function hookName(hook: ShutdownHook, index: number): string {
   return typeof hook === 'function' ? hook.name || `hook ${index + 1}` : hook.name;
 }
 
+/** Binds `server`; rejects with the listen error (e.g. EADDRINUSE). */
+function listen(server: Server, port: number, host: string): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+}
+
+/** Runs the hooks one after another, each within `timeoutMs`; false when one failed or timed out. */
+async function runShutdownHooks(
+  hooks: readonly ShutdownHook[],
+  timeoutMs: number,
+  logger: Logger,
+): Promise<boolean> {
+  let ok = true;
+  for (const [index, hook] of hooks.entries()) {
+    const name = hookName(hook, index);
+    const run = typeof hook === 'function' ? hook : hook.run;
+    try {
+      const outcome = await withTimeout(Promise.resolve().then(run), timeoutMs);
+      if (outcome === 'timeout') {
+        ok = false;
+        logger.error({ hook: name, timeoutMs }, 'shutdown hook timed out');
+      } else {
+        logger.info({ hook: name }, 'shutdown hook done');
+      }
+    } catch (err) {
+      ok = false;
+      logger.error({ err, hook: name }, 'shutdown hook failed');
+    }
+  }
+  return ok;
+}
+
 /**
  * Listens with `app` and wires graceful shutdown to SIGTERM/SIGINT (registered once per server, and
  * removed when shutdown completes). After a signal the process exits 0, or 1 if a hook failed or timed
@@ -75,13 +112,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     });
   });
 
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port, host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
+  await listen(server, options.port, host);
 
   const { port } = server.address() as AddressInfo;
   const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
@@ -109,32 +140,13 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     }
   }
 
-  async function runHooks(): Promise<void> {
-    for (const [index, hook] of hooks.entries()) {
-      const name = hookName(hook, index);
-      const run = typeof hook === 'function' ? hook : hook.run;
-      try {
-        const outcome = await withTimeout(Promise.resolve().then(run), timeoutMs);
-        if (outcome === 'timeout') {
-          failed = true;
-          logger.error({ hook: name, timeoutMs }, 'shutdown hook timed out');
-        } else {
-          logger.info({ hook: name }, 'shutdown hook done');
-        }
-      } catch (err) {
-        failed = true;
-        logger.error({ err, hook: name }, 'shutdown hook failed');
-      }
-    }
-  }
-
   function shutdown(reason = 'shutdown requested'): Promise<void> {
     shutdownPromise ??= (async () => {
       const started = Date.now();
       logger.info({ reason, inFlight: inFlight.size }, 'shutting down');
       await drain();
       logger.info('server closed');
-      await runHooks();
+      if (!(await runShutdownHooks(hooks, timeoutMs, logger))) failed = true;
       process.off('SIGTERM', onSignal);
       process.off('SIGINT', onSignal);
       logger.info({ durationMs: Date.now() - started, failed }, 'shutdown complete');
