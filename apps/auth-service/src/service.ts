@@ -44,20 +44,16 @@ export type RunningAuthService = RunningService<object>;
 
 type Parts = ServiceParts<AuthServiceConfig>;
 
-/** MongoDB with every model's indexes (built before the first request relies on them), and the repositories. */
+/** MongoDB, every model's indexes (built before a request relies on them) and the repositories. */
 async function openStores({ config, logger, open }: Parts) {
   const mongo = await open('mongodb', connectMongo(config.MONGO_URL, { logger }), (m) => m.close());
   const { connection } = mongo;
-  for (const register of [
-    integrationModel,
-    tokenModel,
-    auditEntryModel,
-    policyModel,
-    tokenAddressModel,
-    tokenUsageDayModel,
-  ]) {
-    register(connection);
-  }
+  integrationModel(connection);
+  tokenModel(connection);
+  auditEntryModel(connection);
+  policyModel(connection);
+  tokenAddressModel(connection);
+  tokenUsageDayModel(connection);
   await mongo.ensureIndexes();
   return {
     mongo,
@@ -73,8 +69,12 @@ async function openStores({ config, logger, open }: Parts) {
 
 type Stores = Awaited<ReturnType<typeof openStores>>;
 
-/** The signed state producer (with the Kafka client the usage consumer shares) and the heartbeat's. */
-async function openProducers({ config, logger, open }: Parts) {
+/**
+ * The publishing parts: the heartbeat's producer, the signed state producer (with the Kafka client the
+ * usage consumer shares), the state channels and the publisher of each write, whose background
+ * publishes get a moment at stop.
+ */
+async function openPublishing({ config, logger, open }: Parts, stores: Stores) {
   const signer = createStateSigner(config.AUTH_STATE_SIGNING_KEY);
   const kafkaOptions = kafkaOptionsFromConfig(config, 'auth-service', logger);
   // Heartbeats say what can be published now: their own client gives up within a second or so instead
@@ -97,17 +97,10 @@ async function openProducers({ config, logger, open }: Parts) {
     connectKafka({ ...kafkaOptions, topics: OWN_TOPICS, signer }),
     (k) => k.producer.disconnect(),
   );
-  return { kafka, producer, heartbeatProducer };
-}
-
-type Producers = Awaited<ReturnType<typeof openProducers>>;
-
-/** The state channels and the publisher of each write, whose background publishes get a moment at stop. */
-async function openPublishing({ config, logger, open }: Parts, stores: Stores, { producer }: Producers) {
   const channels = createStateChannels(producer, stores);
   const publisher = createStatePublisher({ logger, publishTimeoutMs: config.PUBLISH_TIMEOUT_MS });
   await open('background publishes', publisher, (p) => p.drain(2_000));
-  return { channels, publisher };
+  return { kafka, producer, heartbeatProducer, channels, publisher };
 }
 
 type Publishing = Awaited<ReturnType<typeof openPublishing>>;
@@ -146,8 +139,7 @@ function createServices(stores: Stores, { channels, publisher }: Publishing) {
 async function startSchedulers(
   { config, logger, open }: Parts,
   stores: Stores,
-  { kafka, producer, heartbeatProducer }: Producers,
-  { channels, publisher }: Publishing,
+  { kafka, producer, heartbeatProducer, channels, publisher }: Publishing,
   noticeClock: () => Date,
 ) {
   const usageConsumer = createTokenUsageConsumer({
@@ -202,15 +194,14 @@ export const startAuthService = defineService({
     const { config, logger } = parts;
     const verifyAdminJwt = adminJwtVerifierFromConfig(config);
     const stores = await openStores(parts);
-    const producers = await openProducers(parts);
-    const publishing = await openPublishing(parts, stores, producers);
+    const publishing = await openPublishing(parts, stores);
     const services = createServices(stores, publishing);
     // Expiry notices and GET /tokens/expiring run on this clock; tests move it (never in production).
     const noticeClock = () => new Date(Date.now() + config.AUTH_CLOCK_OFFSET_MS);
     if (config.AUTH_CLOCK_OFFSET_MS !== 0) {
       logger.warn({ offsetMs: config.AUTH_CLOCK_OFFSET_MS }, 'expiry notices run on a moved clock');
     }
-    const notices = await startSchedulers(parts, stores, producers, publishing, noticeClock);
+    const notices = await startSchedulers(parts, stores, publishing, noticeClock);
     const leaks = createLeakReportsService({
       tokens: stores.tokens,
       audit: services.audit,

@@ -2,7 +2,6 @@ import { findPage } from '@eudr/service-kit';
 import type { Connection } from 'mongoose';
 import { ID_PREFIXES, newId } from '../common/ids';
 import type { Pagination } from '../common/pagination.schemas';
-import { FIRST_PUBLICATION } from '../publishing/publication-fields';
 import { changePublishedState, createPublishableStore } from '../publishing/publishable-store';
 import type { PublishableStore } from '../publishing/state-publisher';
 import { integrationModel } from './integration.model';
@@ -59,7 +58,6 @@ export function createIntegrationsRepository(connection: Connection): Integratio
         rateLimitPerMinute: input.rateLimitPerMinute,
         allowedAddresses: input.allowedAddresses ?? [],
         createdBy: input.createdBy,
-        ...FIRST_PUBLICATION,
       });
       return created.toObject<IntegrationRecord>();
     },

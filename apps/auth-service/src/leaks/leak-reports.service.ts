@@ -1,8 +1,8 @@
 import { TOKEN_LENGTH, checksumOk, hashToken } from '@eudr/auth';
 import { RAW_TOKEN_MARKER } from '@eudr/events';
 import type { Logger } from '@eudr/service-kit';
-import type { AuditService } from '../audit/audit.service';
-import type { StateChannel, StatePublisher } from '../publishing/state-publisher';
+import { announceChange } from '../publishing/announce-change';
+import type { ChangeAnnouncer } from '../publishing/announce-change';
 import type { TokenNotices } from '../tokens/token-notices';
 import type { TokenRecord } from '../tokens/token.model';
 import type { TokensRepository } from '../tokens/tokens.repository';
@@ -19,11 +19,8 @@ export interface LeakReportAnswer {
 }
 
 /** Dependencies of {@link createLeakReportsService}. */
-export interface LeakReportsDeps {
+export interface LeakReportsDeps extends ChangeAnnouncer<TokenRecord> {
   tokens: TokensRepository;
-  audit: AuditService;
-  publisher: StatePublisher;
-  channel: StateChannel<TokenRecord>;
   notices: Pick<TokenNotices, 'publish'>;
   /** Names the reporter in the audit log and in `token.leaked`, e.g. `github`. */
   reporter: string;
@@ -69,23 +66,20 @@ export function createLeakReportsService(deps: LeakReportsDeps): LeakReportsServ
         { tokenId: revoked._id, orgId: revoked.orgId, reporter: deps.reporter },
         'token reported as leaked: revoked',
       );
+      const principal = { sub: `secret-scanning:${deps.reporter}`, orgId: revoked.orgId };
       await Promise.all([
-        deps.publisher.publishAfterWrite(deps.channel, revoked),
-        deps.audit.record(
-          { sub: `secret-scanning:${deps.reporter}`, orgId: revoked.orgId },
-          {
-            action: 'token.leaked',
-            targetType: 'token',
-            targetId: revoked._id,
-            details: {
-              integrationId: revoked.integrationId,
-              name: revoked.name,
-              url: revoked.leak?.url ?? null,
-              source: revoked.leak?.source ?? null,
-              reporter: deps.reporter,
-            },
+        announceChange(deps, principal, revoked, {
+          action: 'token.leaked',
+          targetType: 'token',
+          targetId: revoked._id,
+          details: {
+            integrationId: revoked.integrationId,
+            name: revoked.name,
+            url: revoked.leak?.url ?? null,
+            source: revoked.leak?.source ?? null,
+            reporter: deps.reporter,
           },
-        ),
+        }),
         // The scheduler publishes it again if this fails.
         deps.notices
           .publish([{ kind: 'leaked', at: now, token: revoked }])

@@ -1,5 +1,4 @@
 import type { Connection } from 'mongoose';
-import { FIRST_PUBLICATION } from '../publishing/publication-fields';
 import { changePublishedState, createPublishableStore } from '../publishing/publishable-store';
 import type { PublishableStore } from '../publishing/state-publisher';
 import { policyModel } from './policy.model';
@@ -40,7 +39,7 @@ export function createPolicyRepository(connection: Connection): PolicyRepository
       if (expectedVersion === 0) {
         // The first policy of an organisation: of two concurrent first saves, the unique _id admits one.
         try {
-          const created = await Policy.create({ _id: orgId, ...set, ...FIRST_PUBLICATION });
+          const created = await Policy.create({ _id: orgId, ...set });
           return created.toObject<PolicyRecord>();
         } catch (err) {
           if ((err as { code?: unknown }).code === 11000) return null;

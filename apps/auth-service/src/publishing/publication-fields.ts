@@ -15,21 +15,16 @@ export interface PublicationFields {
   publishGeneration: number;
 }
 
-/** The schema paths of {@link PublicationFields}, spread into each published record's schema. */
+/**
+ * The schema paths of {@link PublicationFields}, spread into each published record's schema. Their
+ * defaults are a new record's bookkeeping: version 1, not on its topic yet.
+ */
 export const publicationSchemaFields = {
   version: { type: Number, required: true, default: 1 },
   publishedVersion: { type: Number, required: true, default: 0 },
   publishPending: { type: Boolean, required: true, default: true },
   publishGeneration: { type: Number, required: true, default: 0 },
 } as const;
-
-/** The bookkeeping of a record just created: version 1, not on its topic yet. */
-export const FIRST_PUBLICATION: PublicationFields = {
-  version: 1,
-  publishedVersion: 0,
-  publishPending: true,
-  publishGeneration: 0,
-};
 
 /**
  * The relay's index: `{publishPending: true, updatedAt <= t}` oldest first. Partial, so it holds only

@@ -1,7 +1,6 @@
 import { rotatedExpiry, rotationGraceEnd } from '@eudr/auth';
 import { ConflictError } from '@eudr/service-kit';
 import type { AdminPrincipal } from '@eudr/admin-auth';
-import type { AuditEvent } from '../audit/audit.service';
 import { announceChange } from '../publishing/announce-change';
 import type { ChangeAnnouncer } from '../publishing/announce-change';
 import type { PolicyService } from '../policy/policy.service';
@@ -32,26 +31,6 @@ function assertRotatable(old: TokenRecord, now: Date): void {
   if (old.expiresAt !== null && old.expiresAt.getTime() <= now.getTime()) {
     throw new ConflictError('An expired token cannot be rotated; create a new token.');
   }
-}
-
-function tokenRotated(
-  old: TokenRecord,
-  successor: TokenRecord,
-  input: RotateTokenBody,
-  graceEndsAt: Date,
-): AuditEvent {
-  return {
-    action: 'token.rotated',
-    targetType: 'token',
-    targetId: old._id,
-    details: {
-      integrationId: old.integrationId,
-      name: old.name,
-      rotatedTo: successor._id,
-      gracePeriodSeconds: input.gracePeriodSeconds,
-      graceEndsAt: graceEndsAt.toISOString(),
-    },
-  };
 }
 
 /**
@@ -94,7 +73,18 @@ export async function rotateToken(
   }
   const [successor, rotated] = await Promise.all([
     announceChange(deps, admin, record, tokenCreated(record, old._id)),
-    announceChange(deps, admin, previous, tokenRotated(old, record, input, graceEndsAt)),
+    announceChange(deps, admin, previous, {
+      action: 'token.rotated',
+      targetType: 'token',
+      targetId: old._id,
+      details: {
+        integrationId,
+        name: old.name,
+        rotatedTo: record._id,
+        gracePeriodSeconds: input.gracePeriodSeconds,
+        graceEndsAt: graceEndsAt.toISOString(),
+      },
+    }),
   ]);
   return { token, record: successor, previous: rotated };
 }

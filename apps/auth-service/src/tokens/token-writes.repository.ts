@@ -1,7 +1,6 @@
 import { nextExpiryNotice } from '@eudr/auth';
 import type { Model } from 'mongoose';
 import { ID_PREFIXES, newId } from '../common/ids';
-import { FIRST_PUBLICATION } from '../publishing/publication-fields';
 import { changePublishedState } from '../publishing/publishable-store';
 import type { TokenRecord } from './token.model';
 
@@ -58,21 +57,15 @@ export interface TokenWrites {
 export function createTokenWrites(Token: Model<TokenRecord>): TokenWrites {
   return {
     async create(orgId, input) {
+      // The rest (not revoked, rotated or used, version 1 pending publication) are the schema's defaults.
       const created = await Token.create({
         _id: newId(ID_PREFIXES.token),
         orgId,
         ...input,
-        revokedAt: null,
-        revokedBy: null,
-        lastUsedAt: null,
         rotatedFrom: input.rotatedFrom ?? null,
-        rotatedTo: null,
-        rotatedAt: null,
         nextNoticeAt: nextExpiryNotice(input.expiresAt)?.dueAt ?? null,
         noticesSent: [],
         noticesPending: [],
-        leak: null,
-        ...FIRST_PUBLICATION,
       });
       return created.toObject<TokenRecord>();
     },
