@@ -239,6 +239,62 @@ function describeToken(
   ].join('\n');
 }
 
+/** What a push did, as {@link reportPush} tells it. */
+interface PushOutcome {
+  entity: Entity;
+  file: string;
+  total: number;
+  seconds: number;
+  result: PushResult;
+  stopped: PushStoppedError | undefined;
+  failuresFile: string | undefined;
+}
+
+/** Prints a push's outcome (text, or JSON with --json) and returns the exit code. */
+function reportPush(outcome: PushOutcome, print: Print, say: (text: string) => void): number {
+  const { entity, file, total, seconds, result, stopped, failuresFile } = outcome;
+  const perSecond = Math.round(total / Math.max(seconds, 0.001));
+  const human = [
+    `${entity}: ${total} records in ${seconds.toFixed(1)} s (${perSecond} records/s): ` +
+      `${result.created} created, ${result.updated} updated, ${result.errors.length} failed`,
+    ...(result.ddsCreated === undefined ? [] : [`DDS drafted: ${result.ddsCreated.length}`]),
+    ...(failuresFile === undefined
+      ? []
+      : [`failed records with their errors: ${failuresFile} (fix them and push that file again)`]),
+  ].join('\n');
+  print(human, {
+    ok: stopped === undefined && result.errors.length === 0,
+    entity,
+    file,
+    total,
+    created: result.created,
+    updated: result.updated,
+    failed: result.errors.length,
+    seconds: Number(seconds.toFixed(3)),
+    recordsPerSecond: perSecond,
+    ...(failuresFile === undefined ? {} : { failuresFile }),
+    ...(result.ddsCreated === undefined ? {} : { ddsCreated: result.ddsCreated }),
+    ...(stopped === undefined
+      ? {}
+      : {
+          stopped: {
+            code: stopped.code,
+            message: stopped.message,
+            requestId: stopped.requestId,
+            notSent: stopped.notSent.length,
+          },
+        }),
+  });
+  if (stopped !== undefined) {
+    say(
+      `eudr: stopped: ${(stopped.cause as Error).message} (${stopped.code}${stopped.requestId ? `, request id ${stopped.requestId}` : ''}). ` +
+        `${stopped.notSent.length} records were not sent${failuresFile ? `; they are in ${failuresFile} with the others that failed` : ''}.`,
+    );
+    return TOKEN_CODES.has(stopped.code) ? EXIT.TOKEN : EXIT.ERROR;
+  }
+  return result.errors.length > 0 ? EXIT.FAILED : EXIT.OK;
+}
+
 async function push(
   entity: Entity,
   file: string,
@@ -284,46 +340,7 @@ async function push(
   bar.finish();
   const seconds = (performance.now() - started) / 1000;
   const failuresFile = result.errors.length > 0 ? writeFailures(file, loaded, result.errors) : undefined;
-  const perSecond = Math.round(total / Math.max(seconds, 0.001));
-  const human = [
-    `${entity}: ${total} records in ${seconds.toFixed(1)} s (${perSecond} records/s): ` +
-      `${result.created} created, ${result.updated} updated, ${result.errors.length} failed`,
-    ...(result.ddsCreated === undefined ? [] : [`DDS drafted: ${result.ddsCreated.length}`]),
-    ...(failuresFile === undefined
-      ? []
-      : [`failed records with their errors: ${failuresFile} (fix them and push that file again)`]),
-  ].join('\n');
-  print(human, {
-    ok: stopped === undefined && result.errors.length === 0,
-    entity,
-    file,
-    total,
-    created: result.created,
-    updated: result.updated,
-    failed: result.errors.length,
-    seconds: Number(seconds.toFixed(3)),
-    recordsPerSecond: perSecond,
-    ...(failuresFile === undefined ? {} : { failuresFile }),
-    ...(result.ddsCreated === undefined ? {} : { ddsCreated: result.ddsCreated }),
-    ...(stopped === undefined
-      ? {}
-      : {
-          stopped: {
-            code: stopped.code,
-            message: stopped.message,
-            requestId: stopped.requestId,
-            notSent: stopped.notSent.length,
-          },
-        }),
-  });
-  if (stopped !== undefined) {
-    say(
-      `eudr: stopped: ${(stopped.cause as Error).message} (${stopped.code}${stopped.requestId ? `, request id ${stopped.requestId}` : ''}). ` +
-        `${stopped.notSent.length} records were not sent${failuresFile ? `; they are in ${failuresFile} with the others that failed` : ''}.`,
-    );
-    return TOKEN_CODES.has(stopped.code) ? EXIT.TOKEN : EXIT.ERROR;
-  }
-  return result.errors.length > 0 ? EXIT.FAILED : EXIT.OK;
+  return reportPush({ entity, file, total, seconds, result, stopped, failuresFile }, print, say);
 }
 
 function describeDds(dds: BatchDds): string {
