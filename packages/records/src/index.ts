@@ -34,6 +34,8 @@ export type {
   RecordUpsert,
   UpsertResult,
 } from './record-store';
+export { recordEventBuilder, recoveredRecordEvents, syncEventOf } from './record-events';
+export type { RecordEventBuilder, RecordEventType, SyncEvent, SyncLogFields } from './record-events';
 export { STORE_FAILED, upsertRecords } from './record-upsert';
 export { bulkUpsertAnswer } from './record-upsert';
 export type { RecordOutcome, RecordUpsertSpec, WriteContext, WrittenRecord } from './record-upsert';

@@ -1,3 +1,4 @@
+import { TOPICS } from '@eudr/events';
 import type { EventOutbox } from '@eudr/events';
 import { bulkUpsertAnswer, externalIdSchema, newId, upsertRecords, validateRecords } from '@eudr/records';
 import type {
@@ -12,12 +13,11 @@ import type { Logger } from '@eudr/service-kit';
 import { ID_PREFIXES } from '../common/ids';
 import type { ListQuery, Page } from '../common/list.schemas';
 import { FIELD_LIMITS } from '../common/record-fields';
-import { ddsEventGroup } from '../dds/dds-events';
 import type { DdsService } from '../dds/dds.service';
 import type { ProductDocument } from '../products/product.model';
-import { buildSyncLog, syncEventGroup } from '../sync/sync-log-events';
+import { buildSyncLog } from '../sync/sync-log-events';
 import type { SyncLogsRepository } from '../sync/sync-logs.repository';
-import { batchEvent, batchEventGroup, toBatchEntity } from './batch-events';
+import { batchEvent, toBatchEntity } from './batch-events';
 import type { BatchDocument } from './batch.model';
 import { OPTIONAL_BATCH_FIELDS, batchInputSchema } from './batches.schemas';
 import type { BatchEntity, BatchFields, BatchInput, DdsCreated, DdsSkipped } from './batches.schemas';
@@ -149,10 +149,13 @@ async function upsertBatches(
   const { log, event: syncEvent } = buildSyncLog(caller, 'BATCH', response, at, write.id);
   // Every record write of this request is done: the sync log and the events it owes are
   // independent, so they are written side by side (one round trip less), both before the answer.
-  const events = written.map((record) => record.event);
   await Promise.all([
     deps.syncLogs.insert(log),
-    write.commit([batchEventGroup(events), ddsEventGroup(ddsEvents), syncEventGroup(syncEvent)]),
+    write.commit([
+      { topic: TOPICS.batches, events: written.map((record) => record.event) },
+      { topic: TOPICS.dds, events: ddsEvents },
+      { topic: TOPICS.sync, events: [syncEvent] },
+    ]),
   ]);
   if (!options.autoCreateDDS) return response;
   const ddsCreated = drafts.map(({ batchExternalId, ddsNumber }) => ({

@@ -1,7 +1,6 @@
-import { TOPICS, createDomainEvent } from '@eudr/events';
+import { createDomainEvent } from '@eudr/events';
 import type { DdsStatus, DomainEventOf } from '@eudr/events';
 import { EVENT_SOURCE } from '../events/event-source';
-import type { OutboxGroup } from '@eudr/events';
 import type { DdsDocument } from './dds.model';
 
 /** A DDS event. */
@@ -41,9 +40,4 @@ export function ddsEvents(
         occurredAt: change.at,
       }) as DdsEvent,
   );
-}
-
-/** The outbox group publishing DDS events. */
-export function ddsEventGroup(events: readonly DdsEvent[]): OutboxGroup {
-  return { topic: TOPICS.dds, events };
 }

@@ -1,9 +1,10 @@
+import { TOPICS } from '@eudr/events';
 import type { DdsStatus, EventOutbox } from '@eudr/events';
 import { newId } from '@eudr/records';
 import { ConflictError, NotFoundError } from '@eudr/service-kit';
 import type { Logger } from '@eudr/service-kit';
 import { ID_PREFIXES } from '../common/ids';
-import { ddsEventGroup, ddsEvents } from './dds-events';
+import { ddsEvents } from './dds-events';
 import { canTransition, eventTypesFor, illegalTransitionMessage } from './dds-transitions';
 import { statusView } from './dds-views';
 import type { DdsDocument } from './dds.model';
@@ -77,7 +78,7 @@ export async function changeDdsStatus(
       'DDS status changed by an admin',
     );
     const change = { previousStatus: from, at, correlationId: options.correlationId };
-    await write.commit([ddsEventGroup(ddsEvents(written, eventTypesFor(status), change))]);
+    await write.commit([{ topic: TOPICS.dds, events: ddsEvents(written, eventTypesFor(status), change) }]);
     return statusView(written, from);
   }
   await write.commit([]);

@@ -1,15 +1,17 @@
-import { batchEvent, batchEventGroup } from '../batches/batch-events';
-import type { BatchDocument } from '../batches/batch.model';
+import { TOPICS } from '@eudr/events';
+import type { WriteRecovery } from '@eudr/events';
+import { recoveredRecordEvents, syncEventOf } from '@eudr/records';
 import type { RecordStore } from '@eudr/records';
-import { ddsEventGroup, ddsEvents } from '../dds/dds-events';
+import { batchEvent } from '../batches/batch-events';
+import type { BatchDocument } from '../batches/batch.model';
+import { ddsEvents } from '../dds/dds-events';
 import { eventTypesFor } from '../dds/dds-transitions';
 import type { DdsDocument } from '../dds/dds.model';
 import type { DdsRepository } from '../dds/dds.repository';
-import { productEvent, productEventGroup } from '../products/product-events';
+import { productEvent } from '../products/product-events';
 import type { ProductDocument } from '../products/product.model';
-import { syncEventGroup, syncEventOf } from '../sync/sync-log-events';
 import type { SyncLogsRepository } from '../sync/sync-logs.repository';
-import type { WriteRecovery } from '@eudr/events';
+import { EVENT_SOURCE } from './event-source';
 
 /** Where the records of a write are. */
 export interface WriteRecoveryDeps {
@@ -38,25 +40,21 @@ function recoveredDdsEvents(doc: DdsDocument, correlationId: string | undefined)
  * order a write publishes them.
  */
 export function createWriteRecovery(deps: WriteRecoveryDeps): WriteRecovery {
-  return async (writeId, storedCorrelationId) => {
-    const correlationId = storedCorrelationId ?? undefined;
+  return async (writeId, correlationId) => {
     const [products, batches, dds, logs] = await Promise.all([
       deps.products.findByWrite(writeId),
       deps.batches.findByWrite(writeId),
       deps.dds.findByWrite(writeId),
       deps.syncLogs.findByWrite(writeId),
     ]);
-    const context = (doc: { orgId: string; integrationId: string }) => ({
-      orgId: doc.orgId,
-      integrationId: doc.integrationId,
-      correlationId,
-    });
-    const typeOf = (doc: { version: number }) => (doc.version === 1 ? 'created' : 'updated');
     return [
-      productEventGroup(products.map((doc) => productEvent(typeOf(doc), context(doc), doc, doc.updatedAt))),
-      batchEventGroup(batches.map((doc) => batchEvent(typeOf(doc), context(doc), doc, doc.updatedAt))),
-      ddsEventGroup(dds.flatMap((doc) => recoveredDdsEvents(doc, correlationId))),
-      ...logs.map((log) => syncEventGroup(syncEventOf(log))),
+      { topic: TOPICS.products, events: recoveredRecordEvents(productEvent, products, correlationId) },
+      { topic: TOPICS.batches, events: recoveredRecordEvents(batchEvent, batches, correlationId) },
+      {
+        topic: TOPICS.dds,
+        events: dds.flatMap((doc) => recoveredDdsEvents(doc, correlationId ?? undefined)),
+      },
+      ...logs.map((log) => ({ topic: TOPICS.sync, events: [syncEventOf(EVENT_SOURCE, log)] })),
     ];
   };
 }

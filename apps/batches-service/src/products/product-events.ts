@@ -1,13 +1,7 @@
-import { TOPICS, createDomainEvent } from '@eudr/events';
-import type { DomainEventOf } from '@eudr/events';
-import type { WriteContext } from '@eudr/records';
+import { recordEventBuilder } from '@eudr/records';
 import { EVENT_SOURCE } from '../events/event-source';
-import type { OutboxGroup } from '@eudr/events';
 import type { ProductDocument } from './product.model';
 import type { ProductEntity } from './products.schemas';
-
-/** A product change event. */
-export type ProductEvent = DomainEventOf<'product.created'> | DomainEventOf<'product.updated'>;
 
 /** The API (and event) view of a stored product. */
 export function toProductEntity(doc: ProductDocument): ProductEntity {
@@ -30,24 +24,8 @@ export function toProductEntity(doc: ProductDocument): ProductEntity {
 }
 
 /** The change event of a product as it stands after a write. */
-export function productEvent(
-  type: 'created' | 'updated',
-  context: WriteContext,
-  doc: ProductDocument,
-  at: Date,
-): ProductEvent {
-  return createDomainEvent({
-    type: type === 'created' ? 'product.created' : 'product.updated',
-    orgId: context.orgId,
-    integrationId: context.integrationId,
-    source: EVENT_SOURCE,
-    ...(context.correlationId === undefined ? {} : { correlationId: context.correlationId }),
-    data: toProductEntity(doc),
-    occurredAt: at,
-  });
-}
-
-/** The outbox group publishing product events. */
-export function productEventGroup(events: readonly ProductEvent[]): OutboxGroup {
-  return { topic: TOPICS.products, events };
-}
+export const productEvent = recordEventBuilder({
+  types: { created: 'product.created', updated: 'product.updated' },
+  source: EVENT_SOURCE,
+  dataOf: toProductEntity,
+});

@@ -1,3 +1,4 @@
+import { TOPICS } from '@eudr/events';
 import type { EventOutbox } from '@eudr/events';
 import { bulkUpsertAnswer, externalIdSchema, newId, upsertRecords, validateRecords } from '@eudr/records';
 import type { BulkUpsertResponse, ValidRecord, WriteContext } from '@eudr/records';
@@ -7,9 +8,9 @@ import { ID_PREFIXES } from '../common/ids';
 import type { ListQuery, Page } from '../common/list.schemas';
 import { FIELD_LIMITS } from '../common/record-fields';
 import type { SuppliersProjectionRepository } from '../suppliers-projection/suppliers-projection.repository';
-import { buildSyncLog, syncEventGroup } from '../sync/sync-log-events';
+import { buildSyncLog } from '../sync/sync-log-events';
 import type { SyncLogsRepository } from '../sync/sync-logs.repository';
-import { productEvent, productEventGroup, toProductEntity } from './product-events';
+import { productEvent, toProductEntity } from './product-events';
 import type { ProductDocument } from './product.model';
 import type { ProductsRepository } from './products.repository';
 import { OPTIONAL_PRODUCT_FIELDS, productInputSchema } from './products.schemas';
@@ -85,9 +86,8 @@ async function resolvePending(
   const at = deps.now();
   const synced = await deps.products.markSynced(orgId, supplierExternalId, at, write.id);
   const context = (doc: ProductDocument) => ({ orgId, integrationId: doc.integrationId, correlationId });
-  await write.commit([
-    productEventGroup(synced.map((doc) => productEvent('updated', context(doc), doc, at))),
-  ]);
+  const events = synced.map((doc) => productEvent('updated', context(doc), doc, at));
+  await write.commit([{ topic: TOPICS.products, events }]);
   return synced.length;
 }
 
@@ -124,8 +124,10 @@ async function upsertProducts(
   const { response, written } = bulkUpsertAnswer(records, invalid, outcomes);
   const { log, event: syncEvent } = buildSyncLog(caller, 'PRODUCT', response, at, write.id);
   await deps.syncLogs.insert(log);
-  const events = written.map((record) => record.event);
-  await write.commit([productEventGroup(events), syncEventGroup(syncEvent)]);
+  await write.commit([
+    { topic: TOPICS.products, events: written.map((record) => record.event) },
+    { topic: TOPICS.sync, events: [syncEvent] },
+  ]);
   // The supplier may have arrived between the first read of the projection and the write. The
   // consumer writes the projection before it looks for PENDING products, and this reads the
   // projection after writing them: whichever comes second sees the other.

@@ -93,7 +93,7 @@ function setup() {
 
 const caller = { orgId: 'org_1', integrationId: 'int_1', correlationId: 'req-1' };
 
-describe('upsertSuppliers', () => {
+describe('upsertSuppliers: created or updated', () => {
   it('reports an update when a concurrent request created the same externalId just before the write', async () => {
     const { service, store, published, writeIds } = setup();
     store.onNextWrite(() => {
@@ -147,7 +147,9 @@ describe('upsertSuppliers', () => {
     expect(published[0]?.suppliers[0]).toMatchObject({ type: 'supplier.created', data: { name: 'First' } });
     expect(published[1]?.suppliers[0]).toMatchObject({ type: 'supplier.updated', data: { name: 'Second' } });
   });
+});
 
+describe('upsertSuppliers: the answer and the sync event', () => {
   it('answers success false, with sync.failed and status ERROR, only when every record failed', async () => {
     const { service, syncLogs, published, writeIds } = setup();
     const allBad = await service.upsertSuppliers(caller, [{ externalId: 'A' }, null]);

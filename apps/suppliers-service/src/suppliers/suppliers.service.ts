@@ -3,6 +3,7 @@ import {
   bulkUpsertAnswer,
   externalIdSchema,
   newId,
+  syncEventOf,
   syncStatusOf,
   upsertRecords,
   validateRecords,
@@ -14,7 +15,7 @@ import { ID_PREFIXES } from '../common/ids';
 import type { SyncLogDocument } from '../sync-logs/sync-log.model';
 import type { SyncLogsRepository } from '../sync-logs/sync-logs.repository';
 import { toSupplierEntity } from './supplier-entity';
-import { supplierEvent, supplierEventGroups, syncEvent } from './supplier-events';
+import { EVENT_SOURCE, supplierEvent, supplierEventGroups } from './supplier-events';
 import type { SupplierDocument } from './supplier.model';
 import { FIELD_LIMITS, OPTIONAL_SUPPLIER_FIELDS, supplierInputSchema } from './suppliers.schemas';
 import type {
@@ -114,7 +115,7 @@ export function createSuppliersService(deps: SuppliersServiceDeps): SuppliersSer
       await write.commit(
         supplierEventGroups(
           written.map((record) => record.event),
-          [syncEvent(syncLog)],
+          [syncEventOf(EVENT_SOURCE, syncLog)],
         ),
       );
       return response;
