@@ -10,8 +10,9 @@ import {
 import type { EventOutbox } from '@eudr/events';
 import { createRecordStore } from '@eudr/records';
 import { connectMongo, defineService, replicaName } from '@eudr/service-kit';
-import type { RunningService, ServiceParts } from '@eudr/service-kit';
+import type { PeriodicTask, RunningService, ServiceParts } from '@eudr/service-kit';
 import type { SuppliersServiceConfig } from './config';
+import { createLegacyPendingEvents } from './suppliers/legacy-pending-events';
 import { createSupplierWriteRecovery } from './suppliers/supplier-events';
 import { supplierModel } from './suppliers/supplier.model';
 import { SUPPLIERS_PATH, createSuppliersRouter } from './suppliers/suppliers.routes';
@@ -22,8 +23,14 @@ import { TOKEN_INFO_PATH, createTokenInfoRouter } from './token-info/token-info.
 /** The name the service reports in logs and metrics. */
 export const SERVICE_NAME = 'suppliers-service';
 
-/** A running suppliers-service; `events` runs the relay at once (tests). */
-export type RunningSuppliersService = RunningService<{ events: EventOutbox }>;
+/**
+ * A running suppliers-service; `events` runs the relay at once, `legacyEvents` the publication of
+ * events owed before the outbox (tests).
+ */
+export type RunningSuppliersService = RunningService<{
+  events: EventOutbox;
+  legacyEvents: PeriodicTask<number>;
+}>;
 
 /**
  * suppliers-service: MongoDB, Kafka, the token projection, the event relay and the suppliers routes.
@@ -71,6 +78,13 @@ export const startSuppliersService = defineService({
       await outbox.stopRelay();
       await outbox.drain(2_000);
     });
+    const legacy = createLegacyPendingEvents({
+      connection: mongo.connection,
+      outbox,
+      logger,
+      ...outboxTimingsFromConfig(config),
+    });
+    await open('events owed before the outbox', legacy.start(), () => legacy.stop());
     const suppliers = createSuppliersService({ ...stores, outbox, logger });
     return {
       routes: (app) => {
@@ -78,7 +92,7 @@ export const startSuppliersService = defineService({
         app.use(TOKEN_INFO_PATH, createTokenInfoRouter({ auth, projection: auth.projection }));
       },
       readiness: [mongo.readinessCheck, { name: 'auth-projection', check: () => auth.isReady() }],
-      expose: { events: outbox },
+      expose: { events: outbox, legacyEvents: legacy },
     };
   },
 });

@@ -48,6 +48,9 @@ supplierSchema.index({ orgId: 1, externalId: 1 }, { unique: true });
 supplierSchema.index({ orgId: 1, lastSyncedAt: 1, externalId: 1 });
 // The relay's recovery of a write that died before storing its events: the suppliers it changed.
 supplierSchema.index({ writeId: 1 });
+// The events the version before the outbox still owed (`legacy-pending-events.ts`): its relay's
+// {'pendingEvent.occurredAt': {$lte}} sorted by it. Sparse: it holds only suppliers still marked.
+supplierSchema.index({ 'pendingEvent.occurredAt': 1 }, { sparse: true });
 
 /** The suppliers model, registered on `connection`. */
 export function supplierModel(connection: Connection): Model<SupplierDocument> {

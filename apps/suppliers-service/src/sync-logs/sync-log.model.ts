@@ -45,6 +45,8 @@ const syncLogSchema = new Schema<SyncLogDocument>(
 
 // The relay's recovery of a write that died before storing its events: its sync log.
 syncLogSchema.index({ writeId: 1 });
+// The events the version before the outbox still owed (`legacy-pending-events.ts`), as on suppliers.
+syncLogSchema.index({ 'pendingEvent.occurredAt': 1 }, { sparse: true });
 
 /** The sync logs model, registered on `connection`. */
 export function syncLogModel(connection: Connection): Model<SyncLogDocument> {
