@@ -48,7 +48,7 @@ export async function publishGroups(
 export interface FastPath {
   /**
    * Publishes a committed write's events at once and deletes its document once the broker
-   * acknowledged them; resolves as {@link OutboxWrite.commit} does.
+   * acknowledged them; resolves as `OutboxWrite.commit` does.
    */
   publish(
     documentId: mongo.ObjectId,
