@@ -3,11 +3,12 @@ import { TOPICS } from '@eudr/events';
 import type { EventProducer, EventsKafka, StateVerifier } from '@eudr/events';
 import type { Logger } from '@eudr/service-kit';
 import type { RequestHandler } from 'express';
-import { Counter, Gauge, Registry } from 'prom-client';
+import { Registry } from 'prom-client';
+import { sharedCounter, sharedGauge } from './auth-metrics';
 import { createAuthenticator } from './auth.middleware';
 import { createIntrospectionClient } from './introspection.client';
 import { createIntrospectionFallback } from './introspection-fallback';
-import type { IntrospectionFallbackSettings } from './introspection-fallback';
+import type { IntrospectionFallback, IntrospectionFallbackSettings } from './introspection-fallback';
 import {
   DEFAULT_AUTH_FAILURE_LIMIT_PER_MINUTE,
   DEFAULT_RATE_LIMIT_PER_MINUTE,
@@ -15,12 +16,14 @@ import {
   effectiveLimit,
 } from './rate-limit';
 import { createRateLimiter } from './rate-limit.middleware';
+import type { RateLimiter } from './rate-limit.middleware';
 import { createRedisCounter, redisAddress } from './rate-limit.store';
 import type { RateLimitCounter } from './rate-limit.store';
 import type { Scope } from './scopes';
 import { createTokenProjection } from './token-projection';
 import type { TokenProjection } from './token-projection';
 import { createUsageRecorder } from './token-usage.recorder';
+import type { UsageRecorder } from './token-usage.recorder';
 
 /** Options of {@link createAuth}. */
 export interface CreateAuthOptions {
@@ -123,31 +126,18 @@ export interface Auth {
 /** What a resource service's routes need of {@link Auth}: the two middleware (tests may pass stand-ins). */
 export type RouteAuth = Pick<Auth, 'authenticate' | 'requireScopes'>;
 
-/**
- * Wires token authentication for a resource service: the Kafka-fed projection, the introspection
- * fallback over HTTP, the usage recorder and the two middleware. See the package README for the
- * caching, concurrency and staleness decisions.
- *
- * ```ts
- * const auth = createAuth({ kafka, producer, logger, introspection: { url, serviceKey }, maxStalenessMs: 10_000 });
- * await auth.start();
- * app.post('/api/v1/integration/suppliers', auth.authenticate, auth.requireScopes('integration:suppliers:write'), handler);
- * ```
- */
-export function createAuth(options: CreateAuthOptions): Auth {
-  if (!Number.isFinite(options.maxStalenessMs) || options.maxStalenessMs <= 0) {
-    throw new RangeError('maxStalenessMs must be a positive number');
-  }
-  const clock = options.clock ?? Date.now;
-  const metrics = options.metrics ?? new Registry();
-  const rejectedStates =
-    (metrics.getSingleMetric('auth_state_rejected_total') as Counter | undefined) ??
-    new Counter({
-      name: 'auth_state_rejected_total',
-      help: 'Token and integration states and heartbeats read from Kafka and dropped because auth-service did not sign them.',
-      labelNames: ['topic', 'kind', 'reason'],
-      registers: [metrics],
-    });
+/** The projection, its rejected states and its heartbeat age counted on the service's registry. */
+function projectionWithMetrics(
+  options: CreateAuthOptions,
+  metrics: Registry,
+  clock: () => number,
+): TokenProjection {
+  const rejectedStates = sharedCounter(
+    metrics,
+    'auth_state_rejected_total',
+    'Token and integration states and heartbeats read from Kafka and dropped because auth-service did not sign them.',
+    ['topic', 'kind', 'reason'],
+  );
   const projection = createTokenProjection({
     kafka: options.kafka,
     logger: options.logger,
@@ -156,16 +146,21 @@ export function createAuth(options: CreateAuthOptions): Auth {
     onRejected: ({ topic, kind, reason }) => rejectedStates.inc({ topic, kind, reason }),
   });
   // One projection per registry in a service; a second createAuth on the same registry keeps the first gauge.
-  if (metrics.getSingleMetric('auth_projection_heartbeat_age_seconds') === undefined) {
-    new Gauge({
-      name: 'auth_projection_heartbeat_age_seconds',
-      help: "How far this replica's token projection may be behind auth-service (age of the oldest newest heartbeat).",
-      registers: [metrics],
-      collect() {
-        this.set(projection.msSinceHeartbeat() / 1000);
-      },
-    });
-  }
+  sharedGauge(
+    metrics,
+    'auth_projection_heartbeat_age_seconds',
+    "How far this replica's token projection may be behind auth-service (age of the oldest newest heartbeat).",
+    () => projection.msSinceHeartbeat() / 1000,
+  );
+  return projection;
+}
+
+/** auth-service's introspection over HTTP, behind the fallback's caches and concurrency bound. */
+function introspectionFallback(
+  options: CreateAuthOptions,
+  projection: TokenProjection,
+  clock: () => number,
+): IntrospectionFallback {
   const { url, serviceKey, timeoutMs, fetch: fetchImpl, ...fallbackSettings } = options.introspection;
   const introspect = createIntrospectionClient({
     url,
@@ -173,15 +168,19 @@ export function createAuth(options: CreateAuthOptions): Auth {
     ...(timeoutMs === undefined ? {} : { timeoutMs }),
     ...(fetchImpl === undefined ? {} : { fetch: fetchImpl }),
   });
-  const fallback = createIntrospectionFallback({
+  return createIntrospectionFallback({
     ...fallbackSettings,
     introspect,
     projection,
     clock,
     logger: options.logger,
   });
+}
+
+/** The usage recorder, reporting to `auth.token-usage` through the service's producer. */
+function usageRecorder(options: CreateAuthOptions, clock: () => number): UsageRecorder {
   const source = options.usage?.source ?? `${options.kafka.clientId}@${hostname()}`;
-  const usage = createUsageRecorder({
+  return createUsageRecorder({
     source,
     logger: options.logger,
     clock,
@@ -196,15 +195,22 @@ export function createAuth(options: CreateAuthOptions): Auth {
         reports.map((value) => ({ key: source, value })),
       ),
   });
-  const authenticator = createAuthenticator({
-    projection,
-    fallback,
-    usage,
-    maxStalenessMs: options.maxStalenessMs,
-    clock,
-    logger: options.logger,
-  });
+}
 
+/** The rate limiting of {@link createAuth}; both parts absent when nothing counts (no Redis, no counter). */
+interface RateLimiting {
+  counter: RateLimitCounter | undefined;
+  limiter: RateLimiter | undefined;
+  /** Logs at start whether, and how, requests are rate limited. */
+  announce(): void;
+}
+
+/** The counter (the given one, else Redis at `redisUrl`) and the limiter over it, with the limits of the projection. */
+function rateLimiting(
+  options: CreateAuthOptions,
+  parts: { projection: TokenProjection; usage: UsageRecorder; metrics: Registry; clock: () => number },
+): RateLimiting {
+  const { projection, usage, metrics, clock } = parts;
   const settings = options.rateLimit ?? {};
   const counter =
     settings.counter ??
@@ -239,6 +245,51 @@ export function createAuth(options: CreateAuthOptions): Auth {
           clock,
           onTokenRefused: (tokenId, atMs) => usage.count(tokenId, atMs, 'RATE_LIMIT_EXCEEDED'),
         });
+  return {
+    counter,
+    limiter,
+    announce() {
+      if (counter === undefined) {
+        options.logger.warn('REDIS_URL is not set: requests are not rate limited');
+      } else if (settings.counter === undefined && settings.redisUrl !== undefined) {
+        options.logger.info(
+          { redis: redisAddress(settings.redisUrl), windowSeconds, defaultLimit },
+          'rate limiting per token across replicas',
+        );
+      }
+    },
+  };
+}
+
+/**
+ * Wires token authentication for a resource service: the Kafka-fed projection, the introspection
+ * fallback over HTTP, the usage recorder and the two middleware. See the package README for the
+ * caching, concurrency and staleness decisions.
+ *
+ * ```ts
+ * const auth = createAuth({ kafka, producer, logger, introspection: { url, serviceKey }, maxStalenessMs: 10_000 });
+ * await auth.start();
+ * app.post('/api/v1/integration/suppliers', auth.authenticate, auth.requireScopes('integration:suppliers:write'), handler);
+ * ```
+ */
+export function createAuth(options: CreateAuthOptions): Auth {
+  if (!Number.isFinite(options.maxStalenessMs) || options.maxStalenessMs <= 0) {
+    throw new RangeError('maxStalenessMs must be a positive number');
+  }
+  const clock = options.clock ?? Date.now;
+  const metrics = options.metrics ?? new Registry();
+  const projection = projectionWithMetrics(options, metrics, clock);
+  const fallback = introspectionFallback(options, projection, clock);
+  const usage = usageRecorder(options, clock);
+  const authenticator = createAuthenticator({
+    projection,
+    fallback,
+    usage,
+    maxStalenessMs: options.maxStalenessMs,
+    clock,
+    logger: options.logger,
+  });
+  const { counter, limiter, announce } = rateLimiting(options, { projection, usage, metrics, clock });
 
   return {
     projection,
@@ -248,14 +299,7 @@ export function createAuth(options: CreateAuthOptions): Auth {
     metrics,
     isReady: () => projection.isCaughtUp(),
     async start() {
-      if (counter === undefined) {
-        options.logger.warn('REDIS_URL is not set: requests are not rate limited');
-      } else if (settings.counter === undefined && settings.redisUrl !== undefined) {
-        options.logger.info(
-          { redis: redisAddress(settings.redisUrl), windowSeconds, defaultLimit },
-          'rate limiting per token across replicas',
-        );
-      }
+      announce();
       await Promise.all([projection.start(), counter?.start()]);
       usage.start();
     },

@@ -1,8 +1,8 @@
 import { RateLimitError } from '@eudr/service-kit';
 import type { Logger } from '@eudr/service-kit';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
-import { Counter, Gauge } from 'prom-client';
-import type { Registry } from 'prom-client';
+import type { Counter, Registry } from 'prom-client';
+import { sharedCounter, sharedGauge } from './auth-metrics';
 import { findAuthContext } from './auth-context';
 import type { AuthContext } from './auth-context';
 import { createBlockList, decideRateLimit } from './rate-limit';
@@ -49,7 +49,6 @@ function clientAddress(req: Request): string {
   return address.startsWith('::ffff:') ? address.slice('::ffff:'.length) : address;
 }
 
-/** A 401 from authentication: the failures that are counted per address. */
 /** A 401, or a token used from outside its allowlist: both count against the client address. */
 function isAuthenticationFailure(err: unknown): boolean {
   if (typeof err !== 'object' || err === null) return false;
@@ -57,11 +56,129 @@ function isAuthenticationFailure(err: unknown): boolean {
   return status === 401 || code === 'IP_NOT_ALLOWED';
 }
 
-function counter(registry: Registry, name: string, help: string, labelNames: string[] = []): Counter {
-  return (
-    (registry.getSingleMetric(name) as Counter | undefined) ??
-    new Counter({ name, help, labelNames, registers: [registry] })
+/** The limiter's metrics, on the service's registry. */
+interface LimiterMetrics {
+  rejected: Counter;
+  unenforced: Counter;
+}
+
+function limiterMetrics(options: RateLimiterOptions): LimiterMetrics {
+  const rejected = sharedCounter(
+    options.metrics,
+    'auth_rate_limit_rejected_total',
+    'Requests answered 429 RATE_LIMIT_EXCEEDED, by what was over its limit (token or address).',
+    ['subject'],
   );
+  const unenforced = sharedCounter(
+    options.metrics,
+    'auth_rate_limit_unenforced_total',
+    'Requests served (or authentication failures not counted) without rate limiting because Redis was unreachable.',
+  );
+  sharedGauge(
+    options.metrics,
+    'auth_rate_limit_redis_up',
+    '1 while the rate limiter reaches Redis, 0 while it serves without limiting.',
+    () => (options.counter.isAvailable() ? 1 : 0),
+  );
+  return { rejected, unenforced };
+}
+
+/** The per-token limit: counts a request `authenticate` let through, refuses it past its token's limit. */
+function tokenLimit(options: RateLimiterOptions, metrics: LimiterMetrics): RequestHandler {
+  const { counter: store, limitFor, keyPrefix, clock } = options;
+  const windowMs = options.windowSeconds * 1000;
+  const blocks = createBlockList();
+
+  function refusal(decision: RateLimitDecision, limit: number, tokenId: string): RateLimitError {
+    metrics.rejected.inc({ subject: 'token' });
+    options.onTokenRefused?.(tokenId, clock());
+    return new RateLimitError(decision.retryAfterSeconds, TOKEN_MESSAGE(limit, options.windowSeconds), {
+      headers: decision.headers,
+    });
+  }
+
+  return (req: Request, res: Response, next: NextFunction) => {
+    const context = findAuthContext(req);
+    if (context === undefined) {
+      next();
+      return;
+    }
+    const limit = limitFor(context);
+    const blocked = blocks.blocked(context.tokenId, limit, clock());
+    if (blocked !== undefined) {
+      next(refusal(decideRateLimit(blocked, limit, clock()), limit, context.tokenId));
+      return;
+    }
+    store.hit(`${keyPrefix}t:${context.tokenId}`, windowMs).then(
+      (window) => {
+        if (window === undefined) {
+          metrics.unenforced.inc();
+          next();
+          return;
+        }
+        const now = clock();
+        const decision = decideRateLimit(window, limit, now);
+        if (!decision.allowed) {
+          blocks.block(context.tokenId, window, now);
+          next(refusal(decision, limit, context.tokenId));
+          return;
+        }
+        for (const [name, value] of Object.entries(decision.headers)) res.setHeader(name, value);
+        next();
+      },
+      (err: unknown) => next(err),
+    );
+  };
+}
+
+/** The per-address guard against repeated failed authentications. */
+interface AddressGuard {
+  /** The 429 for an address refused from memory until its window ends; undefined when it may try. */
+  refused(address: string): RateLimitError | undefined;
+  /** Counts one failure against the address, then passes on the failure, or the 429 past the limit. */
+  countFailure(address: string, failure: unknown, next: NextFunction): void;
+}
+
+function addressGuard(options: RateLimiterOptions, metrics: LimiterMetrics): AddressGuard {
+  const { counter: store, failureLimit, keyPrefix, clock } = options;
+  const windowMs = options.windowSeconds * 1000;
+  const blocks = createBlockList();
+
+  function refusal(decision: RateLimitDecision): RateLimitError {
+    metrics.rejected.inc({ subject: 'address' });
+    return new RateLimitError(decision.retryAfterSeconds, ADDRESS_MESSAGE);
+  }
+
+  return {
+    refused(address) {
+      const blocked = blocks.blocked(address, failureLimit, clock());
+      return blocked === undefined ? undefined : refusal(decideRateLimit(blocked, failureLimit, clock()));
+    },
+    countFailure(address, failure, next) {
+      store.hit(`${keyPrefix}a:${address}`, windowMs).then(
+        (window) => {
+          if (window === undefined) {
+            metrics.unenforced.inc();
+            next(failure);
+            return;
+          }
+          const now = clock();
+          const decision = decideRateLimit(window, failureLimit, now);
+          if (decision.allowed) {
+            next(failure);
+            return;
+          }
+          blocks.block(address, window, now);
+          options.logger.warn(
+            { address, failures: window.count, failureLimit, windowSeconds: options.windowSeconds },
+            'too many failed authentications from one address: refusing it until its window ends',
+          );
+          next(refusal(decision));
+        },
+        (err: unknown) => next(err),
+      );
+    },
+  };
 }
 
 /**
@@ -80,109 +197,16 @@ function counter(registry: Registry, name: string, help: string, labelNames: str
  *   and without the headers, and `auth_rate_limit_unenforced_total` counts it: fail open (see README).
  */
 export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
-  const { counter: store, limitFor, failureLimit, keyPrefix, clock } = options;
-  const windowMs = options.windowSeconds * 1000;
-  const tokenBlocks = createBlockList();
-  const addressBlocks = createBlockList();
-  const rejected = counter(
-    options.metrics,
-    'auth_rate_limit_rejected_total',
-    'Requests answered 429 RATE_LIMIT_EXCEEDED, by what was over its limit (token or address).',
-    ['subject'],
-  );
-  const unenforced = counter(
-    options.metrics,
-    'auth_rate_limit_unenforced_total',
-    'Requests served (or authentication failures not counted) without rate limiting because Redis was unreachable.',
-  );
-  if (options.metrics.getSingleMetric('auth_rate_limit_redis_up') === undefined) {
-    new Gauge({
-      name: 'auth_rate_limit_redis_up',
-      help: '1 while the rate limiter reaches Redis, 0 while it serves without limiting.',
-      registers: [options.metrics],
-      collect() {
-        this.set(store.isAvailable() ? 1 : 0);
-      },
-    });
-  }
-
-  function tokenRefusal(decision: RateLimitDecision, limit: number, tokenId: string): RateLimitError {
-    rejected.inc({ subject: 'token' });
-    options.onTokenRefused?.(tokenId, clock());
-    return new RateLimitError(decision.retryAfterSeconds, TOKEN_MESSAGE(limit, options.windowSeconds), {
-      headers: decision.headers,
-    });
-  }
-
-  function addressRefusal(decision: RateLimitDecision): RateLimitError {
-    rejected.inc({ subject: 'address' });
-    return new RateLimitError(decision.retryAfterSeconds, ADDRESS_MESSAGE);
-  }
-
-  const limitToken: RequestHandler = (req: Request, res: Response, next: NextFunction) => {
-    const context = findAuthContext(req);
-    if (context === undefined) {
-      next();
-      return;
-    }
-    const limit = limitFor(context);
-    const blocked = tokenBlocks.blocked(context.tokenId, limit, clock());
-    if (blocked !== undefined) {
-      next(tokenRefusal(decideRateLimit(blocked, limit, clock()), limit, context.tokenId));
-      return;
-    }
-    store.hit(`${keyPrefix}t:${context.tokenId}`, windowMs).then(
-      (window) => {
-        if (window === undefined) {
-          unenforced.inc();
-          next();
-          return;
-        }
-        const now = clock();
-        const decision = decideRateLimit(window, limit, now);
-        if (!decision.allowed) {
-          tokenBlocks.block(context.tokenId, window, now);
-          next(tokenRefusal(decision, limit, context.tokenId));
-          return;
-        }
-        for (const [name, value] of Object.entries(decision.headers)) res.setHeader(name, value);
-        next();
-      },
-      (err: unknown) => next(err),
-    );
-  };
-
-  function countFailure(address: string, failure: unknown, next: NextFunction): void {
-    store.hit(`${keyPrefix}a:${address}`, windowMs).then(
-      (window) => {
-        if (window === undefined) {
-          unenforced.inc();
-          next(failure);
-          return;
-        }
-        const now = clock();
-        const decision = decideRateLimit(window, failureLimit, now);
-        if (decision.allowed) {
-          next(failure);
-          return;
-        }
-        addressBlocks.block(address, window, now);
-        options.logger.warn(
-          { address, failures: window.count, failureLimit, windowSeconds: options.windowSeconds },
-          'too many failed authentications from one address: refusing it until its window ends',
-        );
-        next(addressRefusal(decision));
-      },
-      (err: unknown) => next(err),
-    );
-  }
+  const metrics = limiterMetrics(options);
+  const limitToken = tokenLimit(options, metrics);
+  const addresses = addressGuard(options, metrics);
 
   function wrap(authenticate: RequestHandler): RequestHandler {
     return (req, res, next) => {
       const address = clientAddress(req);
-      const blocked = addressBlocks.blocked(address, failureLimit, clock());
-      if (blocked !== undefined) {
-        next(addressRefusal(decideRateLimit(blocked, failureLimit, clock())));
+      const refused = addresses.refused(address);
+      if (refused !== undefined) {
+        next(refused);
         return;
       }
       const afterAuthentication = (err?: unknown): void => {
@@ -190,7 +214,7 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
           void limitToken(req, res, next);
           return;
         }
-        if (isAuthenticationFailure(err)) countFailure(address, err, next);
+        if (isAuthenticationFailure(err)) addresses.countFailure(address, err, next);
         else next(err);
       };
       void authenticate(req, res, afterAuthentication as NextFunction);
