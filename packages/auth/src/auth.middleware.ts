@@ -91,6 +91,99 @@ export interface Authenticator {
   isTrusted(): boolean;
 }
 
+/** Steps 4 to 8 on the newest known token and integration state; on success the request goes on. */
+function decide(
+  options: AuthenticatorOptions,
+  req: Request,
+  next: NextFunction,
+  state: TokenState,
+  integration: IntegrationStatus | undefined,
+) {
+  const { usage, projection } = options;
+  const now = options.clock();
+  const check = evaluateTokenState(state, integration?.status, now);
+  if (!check.ok) {
+    usage.count(state.tokenId, now, check.code);
+    next(authError(check.code));
+    return;
+  }
+  // Express's req.ip: the edge's X-Forwarded-For when the app trusts the edge (TRUST_PROXY).
+  const address = req.ip;
+  // Step 7: only integrations with a list pay for a match; the rest skip it on one property read.
+  const allowlist = integration?.allowlist;
+  if (allowlist !== undefined && !allowlist.allows(address)) {
+    usage.refuse(state.tokenId, now, address);
+    usage.count(state.tokenId, now, 'IP_NOT_ALLOWED');
+    next(authError('IP_NOT_ALLOWED'));
+    return;
+  }
+  // Step 8: after the address, so a caller from outside the list learns nothing of the policy.
+  const violation = tokenPolicyViolation(state, projection.orgPolicy(state.orgId));
+  if (violation !== null) {
+    usage.count(state.tokenId, now, 'TOKEN_POLICY_VIOLATION');
+    next(tokenPolicyError(violation));
+    return;
+  }
+  setAuthContext(req, {
+    tokenId: state.tokenId,
+    orgId: state.orgId,
+    integrationId: state.integrationId,
+    scopes: state.scopes,
+  });
+  usage.record(state.tokenId, now, address, req.headersDistinct['user-agent']?.[0]);
+  // Scope and rate-limit refusals come later and are counted on their own: successes are the
+  // authenticated requests less those.
+  usage.count(state.tokenId, now, 'authenticated');
+  next();
+}
+
+/** Decides from the fallback's outcome, or from the projection where its word stands. */
+function conclude(
+  options: AuthenticatorOptions,
+  req: Request,
+  next: NextFunction,
+  tokenHash: string,
+  outcome: FallbackOutcome,
+  trusted: boolean,
+) {
+  if (outcome === 'unknown') {
+    next(authError('INVALID_TOKEN'));
+    return;
+  }
+  if (outcome !== 'found' && !trusted) {
+    next(authError('AUTH_UNAVAILABLE'));
+    return;
+  }
+  // 'found': the answer was applied to the projection, which now holds the newest known states.
+  // 'busy'/'failed' on a trusted projection: its own word stands.
+  const { projection } = options;
+  const state = projection.findByHash(tokenHash);
+  if (state === undefined) {
+    next(authError('INVALID_TOKEN'));
+    return;
+  }
+  decide(options, req, next, state, projection.integrationStatus(state.integrationId));
+}
+
+/** Step 9 for one endpoint (see {@link Authenticator.requireScopes}). */
+function requireScopes(options: AuthenticatorOptions, scopes: Scope[]): RequestHandler {
+  if (scopes.length === 0) throw new TypeError('requireScopes needs at least one scope');
+  for (const scope of scopes) {
+    if (!isScope(scope)) throw new TypeError('requireScopes accepts only registered scope names');
+  }
+  const needed = [...new Set(scopes)];
+  return (req, _res, next) => {
+    const context = getAuthContext(req);
+    const missing = missingScopes(context.scopes, needed);
+    if (missing.length > 0) {
+      options.usage.count(context.tokenId, options.clock(), 'INSUFFICIENT_SCOPES');
+      next(authError('INSUFFICIENT_SCOPES', { needed, missing }));
+      return;
+    }
+    next();
+  };
+}
+
 /**
  * Builds `authenticate` and `requireScopes` over a projection, an introspection fallback and a usage
  * recorder (the wiring is `createAuth`'s job; tests pass in-memory parts).
@@ -113,7 +206,7 @@ export interface Authenticator {
  * the use (with its address) is recorded in memory.
  */
 export function createAuthenticator(options: AuthenticatorOptions): Authenticator {
-  const { projection, fallback, usage, clock, maxStalenessMs } = options;
+  const { projection, fallback, maxStalenessMs } = options;
   const logger = options.logger.child({ component: 'auth' });
   let wasTrusted: boolean | undefined;
 
@@ -134,74 +227,6 @@ export function createAuthenticator(options: AuthenticatorOptions): Authenticato
     return trusted;
   }
 
-  function decide(
-    req: Request,
-    next: NextFunction,
-    state: TokenState,
-    integration: IntegrationStatus | undefined,
-  ) {
-    const now = clock();
-    const check = evaluateTokenState(state, integration?.status, now);
-    if (!check.ok) {
-      usage.count(state.tokenId, now, check.code);
-      next(authError(check.code));
-      return;
-    }
-    // Express's req.ip: the edge's X-Forwarded-For when the app trusts the edge (TRUST_PROXY).
-    const address = req.ip;
-    // Step 7: only integrations with a list pay for a match; the rest skip it on one property read.
-    const allowlist = integration?.allowlist;
-    if (allowlist !== undefined && !allowlist.allows(address)) {
-      usage.refuse(state.tokenId, now, address);
-      usage.count(state.tokenId, now, 'IP_NOT_ALLOWED');
-      next(authError('IP_NOT_ALLOWED'));
-      return;
-    }
-    // Step 8: after the address, so a caller from outside the list learns nothing of the policy.
-    const violation = tokenPolicyViolation(state, projection.orgPolicy(state.orgId));
-    if (violation !== null) {
-      usage.count(state.tokenId, now, 'TOKEN_POLICY_VIOLATION');
-      next(tokenPolicyError(violation));
-      return;
-    }
-    setAuthContext(req, {
-      tokenId: state.tokenId,
-      orgId: state.orgId,
-      integrationId: state.integrationId,
-      scopes: state.scopes,
-    });
-    usage.record(state.tokenId, now, address, req.headersDistinct['user-agent']?.[0]);
-    // Scope and rate-limit refusals come later and are counted on their own: successes are the
-    // authenticated requests less those.
-    usage.count(state.tokenId, now, 'authenticated');
-    next();
-  }
-
-  function conclude(
-    req: Request,
-    next: NextFunction,
-    tokenHash: string,
-    outcome: FallbackOutcome,
-    trusted: boolean,
-  ) {
-    if (outcome === 'unknown') {
-      next(authError('INVALID_TOKEN'));
-      return;
-    }
-    if (outcome !== 'found' && !trusted) {
-      next(authError('AUTH_UNAVAILABLE'));
-      return;
-    }
-    // 'found': the answer was applied to the projection, which now holds the newest known states.
-    // 'busy'/'failed' on a trusted projection: its own word stands.
-    const state = projection.findByHash(tokenHash);
-    if (state === undefined) {
-      next(authError('INVALID_TOKEN'));
-      return;
-    }
-    decide(req, next, state, projection.integrationStatus(state.integrationId));
-  }
-
   const authenticate: RequestHandler = (req, _res, next) => {
     // headersDistinct keeps repeated Authorization headers, which Node's `headers` would drop silently.
     const parsed = parseAuthorizationHeader(req.headersDistinct['authorization']);
@@ -217,39 +242,25 @@ export function createAuthenticator(options: AuthenticatorOptions): Authenticato
         const integration = projection.integrationStatus(state.integrationId);
         // The token state may arrive before its integration's (two topics): ask rather than refuse.
         if (integration !== undefined) {
-          decide(req, next, state, integration);
+          decide(options, req, next, state, integration);
           return;
         }
       }
     }
     const cached = fallback.cached(tokenHash, !trusted);
     if (cached !== undefined) {
-      conclude(req, next, tokenHash, cached, trusted);
+      conclude(options, req, next, tokenHash, cached, trusted);
       return;
     }
     fallback.ask(tokenHash).then(
-      (outcome) => conclude(req, next, tokenHash, outcome, trusted),
+      (outcome) => conclude(options, req, next, tokenHash, outcome, trusted),
       (err: unknown) => next(err),
     );
   };
 
-  function requireScopes(...scopes: Scope[]): RequestHandler {
-    if (scopes.length === 0) throw new TypeError('requireScopes needs at least one scope');
-    for (const scope of scopes) {
-      if (!isScope(scope)) throw new TypeError('requireScopes accepts only registered scope names');
-    }
-    const needed = [...new Set(scopes)];
-    return (req, _res, next) => {
-      const context = getAuthContext(req);
-      const missing = missingScopes(context.scopes, needed);
-      if (missing.length > 0) {
-        usage.count(context.tokenId, clock(), 'INSUFFICIENT_SCOPES');
-        next(authError('INSUFFICIENT_SCOPES', { needed, missing }));
-        return;
-      }
-      next();
-    };
-  }
-
-  return { authenticate, requireScopes, isTrusted };
+  return {
+    authenticate,
+    requireScopes: (...scopes) => requireScopes(options, scopes),
+    isTrusted,
+  };
 }
