@@ -19,7 +19,7 @@ import type {
 } from '@eudr/events';
 import type { Logger } from '@eudr/service-kit';
 import { createProjectionStore } from './projection-store';
-import type { IntegrationStatus, OrgPolicy } from './projection-store';
+import type { IntegrationStatus, OrgPolicy, ProjectionStore } from './projection-store';
 
 /**
  * Every token state and integration status of the platform, held in memory by each replica of a
@@ -105,6 +105,140 @@ const POLICY_KEY_PREFIX = orgPolicyKey('');
 /** Heartbeats checked per fetched batch at most: only the newest valid one matters. */
 const HEARTBEATS_CHECKED_PER_BATCH = 3;
 
+/** Checks a message's signature; a failing one is logged (never its value) and reported, and false returned. */
+type SignatureCheck = (
+  topic: AuthStateTopic,
+  kind: RejectedState['kind'],
+  message: { key: string; raw: string | null; header: string | undefined },
+  where: object,
+) => boolean;
+
+function signatureCheck(options: CreateTokenProjectionOptions, logger: Logger): SignatureCheck {
+  const { verifier, kafka } = options;
+  return (topic, kind, { key, raw, header }, where) => {
+    const problem = verifier === undefined ? null : verifier.check(kafka.topicName(topic), key, raw, header);
+    if (problem === null) return true;
+    // Never the value, nor the signature: only where the message was and what was wrong with it.
+    logger.warn(
+      { topic: kafka.topicName(topic), kind, reason: problem, ...where },
+      'dropping a state message that auth-service did not sign',
+    );
+    options.onRejected?.({ topic, kind, reason: problem });
+    return false;
+  };
+}
+
+/** What the projection holds besides its store, shared by the functions that apply and read it. */
+interface ProjectionState {
+  store: ProjectionStore;
+  /** Signature headers of token states applied but not checked yet, by tokenId. */
+  unchecked: Map<string, string>;
+  /** Newest valid heartbeat per `topic/partition`: its `upTo`, capped at when it arrived. */
+  heartbeats: Map<string, number>;
+  verified: SignatureCheck;
+  /** Whether signatures are checked at all (a verifier was given). */
+  verifying: boolean;
+}
+
+/**
+ * A token state first seen while catching up, whose value is exactly what this replica re-encodes, is
+ * applied with its signature kept for its first lookup.
+ */
+function deferredCheck(
+  state: ProjectionState,
+  message: AnyConsumedMessage<AuthStateTopic>,
+  key: string,
+  catchingUp: () => boolean,
+): boolean {
+  if (message.topic !== TOPICS.authTokens || message.value === null || !state.verifying) return false;
+  const header = message.headers[STATE_SIGNATURE_HEADER];
+  const token = message.value;
+  const deferred =
+    catchingUp() &&
+    header !== undefined &&
+    key === token.tokenId &&
+    state.store.findById(token.tokenId) === undefined &&
+    message.rawValue === JSON.stringify(token);
+  if (deferred && state.store.applyToken(token)) state.unchecked.set(token.tokenId, header);
+  return deferred;
+}
+
+/** Applies one state or tombstone read from Kafka, its signature checked (now or at first lookup). */
+function applyMessage(
+  state: ProjectionState,
+  message: AnyConsumedMessage<AuthStateTopic>,
+  catchingUp: () => boolean,
+): void {
+  const { topic, key, partition, offset } = message;
+  if (key === null) return;
+  if (deferredCheck(state, message, key, catchingUp)) return;
+  const signed = { key, raw: message.rawValue, header: message.headers[STATE_SIGNATURE_HEADER] };
+  if (!state.verified(topic, 'state', signed, { partition, offset })) return;
+  const { store, unchecked } = state;
+  if (message.topic === TOPICS.authTokens) {
+    if (message.value === null) {
+      store.removeToken(key);
+      unchecked.delete(key);
+    } else if (store.applyToken(message.value)) {
+      unchecked.delete(message.value.tokenId);
+    }
+  } else if (message.value === null) {
+    if (key.startsWith(POLICY_KEY_PREFIX)) store.removePolicy(key.slice(POLICY_KEY_PREFIX.length));
+    else store.removeIntegration(key);
+  } else if (isOrgPolicyState(message.value)) {
+    store.applyPolicy(message.value);
+  } else {
+    store.applyIntegration(message.value);
+  }
+}
+
+function applyHeartbeats(state: ProjectionState, batch: ConsumedHeartbeat[], now: number): void {
+  // Batches are per partition and in order: the newest valid heartbeat is the last one that checks out.
+  for (const beat of batch.slice(-HEARTBEATS_CHECKED_PER_BATCH).reverse()) {
+    const signed = {
+      key: STATE_HEARTBEAT_KEY,
+      raw: beat.rawValue,
+      header: beat.headers[STATE_SIGNATURE_HEADER],
+    };
+    if (
+      !state.verified(beat.topic, 'heartbeat', signed, { partition: beat.partition, offset: beat.offset })
+    ) {
+      continue;
+    }
+    const upTo = Math.min(Date.parse(beat.value.upTo), now);
+    const slot = `${beat.topic}/${beat.partition}`;
+    if (upTo > (state.heartbeats.get(slot) ?? -Infinity)) state.heartbeats.set(slot, upTo);
+    return;
+  }
+}
+
+/** The age of the oldest newest heartbeat over every partition read; Infinity before any partition. */
+function msSinceHeartbeat(
+  heartbeats: Map<string, number>,
+  partitions: { topic: string; partition: number }[],
+  now: number,
+): number {
+  if (partitions.length === 0) return Infinity;
+  let oldest = Infinity;
+  for (const { topic, partition } of partitions) {
+    oldest = Math.min(oldest, heartbeats.get(`${topic}/${partition}`) ?? -Infinity);
+  }
+  return now - oldest;
+}
+
+/** A token state by hash, its deferred signature checked at this first lookup (dropped if it fails). */
+function findByHash(state: ProjectionState, tokenHash: string): TokenState | undefined {
+  const token = state.store.findByHash(tokenHash);
+  if (token === undefined) return undefined;
+  const header = state.unchecked.get(token.tokenId);
+  if (header === undefined) return token;
+  state.unchecked.delete(token.tokenId);
+  const signed = { key: token.tokenId, raw: JSON.stringify(token), header };
+  if (state.verified(TOPICS.authTokens, 'state', signed, { tokenId: token.tokenId })) return token;
+  state.store.removeToken(token.tokenId);
+  return undefined;
+}
+
 /**
  * Creates the token projection of one replica; see {@link TokenProjection}. Creating it opens no
  * connection. Messages that are not valid JSON or do not match their schema are logged and skipped by
@@ -118,95 +252,18 @@ const HEARTBEATS_CHECKED_PER_BATCH = 3;
  * arrival. Either way no state is used before its signature is checked.
  */
 export function createTokenProjection(options: CreateTokenProjectionOptions): TokenProjection {
-  const store = createProjectionStore();
   const logger = options.logger.child({ component: 'token-projection' });
   const clock = options.clock ?? Date.now;
-  const { verifier, kafka } = options;
-  /** Signature headers of token states applied but not checked yet, by tokenId. */
-  const unchecked = new Map<string, string>();
-  /** Newest valid heartbeat per `topic/partition`: its `upTo`, capped at when it arrived. */
-  const heartbeats = new Map<string, number>();
+  const state: ProjectionState = {
+    store: createProjectionStore(),
+    unchecked: new Map(),
+    heartbeats: new Map(),
+    verified: signatureCheck(options, logger),
+    verifying: options.verifier !== undefined,
+  };
+  const { store, unchecked } = state;
   let startedAt = 0;
   let started = false;
-
-  function reject(
-    topic: AuthStateTopic,
-    kind: RejectedState['kind'],
-    reason: SignatureProblem,
-    where: object,
-  ) {
-    // Never the value, nor the signature: only where the message was and what was wrong with it.
-    logger.warn(
-      { topic: kafka.topicName(topic), kind, reason, ...where },
-      'dropping a state message that auth-service did not sign',
-    );
-    options.onRejected?.({ topic, kind, reason });
-  }
-
-  function problemOf(topic: AuthStateTopic, key: string, raw: string | null, header: string | undefined) {
-    return verifier === undefined ? null : verifier.check(kafka.topicName(topic), key, raw, header);
-  }
-
-  function applyMessage(message: AnyConsumedMessage<AuthStateTopic>): void {
-    const { topic, key, partition, offset } = message;
-    const header = message.headers[STATE_SIGNATURE_HEADER];
-    if (key === null) return;
-    const where = { partition, offset };
-    if (message.topic === TOPICS.authTokens && message.value !== null && verifier !== undefined) {
-      const state = message.value;
-      const deferred =
-        !reader.isCaughtUp() &&
-        header !== undefined &&
-        key === state.tokenId &&
-        store.findById(state.tokenId) === undefined &&
-        message.rawValue === JSON.stringify(state);
-      if (deferred) {
-        if (store.applyToken(state)) unchecked.set(state.tokenId, header);
-        return;
-      }
-    }
-    const problem = problemOf(topic, key, message.rawValue, header);
-    if (problem !== null) {
-      reject(topic, 'state', problem, where);
-      return;
-    }
-    if (message.topic === TOPICS.authTokens) {
-      if (message.value === null) {
-        store.removeToken(key);
-        unchecked.delete(key);
-      } else if (store.applyToken(message.value)) {
-        unchecked.delete(message.value.tokenId);
-      }
-    } else if (message.value === null) {
-      if (key.startsWith(POLICY_KEY_PREFIX)) store.removePolicy(key.slice(POLICY_KEY_PREFIX.length));
-      else store.removeIntegration(key);
-    } else if (isOrgPolicyState(message.value)) {
-      store.applyPolicy(message.value);
-    } else {
-      store.applyIntegration(message.value);
-    }
-  }
-
-  function applyHeartbeats(batch: ConsumedHeartbeat[]): void {
-    const now = clock();
-    // Batches are per partition and in order: the newest valid heartbeat is the last one that checks out.
-    for (const beat of batch.slice(-HEARTBEATS_CHECKED_PER_BATCH).reverse()) {
-      const problem = problemOf(
-        beat.topic,
-        STATE_HEARTBEAT_KEY,
-        beat.rawValue,
-        beat.headers[STATE_SIGNATURE_HEADER],
-      );
-      if (problem !== null) {
-        reject(beat.topic, 'heartbeat', problem, { partition: beat.partition, offset: beat.offset });
-        continue;
-      }
-      const upTo = Math.min(Date.parse(beat.value.upTo), now);
-      const slot = `${beat.topic}/${beat.partition}`;
-      if (upTo > (heartbeats.get(slot) ?? -Infinity)) heartbeats.set(slot, upTo);
-      return;
-    }
-  }
 
   const reader: StateReader<AuthStateTopic> = createStateReader(options.kafka, {
     name: options.name ?? 'token-projection',
@@ -214,10 +271,11 @@ export function createTokenProjection(options: CreateTokenProjectionOptions): To
     maxWaitTimeMs: options.maxWaitTimeMs ?? 1_000,
     // Applying cannot fail, so a batch handler costs one call per fetched batch.
     batchHandler: async (messages) => {
-      for (const message of messages) applyMessage(message);
+      for (const message of messages) applyMessage(state, message, catchingUp);
     },
-    onHeartbeats: applyHeartbeats,
+    onHeartbeats: (batch) => applyHeartbeats(state, batch, clock()),
   });
+  const catchingUp = () => !reader.isCaughtUp();
 
   reader
     .whenCaughtUp()
@@ -228,19 +286,6 @@ export function createTokenProjection(options: CreateTokenProjectionOptions): To
       );
     })
     .catch(() => undefined);
-
-  function findByHash(tokenHash: string): TokenState | undefined {
-    const state = store.findByHash(tokenHash);
-    if (state === undefined) return undefined;
-    const header = unchecked.get(state.tokenId);
-    if (header === undefined) return state;
-    unchecked.delete(state.tokenId);
-    const problem = problemOf(TOPICS.authTokens, state.tokenId, JSON.stringify(state), header);
-    if (problem === null) return state;
-    store.removeToken(state.tokenId);
-    reject(TOPICS.authTokens, 'state', problem, { tokenId: state.tokenId });
-    return undefined;
-  }
 
   return {
     async start() {
@@ -253,25 +298,17 @@ export function createTokenProjection(options: CreateTokenProjectionOptions): To
     isCaughtUp: () => reader.isCaughtUp(),
     whenCaughtUp: () => reader.whenCaughtUp(),
     msSinceLastFetch: () => reader.msSinceLastFetch(),
-    msSinceHeartbeat() {
-      const partitions = reader.partitions();
-      if (partitions.length === 0) return Infinity;
-      let oldest = Infinity;
-      for (const { topic, partition } of partitions) {
-        oldest = Math.min(oldest, heartbeats.get(`${topic}/${partition}`) ?? -Infinity);
-      }
-      return clock() - oldest;
-    },
-    findByHash,
+    msSinceHeartbeat: () => msSinceHeartbeat(state.heartbeats, reader.partitions(), clock()),
+    findByHash: (tokenHash) => findByHash(state, tokenHash),
     integrationStatus: (integrationId) => store.integrationStatus(integrationId),
-    applyToken(state) {
-      const applied = store.applyToken(state);
-      if (applied) unchecked.delete(state.tokenId);
+    applyToken(token) {
+      const applied = store.applyToken(token);
+      if (applied) unchecked.delete(token.tokenId);
       return applied;
     },
-    applyIntegration: (state) => store.applyIntegration(state),
+    applyIntegration: (integration) => store.applyIntegration(integration),
     orgPolicy: (orgId) => store.orgPolicy(orgId),
-    applyPolicy: (state) => store.applyPolicy(state),
+    applyPolicy: (policy) => store.applyPolicy(policy),
     size: () => store.size(),
   };
 }
