@@ -9,6 +9,7 @@ import {
   UnauthorizedError,
   isOrgId,
 } from '@eudr/service-kit';
+import type { AppError } from '@eudr/service-kit';
 
 /** The admin behind a request: who (`sub`, for the audit log) and which organisation they administer. */
 export interface AdminPrincipal {
@@ -106,24 +107,20 @@ function keySet(url: URL, reloadMs: number): JWTVerifyGetKey {
   };
 }
 
-/**
- * Builds the verifier. Failures map to the API's codes:
- *
- * - bad signature, malformed JWT, wrong algorithm, issuer or audience, no `exp` or no `sub` →
- *   401 `INVALID_ADMIN_TOKEN`;
- * - expired → 401 `ADMIN_TOKEN_EXPIRED`, so an admin client knows to sign in again;
- * - valid JWT but `role` is not `admin`, or no `org`, or an `org` that is not an organisation id
- *   (`isOrgId`: 1 to 64 letters, digits, `_` or `-`) → 403 `FORBIDDEN`;
- * - the JWKS cannot be fetched → 503 `SERVICE_UNAVAILABLE`.
- *
- * @throws Error when neither key source is given, or a JWKS URL comes without issuer and audience.
- */
-export function createAdminJwtVerifier(options: AdminJwtVerifierOptions): AdminJwtVerifier {
+/** A key with the verification options that go with it. */
+interface KeySource<Key> {
+  key: Key;
+  options: JWTVerifyOptions;
+}
+
+/** The two key sources an admin JWT may be verified with; absent when not configured. */
+interface AdminKeys {
+  hs256: KeySource<Uint8Array> | undefined;
+  provider: KeySource<JWTVerifyGetKey> | undefined;
+}
+
+function adminKeys(options: AdminJwtVerifierOptions): AdminKeys {
   const { secret, jwksUrl } = options.keys;
-  if (secret === undefined && jwksUrl === undefined) throw new Error('set a secret, a JWKS URL or both');
-  if (jwksUrl !== undefined && (options.issuer === undefined || options.audience === undefined)) {
-    throw new Error('a JWKS URL needs the issuer and audience of the identity provider');
-  }
   const strict = (issuer?: string, audience?: string): JWTVerifyOptions => ({
     requiredClaims: ['exp', 'sub'],
     clockTolerance: options.clockToleranceSeconds ?? 5,
@@ -144,83 +141,110 @@ export function createAdminJwtVerifier(options: AdminJwtVerifierOptions): AdminJ
     jwksUrl === undefined
       ? undefined
       : {
-          keys: keySet(new URL(jwksUrl), options.keyFileReloadMs ?? 5_000),
+          key: keySet(new URL(jwksUrl), options.keyFileReloadMs ?? 5_000),
           options: { ...strict(options.issuer, options.audience), algorithms: JWKS_ALGORITHMS },
         };
+  return { hs256, provider };
+}
 
-  /** The header's `alg` picks the key source, so neither is ever tried with the other's tokens. */
-  async function payloadOf(jwt: string): Promise<JWTPayload> {
-    let alg: unknown;
-    try {
-      alg = decodeProtectedHeader(jwt).alg;
-    } catch (err) {
-      throw invalid('The admin token is not valid: it is malformed or its signature does not verify.', err);
-    }
-    if (alg === 'HS256') {
-      if (hs256 === undefined) {
-        throw invalid('The admin token is not valid: sign in through the identity provider.');
-      }
-      return (await jwtVerify(jwt, hs256.key, hs256.options)).payload;
-    }
-    if (provider === undefined) {
-      throw invalid('The admin token is not valid: it is malformed or its signature does not verify.');
-    }
-    return (await jwtVerify(jwt, provider.keys, provider.options)).payload;
+/** The header's `alg` picks the key source, so neither is ever tried with the other's tokens. */
+async function payloadOf(jwt: string, { hs256, provider }: AdminKeys): Promise<JWTPayload> {
+  let alg: unknown;
+  try {
+    alg = decodeProtectedHeader(jwt).alg;
+  } catch (err) {
+    throw invalid('The admin token is not valid: it is malformed or its signature does not verify.', err);
   }
+  if (alg === 'HS256') {
+    if (hs256 === undefined) {
+      throw invalid('The admin token is not valid: sign in through the identity provider.');
+    }
+    return (await jwtVerify(jwt, hs256.key, hs256.options)).payload;
+  }
+  if (provider === undefined) {
+    throw invalid('The admin token is not valid: it is malformed or its signature does not verify.');
+  }
+  return (await jwtVerify(jwt, provider.key, provider.options)).payload;
+}
 
+/** The API's error for a JWT that did not verify (see {@link createAdminJwtVerifier}). */
+function verificationError(err: unknown): AppError {
+  if (err instanceof UnauthorizedError) return err;
+  if (err instanceof errors.JWTExpired) {
+    return new UnauthorizedError(
+      'ADMIN_TOKEN_EXPIRED',
+      'The admin token has expired. Sign in again to get a new one.',
+      {
+        headers: { 'WWW-Authenticate': `${INVALID_CHALLENGE}, error_description="expired"` },
+        cause: err,
+      },
+    );
+  }
+  if (err instanceof errors.JWKSTimeout || !(err instanceof errors.JOSEError)) {
+    return new ServiceUnavailableError(
+      'SERVICE_UNAVAILABLE',
+      'Admin sign-in cannot be verified right now. Retry shortly.',
+      {
+        cause: err,
+      },
+    );
+  }
+  if (err instanceof errors.JWTClaimValidationFailed) {
+    return invalid(`The admin token is not valid: its "${err.claim}" claim is missing or not accepted.`, err);
+  }
+  return invalid('The admin token is not valid: it is malformed or its signature does not verify.', err);
+}
+
+/** The principal of a verified JWT: a user, the admin role and a well-formed organisation id. */
+function principalOf(payload: JWTPayload): AdminPrincipal {
+  const sub = claimString(payload, 'sub');
+  if (sub === undefined) throw invalid('The admin token is not valid: its "sub" claim must name the user.');
+  if (payload['role'] !== 'admin') {
+    throw new ForbiddenError(
+      'FORBIDDEN',
+      'This API is for organisation admins: the token does not carry role "admin".',
+    );
+  }
+  const orgId = claimString(payload, 'org');
+  if (orgId === undefined) {
+    throw new ForbiddenError('FORBIDDEN', 'The admin token does not name an organisation ("org" claim).');
+  }
+  // Org ids become parts of keys (`orgId:externalId`): `acme:x` must not be able to reach into `acme`.
+  if (!isOrgId(orgId)) {
+    throw new ForbiddenError(
+      'FORBIDDEN',
+      `The admin token's organisation ("org" claim) must be ${ORG_ID_RULE}.`,
+    );
+  }
+  return { sub, orgId };
+}
+
+/**
+ * Builds the verifier. Failures map to the API's codes:
+ *
+ * - bad signature, malformed JWT, wrong algorithm, issuer or audience, no `exp` or no `sub` →
+ *   401 `INVALID_ADMIN_TOKEN`;
+ * - expired → 401 `ADMIN_TOKEN_EXPIRED`, so an admin client knows to sign in again;
+ * - valid JWT but `role` is not `admin`, or no `org`, or an `org` that is not an organisation id
+ *   (`isOrgId`: 1 to 64 letters, digits, `_` or `-`) → 403 `FORBIDDEN`;
+ * - the JWKS cannot be fetched → 503 `SERVICE_UNAVAILABLE`.
+ *
+ * @throws Error when neither key source is given, or a JWKS URL comes without issuer and audience.
+ */
+export function createAdminJwtVerifier(options: AdminJwtVerifierOptions): AdminJwtVerifier {
+  const { secret, jwksUrl } = options.keys;
+  if (secret === undefined && jwksUrl === undefined) throw new Error('set a secret, a JWKS URL or both');
+  if (jwksUrl !== undefined && (options.issuer === undefined || options.audience === undefined)) {
+    throw new Error('a JWKS URL needs the issuer and audience of the identity provider');
+  }
+  const keys = adminKeys(options);
   return async (jwt) => {
     let payload: JWTPayload;
     try {
-      payload = await payloadOf(jwt);
+      payload = await payloadOf(jwt, keys);
     } catch (err) {
-      if (err instanceof UnauthorizedError) throw err;
-      if (err instanceof errors.JWTExpired) {
-        throw new UnauthorizedError(
-          'ADMIN_TOKEN_EXPIRED',
-          'The admin token has expired. Sign in again to get a new one.',
-          {
-            headers: { 'WWW-Authenticate': `${INVALID_CHALLENGE}, error_description="expired"` },
-            cause: err,
-          },
-        );
-      }
-      if (err instanceof errors.JWKSTimeout || !(err instanceof errors.JOSEError)) {
-        throw new ServiceUnavailableError(
-          'SERVICE_UNAVAILABLE',
-          'Admin sign-in cannot be verified right now. Retry shortly.',
-          {
-            cause: err,
-          },
-        );
-      }
-      if (err instanceof errors.JWTClaimValidationFailed) {
-        throw invalid(
-          `The admin token is not valid: its "${err.claim}" claim is missing or not accepted.`,
-          err,
-        );
-      }
-      throw invalid('The admin token is not valid: it is malformed or its signature does not verify.', err);
+      throw verificationError(err);
     }
-
-    const sub = claimString(payload, 'sub');
-    if (sub === undefined) throw invalid('The admin token is not valid: its "sub" claim must name the user.');
-    if (payload['role'] !== 'admin') {
-      throw new ForbiddenError(
-        'FORBIDDEN',
-        'This API is for organisation admins: the token does not carry role "admin".',
-      );
-    }
-    const orgId = claimString(payload, 'org');
-    if (orgId === undefined) {
-      throw new ForbiddenError('FORBIDDEN', 'The admin token does not name an organisation ("org" claim).');
-    }
-    // Org ids become parts of keys (`orgId:externalId`): `acme:x` must not be able to reach into `acme`.
-    if (!isOrgId(orgId)) {
-      throw new ForbiddenError(
-        'FORBIDDEN',
-        `The admin token's organisation ("org" claim) must be ${ORG_ID_RULE}.`,
-      );
-    }
-    return { sub, orgId };
+    return principalOf(payload);
   };
 }
