@@ -3,7 +3,7 @@ import type { AuditEvent, AuditService } from '../audit/audit.service';
 import { withPublication } from './state-publisher';
 import type { PublishableRecord, StateChannel, StatePublisher } from './state-publisher';
 
-/** What an admin's change is announced through: the audit log and its state's channel. */
+/** What a change is announced through: the audit log, the publisher and the state's channel. */
 export interface ChangeAnnouncer<R extends PublishableRecord> {
   audit: AuditService;
   publisher: StatePublisher;
@@ -11,8 +11,9 @@ export interface ChangeAnnouncer<R extends PublishableRecord> {
 }
 
 /**
- * After an admin's write: records its audit entry and publishes the new state side by side (neither
- * waits for the other), and returns the record as published so far (see {@link withPublication}).
+ * After a write by an admin (or a leak reporter): records its audit entry and publishes the new state
+ * side by side (neither waits for the other), and returns the record as published so far (see
+ * {@link withPublication}).
  */
 export async function announceChange<R extends PublishableRecord & { publishedVersion: number }>(
   deps: ChangeAnnouncer<R>,
