@@ -15,6 +15,7 @@ import {
   UnsupportedMediaTypeError,
   ValidationError,
   isErrorCode,
+  parseOrThrow,
   validationErrorFromZod,
 } from './errors';
 
@@ -167,5 +168,28 @@ describe('validationErrorFromZod', () => {
     const error = validationErrorFromZod(result.error, { maxIssuesInMessage: 2 });
     expect(error.message).toBe('f0: is required; f1: is required; and 3 more issues');
     expect(error.details).toHaveLength(5);
+  });
+});
+
+describe('parseOrThrow', () => {
+  const query = z.object({ limit: z.coerce.number().int().max(100) });
+
+  it('returns the parsed input', () => {
+    expect(parseOrThrow(query, { limit: '20' }, 'query')).toEqual({ limit: 20 });
+  });
+
+  it('throws a VALIDATION_ERROR naming the field, or the input by its label when it is wrong as a whole', () => {
+    expect(() => parseOrThrow(query, { limit: '500' }, 'query')).toThrow(
+      expect.objectContaining({
+        code: 'VALIDATION_ERROR',
+        details: [expect.objectContaining({ field: 'limit' })],
+      }),
+    );
+    expect(() => parseOrThrow(query, undefined, 'query')).toThrow(
+      expect.objectContaining({ details: [expect.objectContaining({ field: 'query' })] }),
+    );
+    expect(() => parseOrThrow(query, 'text')).toThrow(
+      expect.objectContaining({ details: [expect.objectContaining({ field: 'request body' })] }),
+    );
   });
 });

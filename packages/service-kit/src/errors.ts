@@ -266,3 +266,17 @@ export function validationErrorFromZod(
       : shown.join('; ') + (more > 0 ? `; and ${more} more issue${more === 1 ? '' : 's'}` : '');
   return new ValidationError(message, { details: issues, cause: error });
 }
+
+/**
+ * `input` parsed with `schema`, or the 400 VALIDATION_ERROR naming every bad field. `rootLabel` names
+ * the input when it is wrong as a whole (e.g. no JSON body at all, or `query`).
+ */
+export function parseOrThrow<S extends z.ZodType>(
+  schema: S,
+  input: unknown,
+  rootLabel = 'request body',
+): z.output<S> {
+  const result = schema.safeParse(input);
+  if (!result.success) throw validationErrorFromZod(result.error, { rootLabel });
+  return result.data;
+}

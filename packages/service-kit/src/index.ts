@@ -16,6 +16,7 @@ export {
   InternalError,
   INTERNAL_ERROR_MESSAGE,
   validationErrorFromZod,
+  parseOrThrow,
 } from './errors';
 export type {
   ErrorCode,

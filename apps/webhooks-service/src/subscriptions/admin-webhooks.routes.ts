@@ -2,7 +2,7 @@ import { Router } from 'express';
 import type { Request, Response } from 'express';
 import { getAdmin, requireAdmin } from '@eudr/admin-auth';
 import type { AdminJwtVerifier } from '@eudr/admin-auth';
-import { validationErrorFromZod } from '@eudr/service-kit';
+import { parseOrThrow } from '@eudr/service-kit';
 import type { IntegrationLookup } from '@eudr/admin-auth';
 import type { Owner, SubscriptionScope } from './subscriptions.repository';
 import {
@@ -61,9 +61,7 @@ export function createAdminWebhooksRouter(deps: AdminWebhooksRouterDeps): Router
   }
 
   router.get('/', async (req, res) => {
-    const parsed = adminListQuerySchema.safeParse(req.query);
-    if (!parsed.success) throw validationErrorFromZod(parsed.error, { rootLabel: 'query' });
-    const { integrationId, ...paging } = parsed.data;
+    const { integrationId, ...paging } = parseOrThrow(adminListQuerySchema, req.query, 'query');
     const owner = await ownerOf(req, res, integrationId);
     const page = await subscriptions.list(owner, paging);
     res.json(
@@ -72,9 +70,7 @@ export function createAdminWebhooksRouter(deps: AdminWebhooksRouterDeps): Router
   });
 
   router.post('/', async (req, res) => {
-    const parsed = adminCreateSubscriptionSchema.safeParse(req.body);
-    if (!parsed.success) throw validationErrorFromZod(parsed.error);
-    const { integrationId, ...input } = parsed.data;
+    const { integrationId, ...input } = parseOrThrow(adminCreateSubscriptionSchema, req.body);
     const created = await subscriptions.create(await ownerOf(req, res, integrationId), input);
     // The only answer carrying the signing secret: nothing in between may keep a copy.
     res.setHeader('Cache-Control', 'no-store');
@@ -86,9 +82,8 @@ export function createAdminWebhooksRouter(deps: AdminWebhooksRouterDeps): Router
   });
 
   router.patch('/:webhookId', async (req, res) => {
-    const parsed = updateSubscriptionSchema.safeParse(req.body);
-    if (!parsed.success) throw validationErrorFromZod(parsed.error);
-    res.json(await overviewOf(res, await subscriptions.update(scopeOf(res), idOf(req), parsed.data)));
+    const changes = parseOrThrow(updateSubscriptionSchema, req.body);
+    res.json(await overviewOf(res, await subscriptions.update(scopeOf(res), idOf(req), changes)));
   });
 
   router.delete('/:webhookId', async (req, res) => {
@@ -101,9 +96,8 @@ export function createAdminWebhooksRouter(deps: AdminWebhooksRouterDeps): Router
   });
 
   router.get('/:webhookId/deliveries', async (req, res) => {
-    const parsed = pageQuerySchema.safeParse(req.query);
-    if (!parsed.success) throw validationErrorFromZod(parsed.error, { rootLabel: 'query' });
-    res.json(adminPage(await subscriptions.listDeliveries(scopeOf(res), idOf(req), parsed.data)));
+    const page = parseOrThrow(pageQuerySchema, req.query, 'query');
+    res.json(adminPage(await subscriptions.listDeliveries(scopeOf(res), idOf(req), page)));
   });
 
   return router;

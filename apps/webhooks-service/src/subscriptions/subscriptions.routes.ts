@@ -2,7 +2,7 @@ import { Router } from 'express';
 import type { RequestHandler } from 'express';
 import { getAuthContext } from '@eudr/auth';
 import type { RouteAuth, Scope } from '@eudr/auth';
-import { validationErrorFromZod } from '@eudr/service-kit';
+import { parseOrThrow } from '@eudr/service-kit';
 import type { Owner } from './subscriptions.repository';
 import { createSubscriptionSchema, pageQuerySchema, updateSubscriptionSchema } from './subscriptions.schemas';
 import type { SubscriptionsService } from './subscriptions.service';
@@ -36,18 +36,18 @@ export function createSubscriptionsRouter(deps: SubscriptionsRouterDeps): Router
   const idOf = (req: Parameters<RequestHandler>[0]): string => String(req.params['id']);
 
   router.post('/', async (req, res) => {
-    const parsed = createSubscriptionSchema.safeParse(req.body);
-    if (!parsed.success) throw validationErrorFromZod(parsed.error);
-    const created = await subscriptions.create(ownerOf(req), parsed.data);
+    const created = await subscriptions.create(
+      ownerOf(req),
+      parseOrThrow(createSubscriptionSchema, req.body),
+    );
     // The only answer carrying the signing secret: nothing in between may keep a copy.
     res.setHeader('Cache-Control', 'no-store');
     res.status(201).json(created);
   });
 
   router.get('/', async (req, res) => {
-    const parsed = pageQuerySchema.safeParse(req.query);
-    if (!parsed.success) throw validationErrorFromZod(parsed.error, { rootLabel: 'query' });
-    res.json(await subscriptions.list(ownerOf(req), parsed.data));
+    const page = parseOrThrow(pageQuerySchema, req.query, 'query');
+    res.json(await subscriptions.list(ownerOf(req), page));
   });
 
   router.get('/:id', async (req, res) => {
@@ -55,9 +55,8 @@ export function createSubscriptionsRouter(deps: SubscriptionsRouterDeps): Router
   });
 
   router.patch('/:id', async (req, res) => {
-    const parsed = updateSubscriptionSchema.safeParse(req.body);
-    if (!parsed.success) throw validationErrorFromZod(parsed.error);
-    res.json(await subscriptions.update(ownerOf(req), idOf(req), parsed.data));
+    const changes = parseOrThrow(updateSubscriptionSchema, req.body);
+    res.json(await subscriptions.update(ownerOf(req), idOf(req), changes));
   });
 
   router.delete('/:id', async (req, res) => {
@@ -70,9 +69,8 @@ export function createSubscriptionsRouter(deps: SubscriptionsRouterDeps): Router
   });
 
   router.get('/:id/deliveries', async (req, res) => {
-    const parsed = pageQuerySchema.safeParse(req.query);
-    if (!parsed.success) throw validationErrorFromZod(parsed.error, { rootLabel: 'query' });
-    res.json(await subscriptions.listDeliveries(ownerOf(req), idOf(req), parsed.data));
+    const page = parseOrThrow(pageQuerySchema, req.query, 'query');
+    res.json(await subscriptions.listDeliveries(ownerOf(req), idOf(req), page));
   });
 
   return router;
