@@ -93,7 +93,9 @@ describe('createAdminJwtVerifier with a shared secret', () => {
       });
     },
   );
+});
 
+describe('createAdminJwtVerifier with a shared secret, against unsigned or misaddressed tokens', () => {
   it('rejects an unsigned token (alg none)', async () => {
     const header = Buffer.from(JSON.stringify({ alg: 'none', typ: 'JWT' })).toString('base64url');
     const exp = Math.floor(Date.now() / 1000) + 300;

@@ -167,7 +167,9 @@ describe('authenticate with a current projection', () => {
     );
     expect(introspection.calls).toHaveLength(0);
   });
+});
 
+describe('authenticate with a current projection, deciding from memory (steps 4 to 6)', () => {
   it('lets a known live token through from memory alone, attaching its context and recording its use', () => {
     const { auth, known, introspection, used } = setup();
     const { raw, state } = known();
@@ -226,7 +228,9 @@ describe('authenticate with a current projection', () => {
     store.applyIntegration(integrationState({ status: 'ACTIVE', version: 3 }));
     expect(await run(auth.authenticate, requestWith(bearer(raw.token)))).toBeUndefined();
   });
+});
 
+describe('authenticate with a current projection, asking auth-service about what it lacks', () => {
   it('asks auth-service about a hash the projection lacks, then serves it from memory', async () => {
     const { auth, authService, introspection, store } = setup();
     const fresh = issueToken();
@@ -287,9 +291,10 @@ describe('authenticate with a current projection', () => {
   });
 });
 
-describe('address allowlists and organisation policies (steps 7 and 8)', () => {
-  const listed = (allowedAddresses: string[], version = 2) => integrationState({ allowedAddresses, version });
+/** An integration state whose tokens may be used only from `allowedAddresses`. */
+const listed = (allowedAddresses: string[], version = 2) => integrationState({ allowedAddresses, version });
 
+describe('address allowlists (step 7)', () => {
   it('lets a token through from a listed address or range and records the address it came from', async () => {
     const { auth, known, store, usedFrom } = setup();
     store.applyIntegration(listed(['203.0.113.0/24', '2001:db8::7']));
@@ -335,7 +340,9 @@ describe('address allowlists and organisation policies (steps 7 and 8)', () => {
       403,
     );
   });
+});
 
+describe('organisation policies (step 8)', () => {
   it("refuses a token that breaks its organisation's policy with 403 TOKEN_POLICY_VIOLATION naming the policy", async () => {
     const { auth, known, store } = setup();
     const longLived = known({ createdAt: '2025-05-01T00:00:00.000Z', expiresAt: '2026-05-01T00:00:00.000Z' });
@@ -473,7 +480,9 @@ describe('authenticate with a projection that is not current', () => {
     );
     expect(introspection.calls).toHaveLength(1);
   });
+});
 
+describe('authenticate through auth-service answers while the projection is not current', () => {
   it('reuses a positive answer for one second while stale, then asks again', async () => {
     const { auth, known, freshness, introspection, advance } = setup();
     const { raw } = known();

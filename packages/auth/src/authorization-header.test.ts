@@ -72,7 +72,9 @@ describe('parseAuthorizationHeader', () => {
       expect(parseAuthorizationHeader(value)).toEqual({ ok: false, code: 'INVALID_TOKEN_FORMAT' });
     });
   });
+});
 
+describe('parseAuthorizationHeader', () => {
   describe('answers INVALID_TOKEN for', () => {
     it('a well-formed token whose checksum fails', () => {
       expect(parseAuthorizationHeader(`Bearer ${badChecksum}`)).toEqual({ ok: false, code: 'INVALID_TOKEN' });

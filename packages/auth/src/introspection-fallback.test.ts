@@ -124,7 +124,9 @@ describe('the introspection fallback', () => {
     calls[1]?.answer.resolve({ known: false });
     expect(fallback.stats()).toMatchObject({ calls: 2, failures: 1 });
   });
+});
 
+describe('the introspection fallback, with positive answers', () => {
   it('counts a positive answer as verified only for the verified window, and never by default on a trusted projection', async () => {
     const { fallback, calls, advance } = setup({ verifiedTtlMs: 1_000 });
     const { state } = issueToken();

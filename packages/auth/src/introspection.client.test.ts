@@ -26,7 +26,7 @@ describe('introspectionEndpoint', () => {
   });
 });
 
-describe('the introspection client', () => {
+describe('the introspection client, for a known token', () => {
   it('posts the hash with the service key and returns a positive answer', async () => {
     const { state } = issueToken();
     const seen: SeenCall[] = [];
@@ -87,7 +87,9 @@ describe('the introspection client', () => {
     });
     await expect(foreign(state.tokenHash)).rejects.toThrow(IntrospectionError);
   });
+});
 
+describe('the introspection client, for an unknown hash or a failed call', () => {
   it('returns a negative answer for an unknown hash', async () => {
     const introspect = createIntrospectionClient({
       url: 'http://x',

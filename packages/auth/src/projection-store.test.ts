@@ -3,7 +3,7 @@ import { createProjectionStore } from './projection-store';
 
 const REVOKED_AT = '2025-02-01T00:00:00.000Z';
 
-describe('the projection store', () => {
+describe('the projection store, for tokens', () => {
   it('finds a token by its hash once its state is applied', () => {
     const store = createProjectionStore();
     const { state } = issueToken();
@@ -71,7 +71,9 @@ describe('the projection store', () => {
     expect(store.findByHash(state.tokenHash)).toBeUndefined();
     expect(store.findByHash(other)?.tokenId).toBe(state.tokenId);
   });
+});
 
+describe('the projection store, for integrations and policies', () => {
   it('applies integration statuses by version, ignoring duplicates and older replays', () => {
     const store = createProjectionStore();
     store.applyIntegration(integrationState({ status: 'ACTIVE', version: 1, rateLimitPerMinute: 600 }));

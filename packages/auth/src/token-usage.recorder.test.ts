@@ -89,7 +89,9 @@ describe('the usage recorder', () => {
       { tokenId: 'tok_3', lastUsedAt: at(60) },
     ]);
   });
+});
 
+describe('the usage recorder, its bound and its flush timing', () => {
   it('bounds the pending map: new tokens beyond the bound are dropped and counted', async () => {
     const { recorder, published, failure } = setup(2);
     recorder.record('tok_1', T0);
@@ -138,7 +140,9 @@ describe('the usage recorder', () => {
       jest.useRealTimers();
     }
   });
+});
 
+describe('the usage recorder by client address', () => {
   it('reports the latest use per client address (normalised, at most 10 per token) and refusals by address', async () => {
     const { recorder, published } = setup();
     recorder.record('tok_1', T0 + 10, '::ffff:203.0.113.7');
