@@ -1,7 +1,7 @@
 import { Router } from 'express';
 import { getAdmin } from '@eudr/admin-auth';
 import { paginationQuerySchema } from '../common/pagination.schemas';
-import { parseOrThrow } from '../common/validate';
+import { parseOrThrow } from '@eudr/service-kit';
 import { toAuditEntryResponse } from './audit.schemas';
 import type { AuditService } from './audit.service';
 

@@ -1,5 +1,5 @@
 import { Router } from 'express';
-import { validationErrorFromZod } from '@eudr/service-kit';
+import { parseOrThrow } from '@eudr/service-kit';
 import { introspectBodySchema } from './introspection.schemas';
 import type { IntrospectionService } from './introspection.service';
 import { requireServiceKey } from './service-key.middleware';
@@ -11,11 +11,10 @@ export function introspectionRoutes(deps: {
 }): Router {
   const router = Router();
   router.post('/introspect', requireServiceKey(deps.serviceKey), async (req, res) => {
-    const parsed = introspectBodySchema.safeParse(req.body);
-    if (!parsed.success) throw validationErrorFromZod(parsed.error);
+    const parsed = parseOrThrow(introspectBodySchema, req.body);
     // Answers are about revocable state: never cached by anything in between.
     res.setHeader('Cache-Control', 'no-store');
-    res.json(await deps.introspection.introspect(parsed.data.tokenHash));
+    res.json(await deps.introspection.introspect(parsed.tokenHash));
   });
   return router;
 }

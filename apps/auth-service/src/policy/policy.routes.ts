@@ -1,6 +1,6 @@
 import { Router } from 'express';
 import { getAdmin } from '@eudr/admin-auth';
-import { parseOrThrow } from '../common/validate';
+import { parseOrThrow } from '@eudr/service-kit';
 import { policyBodySchema, toPolicyResponse } from './policy.schemas';
 import type { PolicyService } from './policy.service';
 

@@ -2,7 +2,7 @@ import { Router } from 'express';
 import { getAuthContext } from '@eudr/auth';
 import type { RouteAuth } from '@eudr/auth';
 import { checkBatchLimit } from '@eudr/records';
-import { getRequestId, validationErrorFromZod } from '@eudr/service-kit';
+import { getRequestId, parseOrThrow } from '@eudr/service-kit';
 import { listQuerySchema } from '../common/list.schemas';
 import { batchesBodySchema } from './batches.schemas';
 import type { BatchesService } from './batches.service';
@@ -22,22 +22,20 @@ export function createBatchesRouter(deps: { auth: RouteAuth; batches: BatchesSer
   router.post('/', auth.requireScopes('integration:batches:write'), async (req, res) => {
     const body: unknown = req.body;
     checkBatchLimit(body, 'batches');
-    const parsed = batchesBodySchema.safeParse(body);
-    if (!parsed.success) throw validationErrorFromZod(parsed.error);
+    const parsed = parseOrThrow(batchesBodySchema, body);
     const { orgId, integrationId } = getAuthContext(req);
     res.json(
       await batches.upsertBatches(
         { orgId, integrationId, correlationId: getRequestId(req) },
-        parsed.data.batches,
-        { autoCreateDDS: parsed.data.autoCreateDDS },
+        parsed.batches,
+        { autoCreateDDS: parsed.autoCreateDDS },
       ),
     );
   });
 
   router.get('/', auth.requireScopes('integration:batches:read'), async (req, res) => {
-    const parsed = listQuerySchema.safeParse(req.query);
-    if (!parsed.success) throw validationErrorFromZod(parsed.error, { rootLabel: 'query' });
-    res.json(await batches.listBatches(getAuthContext(req).orgId, parsed.data));
+    const parsed = parseOrThrow(listQuerySchema, req.query, 'query');
+    res.json(await batches.listBatches(getAuthContext(req).orgId, parsed));
   });
 
   router.get('/:externalId', auth.requireScopes('integration:batches:read'), async (req, res) => {

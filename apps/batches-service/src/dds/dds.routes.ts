@@ -4,7 +4,7 @@ import { getAuthContext } from '@eudr/auth';
 import { getAdmin, requireAdmin } from '@eudr/admin-auth';
 import type { RouteAuth } from '@eudr/auth';
 import type { AdminJwtVerifier } from '@eudr/admin-auth';
-import { getRequestId, validationErrorFromZod } from '@eudr/service-kit';
+import { getRequestId, parseOrThrow } from '@eudr/service-kit';
 import { ddsStatusBodySchema } from './dds.schemas';
 import type { DdsService } from './dds.service';
 
@@ -33,11 +33,10 @@ export function createAdminDdsRouter(deps: { verifyAdminJwt: AdminJwtVerifier; d
   const admin: RequestHandler = requireAdmin(deps.verifyAdminJwt);
   router.use(admin);
   router.patch('/:ddsNumber', async (req, res) => {
-    const parsed = ddsStatusBodySchema.safeParse(req.body);
-    if (!parsed.success) throw validationErrorFromZod(parsed.error);
+    const parsed = parseOrThrow(ddsStatusBodySchema, req.body);
     const { orgId, sub } = getAdmin(res);
     res.json(
-      await deps.dds.changeStatus(orgId, String(req.params['ddsNumber']), parsed.data.status, {
+      await deps.dds.changeStatus(orgId, String(req.params['ddsNumber']), parsed.status, {
         adminSub: sub,
         correlationId: getRequestId(req),
       }),

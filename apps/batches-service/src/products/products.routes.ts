@@ -2,7 +2,7 @@ import { Router } from 'express';
 import { getAuthContext } from '@eudr/auth';
 import type { RouteAuth } from '@eudr/auth';
 import { checkBatchLimit } from '@eudr/records';
-import { getRequestId, validationErrorFromZod } from '@eudr/service-kit';
+import { getRequestId, parseOrThrow } from '@eudr/service-kit';
 import { listQuerySchema } from '../common/list.schemas';
 import { productsBodySchema } from './products.schemas';
 import type { ProductsService } from './products.service';
@@ -22,21 +22,19 @@ export function createProductsRouter(deps: { auth: RouteAuth; products: Products
   router.post('/', auth.requireScopes('integration:products:write'), async (req, res) => {
     const body: unknown = req.body;
     checkBatchLimit(body, 'products');
-    const parsed = productsBodySchema.safeParse(body);
-    if (!parsed.success) throw validationErrorFromZod(parsed.error);
+    const parsed = parseOrThrow(productsBodySchema, body);
     const { orgId, integrationId } = getAuthContext(req);
     res.json(
       await products.upsertProducts(
         { orgId, integrationId, correlationId: getRequestId(req) },
-        parsed.data.products,
+        parsed.products,
       ),
     );
   });
 
   router.get('/', auth.requireScopes('integration:products:read'), async (req, res) => {
-    const parsed = listQuerySchema.safeParse(req.query);
-    if (!parsed.success) throw validationErrorFromZod(parsed.error, { rootLabel: 'query' });
-    res.json(await products.listProducts(getAuthContext(req).orgId, parsed.data));
+    const parsed = parseOrThrow(listQuerySchema, req.query, 'query');
+    res.json(await products.listProducts(getAuthContext(req).orgId, parsed));
   });
 
   router.get('/:externalId', auth.requireScopes('integration:products:read'), async (req, res) => {

@@ -1,7 +1,7 @@
 import { Router } from 'express';
 import { getAdmin, requireAdmin } from '@eudr/admin-auth';
 import type { AdminJwtVerifier } from '@eudr/admin-auth';
-import { validationErrorFromZod } from '@eudr/service-kit';
+import { parseOrThrow } from '@eudr/service-kit';
 import type { IntegrationLookup } from '@eudr/admin-auth';
 import { adminSyncLogsQuerySchema } from './sync.schemas';
 import type { SyncService } from './sync.service';
@@ -28,10 +28,9 @@ export function createAdminSyncLogsRouter(deps: AdminSyncRouterDeps): Router {
   const router = Router();
   router.use(requireAdmin(deps.verifyAdminJwt));
   router.get('/', async (req, res) => {
-    const parsed = adminSyncLogsQuerySchema.safeParse(req.query);
-    if (!parsed.success) throw validationErrorFromZod(parsed.error, { rootLabel: 'query' });
-    await deps.integrations.assertOwned(req.headers.authorization ?? '', parsed.data.integrationId);
-    const { entities, ...page } = await deps.sync.history(getAdmin(res).orgId, parsed.data);
+    const parsed = parseOrThrow(adminSyncLogsQuerySchema, req.query, 'query');
+    await deps.integrations.assertOwned(req.headers.authorization ?? '', parsed.integrationId);
+    const { entities, ...page } = await deps.sync.history(getAdmin(res).orgId, parsed);
     res.json({ data: entities, ...page });
   });
   return router;

@@ -1,7 +1,7 @@
 import { Router } from 'express';
 import { getAuthContext } from '@eudr/auth';
 import type { RouteAuth } from '@eudr/auth';
-import { validationErrorFromZod } from '@eudr/service-kit';
+import { parseOrThrow } from '@eudr/service-kit';
 import { syncLogsQuerySchema, syncStatusQuerySchema } from './sync.schemas';
 import type { SyncService } from './sync.service';
 
@@ -15,15 +15,14 @@ export function createSyncStatusRouter(deps: { auth: RouteAuth; sync: SyncServic
   const router = Router();
   router.use(deps.auth.authenticate);
   router.get('/', deps.auth.requireScopes('integration:sync:read'), async (req, res) => {
-    const parsed = syncStatusQuerySchema.safeParse(req.query);
-    if (!parsed.success) throw validationErrorFromZod(parsed.error, { rootLabel: 'query' });
+    const parsed = parseOrThrow(syncStatusQuerySchema, req.query, 'query');
     const { orgId } = getAuthContext(req);
-    const { entityType } = parsed.data;
+    const { entityType } = parsed;
     if (entityType === undefined) {
       res.json(await deps.sync.totals(orgId));
       return;
     }
-    res.json(await deps.sync.records(orgId, { ...parsed.data, entityType }));
+    res.json(await deps.sync.records(orgId, { ...parsed, entityType }));
   });
   return router;
 }
@@ -33,9 +32,8 @@ export function createSyncLogsRouter(deps: { auth: RouteAuth; sync: SyncService 
   const router = Router();
   router.use(deps.auth.authenticate);
   router.get('/', deps.auth.requireScopes('integration:sync:read'), async (req, res) => {
-    const parsed = syncLogsQuerySchema.safeParse(req.query);
-    if (!parsed.success) throw validationErrorFromZod(parsed.error, { rootLabel: 'query' });
-    res.json(await deps.sync.logs(getAuthContext(req).orgId, parsed.data));
+    const parsed = parseOrThrow(syncLogsQuerySchema, req.query, 'query');
+    res.json(await deps.sync.logs(getAuthContext(req).orgId, parsed));
   });
   return router;
 }

@@ -2,7 +2,7 @@ import { Router } from 'express';
 import { getAuthContext } from '@eudr/auth';
 import type { RouteAuth } from '@eudr/auth';
 import { checkBatchLimit } from '@eudr/records';
-import { getRequestId, validationErrorFromZod } from '@eudr/service-kit';
+import { getRequestId, parseOrThrow } from '@eudr/service-kit';
 import { bulkUpsertBodySchema, listQuerySchema } from './suppliers.schemas';
 import type { SuppliersService } from './suppliers.service';
 
@@ -28,21 +28,19 @@ export function createSuppliersRouter(deps: SuppliersRouterDeps): Router {
   router.post('/', auth.requireScopes('integration:suppliers:write'), async (req, res) => {
     const body: unknown = req.body;
     checkBatchLimit(body, 'suppliers');
-    const parsed = bulkUpsertBodySchema.safeParse(body);
-    if (!parsed.success) throw validationErrorFromZod(parsed.error);
+    const parsed = parseOrThrow(bulkUpsertBodySchema, body);
     const { orgId, integrationId } = getAuthContext(req);
     const result = await suppliers.upsertSuppliers(
       { orgId, integrationId, correlationId: getRequestId(req) },
-      parsed.data.suppliers,
+      parsed.suppliers,
     );
     res.json(result);
   });
 
   router.get('/', auth.requireScopes('integration:suppliers:read'), async (req, res) => {
-    const parsed = listQuerySchema.safeParse(req.query);
-    if (!parsed.success) throw validationErrorFromZod(parsed.error, { rootLabel: 'query' });
+    const parsed = parseOrThrow(listQuerySchema, req.query, 'query');
     const { orgId } = getAuthContext(req);
-    res.json(await suppliers.listSuppliers(orgId, parsed.data));
+    res.json(await suppliers.listSuppliers(orgId, parsed));
   });
 
   router.get('/:externalId', auth.requireScopes('integration:suppliers:read'), async (req, res) => {
