@@ -107,19 +107,8 @@ function keySet(url: URL, reloadMs: number): JWTVerifyGetKey {
   };
 }
 
-/** A key with the verification options that go with it. */
-interface KeySource<Key> {
-  key: Key;
-  options: JWTVerifyOptions;
-}
-
-/** The two key sources an admin JWT may be verified with; absent when not configured. */
-interface AdminKeys {
-  hs256: KeySource<Uint8Array> | undefined;
-  provider: KeySource<JWTVerifyGetKey> | undefined;
-}
-
-function adminKeys(options: AdminJwtVerifierOptions): AdminKeys {
+/** The two key sources an admin JWT may be verified with, each with its options; absent when not set. */
+function adminKeys(options: AdminJwtVerifierOptions) {
   const { secret, jwksUrl } = options.keys;
   const strict = (issuer?: string, audience?: string): JWTVerifyOptions => ({
     requiredClaims: ['exp', 'sub'],
@@ -146,6 +135,8 @@ function adminKeys(options: AdminJwtVerifierOptions): AdminKeys {
         };
   return { hs256, provider };
 }
+
+type AdminKeys = ReturnType<typeof adminKeys>;
 
 /** The header's `alg` picks the key source, so neither is ever tried with the other's tokens. */
 async function payloadOf(jwt: string, { hs256, provider }: AdminKeys): Promise<JWTPayload> {

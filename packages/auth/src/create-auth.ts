@@ -16,7 +16,6 @@ import {
   effectiveLimit,
 } from './rate-limit';
 import { createRateLimiter } from './rate-limit.middleware';
-import type { RateLimiter } from './rate-limit.middleware';
 import { createRedisCounter, redisAddress } from './rate-limit.store';
 import type { RateLimitCounter } from './rate-limit.store';
 import type { Scope } from './scopes';
@@ -197,19 +196,14 @@ function usageRecorder(options: CreateAuthOptions, clock: () => number): UsageRe
   });
 }
 
-/** The rate limiting of {@link createAuth}; both parts absent when nothing counts (no Redis, no counter). */
-interface RateLimiting {
-  counter: RateLimitCounter | undefined;
-  limiter: RateLimiter | undefined;
-  /** Logs at start whether, and how, requests are rate limited. */
-  announce(): void;
-}
-
-/** The counter (the given one, else Redis at `redisUrl`) and the limiter over it, with the limits of the projection. */
+/**
+ * The rate limiting's counter (the given one, else Redis at `redisUrl`; none: not limited) and the
+ * limiter over it, with the limits of the projection; `announce` logs at start how requests are limited.
+ */
 function rateLimiting(
   options: CreateAuthOptions,
   parts: { projection: TokenProjection; usage: UsageRecorder; metrics: Registry; clock: () => number },
-): RateLimiting {
+) {
   const { projection, usage, metrics, clock } = parts;
   const settings = options.rateLimit ?? {};
   const counter =

@@ -108,14 +108,16 @@ const HEARTBEATS_CHECKED_PER_BATCH = 3;
 /** Checks a message's signature; a failing one is logged (never its value) and reported, and false returned. */
 type SignatureCheck = (
   topic: AuthStateTopic,
+  key: string,
+  raw: string | null,
+  header: string | undefined,
   kind: RejectedState['kind'],
-  message: { key: string; raw: string | null; header: string | undefined },
   where: object,
 ) => boolean;
 
 function signatureCheck(options: CreateTokenProjectionOptions, logger: Logger): SignatureCheck {
   const { verifier, kafka } = options;
-  return (topic, kind, { key, raw, header }, where) => {
+  return (topic, key, raw, header, kind, where) => {
     const problem = verifier === undefined ? null : verifier.check(kafka.topicName(topic), key, raw, header);
     if (problem === null) return true;
     // Never the value, nor the signature: only where the message was and what was wrong with it.
@@ -170,10 +172,11 @@ function applyMessage(
   catchingUp: () => boolean,
 ): void {
   const { topic, key, partition, offset } = message;
-  if (key === null) return;
-  if (deferredCheck(state, message, key, catchingUp)) return;
-  const signed = { key, raw: message.rawValue, header: message.headers[STATE_SIGNATURE_HEADER] };
-  if (!state.verified(topic, 'state', signed, { partition, offset })) return;
+  if (key === null || deferredCheck(state, message, key, catchingUp)) return;
+  const header = message.headers[STATE_SIGNATURE_HEADER];
+  if (!state.verified(topic, key, message.rawValue, header, 'state', { partition, offset })) {
+    return;
+  }
   const { store, unchecked } = state;
   if (message.topic === TOPICS.authTokens) {
     if (message.value === null) {
@@ -195,14 +198,9 @@ function applyMessage(
 function applyHeartbeats(state: ProjectionState, batch: ConsumedHeartbeat[], now: number): void {
   // Batches are per partition and in order: the newest valid heartbeat is the last one that checks out.
   for (const beat of batch.slice(-HEARTBEATS_CHECKED_PER_BATCH).reverse()) {
-    const signed = {
-      key: STATE_HEARTBEAT_KEY,
-      raw: beat.rawValue,
-      header: beat.headers[STATE_SIGNATURE_HEADER],
-    };
-    if (
-      !state.verified(beat.topic, 'heartbeat', signed, { partition: beat.partition, offset: beat.offset })
-    ) {
+    const where = { partition: beat.partition, offset: beat.offset };
+    const header = beat.headers[STATE_SIGNATURE_HEADER];
+    if (!state.verified(beat.topic, STATE_HEARTBEAT_KEY, beat.rawValue, header, 'heartbeat', where)) {
       continue;
     }
     const upTo = Math.min(Date.parse(beat.value.upTo), now);
@@ -212,30 +210,18 @@ function applyHeartbeats(state: ProjectionState, batch: ConsumedHeartbeat[], now
   }
 }
 
-/** The age of the oldest newest heartbeat over every partition read; Infinity before any partition. */
-function msSinceHeartbeat(
-  heartbeats: Map<string, number>,
-  partitions: { topic: string; partition: number }[],
-  now: number,
-): number {
-  if (partitions.length === 0) return Infinity;
-  let oldest = Infinity;
-  for (const { topic, partition } of partitions) {
-    oldest = Math.min(oldest, heartbeats.get(`${topic}/${partition}`) ?? -Infinity);
-  }
-  return now - oldest;
-}
-
 /** A token state by hash, its deferred signature checked at this first lookup (dropped if it fails). */
 function findByHash(state: ProjectionState, tokenHash: string): TokenState | undefined {
   const token = state.store.findByHash(tokenHash);
   if (token === undefined) return undefined;
   const header = state.unchecked.get(token.tokenId);
   if (header === undefined) return token;
-  state.unchecked.delete(token.tokenId);
-  const signed = { key: token.tokenId, raw: JSON.stringify(token), header };
-  if (state.verified(TOPICS.authTokens, 'state', signed, { tokenId: token.tokenId })) return token;
-  state.store.removeToken(token.tokenId);
+  const { tokenId } = token;
+  state.unchecked.delete(tokenId);
+  if (state.verified(TOPICS.authTokens, tokenId, JSON.stringify(token), header, 'state', { tokenId })) {
+    return token;
+  }
+  state.store.removeToken(tokenId);
   return undefined;
 }
 
@@ -298,7 +284,15 @@ export function createTokenProjection(options: CreateTokenProjectionOptions): To
     isCaughtUp: () => reader.isCaughtUp(),
     whenCaughtUp: () => reader.whenCaughtUp(),
     msSinceLastFetch: () => reader.msSinceLastFetch(),
-    msSinceHeartbeat: () => msSinceHeartbeat(state.heartbeats, reader.partitions(), clock()),
+    msSinceHeartbeat() {
+      const partitions = reader.partitions();
+      if (partitions.length === 0) return Infinity;
+      let oldest = Infinity;
+      for (const { topic, partition } of partitions) {
+        oldest = Math.min(oldest, state.heartbeats.get(`${topic}/${partition}`) ?? -Infinity);
+      }
+      return clock() - oldest;
+    },
     findByHash: (tokenHash) => findByHash(state, tokenHash),
     integrationStatus: (integrationId) => store.integrationStatus(integrationId),
     applyToken(token) {
