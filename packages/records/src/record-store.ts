@@ -1,6 +1,6 @@
 import { mongo } from 'mongoose';
 import type { Model } from 'mongoose';
-import { findPage } from '@eudr/service-kit';
+import { findPage, isDuplicateKeyCode } from '@eudr/service-kit';
 
 /** What products and batches store besides their own fields. */
 export interface RecordDocumentBase {
@@ -93,8 +93,6 @@ export function listRecords<D extends Listed>(
   return findPage(collection, filterOf<D>(filter), { lastSyncedAt: 1, externalId: 1 }, request);
 }
 
-const DUPLICATE_KEY = 11000;
-
 /** One bulkWrite's outcome by operation index: which ones inserted, and the refused ones' errors. */
 async function bulkUpsert<D extends Listed>(
   collection: mongo.Collection<D>,
@@ -143,7 +141,7 @@ export async function upsertByExternalId<D extends Listed>(
     outcome.upserted.forEach((j) => (results[batch[j] as number] = { status: 'CREATED' }));
     for (const [j, error] of outcome.errors) {
       const i = batch[j] as number;
-      if (error.code === DUPLICATE_KEY && attempt === 1) pending.push(i);
+      if (isDuplicateKeyCode(error.code) && attempt === 1) pending.push(i);
       else results[i] = { status: 'ERROR', reason: error.message || `write error ${error.code}` };
     }
   }

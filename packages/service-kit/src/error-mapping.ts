@@ -23,6 +23,11 @@ function isObject(value: unknown): value is Obj {
 /** MongoDB server codes for a unique index violation (11000; 11001 and 12582 from old servers and mongos). */
 const DUPLICATE_KEY_CODES = new Set([11000, 11001, 12582]);
 
+/** True for the server code of a unique index violation, e.g. one write error of a bulk write. */
+export function isDuplicateKeyCode(code: unknown): boolean {
+  return typeof code === 'number' && DUPLICATE_KEY_CODES.has(code);
+}
+
 /** What a duplicate key error tells about the index it broke. */
 export interface DuplicateKeyInfo {
   /** Fields of the unique index, e.g. `['orgId', 'externalId']`; empty when the server did not say. */
@@ -38,7 +43,7 @@ export interface DuplicateKeyInfo {
  */
 export function findDuplicateKey(err: unknown, depth = 0): DuplicateKeyInfo | undefined {
   if (!isObject(err) || depth > 3) return undefined;
-  if (typeof err.code === 'number' && DUPLICATE_KEY_CODES.has(err.code)) return describeDuplicate(err);
+  if (isDuplicateKeyCode(err.code)) return describeDuplicate(err);
   if (Array.isArray(err.writeErrors)) {
     for (const writeError of err.writeErrors as unknown[]) {
       const found =

@@ -28,7 +28,7 @@ export type {
   FieldIssue,
   ZodToValidationOptions,
 } from './errors';
-export { toAppError, findDuplicateKey, isDatabaseUnavailable } from './error-mapping';
+export { toAppError, findDuplicateKey, isDuplicateKeyCode, isDatabaseUnavailable } from './error-mapping';
 export type { DuplicateKeyInfo } from './error-mapping';
 export {
   errorHandler,

@@ -1,3 +1,4 @@
+import { findDuplicateKey } from '@eudr/service-kit';
 import type { Connection } from 'mongoose';
 import { changePublishedState, createPublishableStore } from '../publishing/publishable-store';
 import type { PublishableStore } from '../publishing/state-publisher';
@@ -42,7 +43,7 @@ export function createPolicyRepository(connection: Connection): PolicyRepository
           const created = await Policy.create({ _id: orgId, ...set });
           return created.toObject<PolicyRecord>();
         } catch (err) {
-          if ((err as { code?: unknown }).code === 11000) return null;
+          if (findDuplicateKey(err) !== undefined) return null;
           throw err;
         }
       }

@@ -1,6 +1,6 @@
-import { mongo } from 'mongoose';
 import type { Connection } from 'mongoose';
 import { listRecords } from '@eudr/records';
+import { findDuplicateKey } from '@eudr/service-kit';
 import type { RecordListQuery, RecordPage } from '@eudr/records';
 import { supplierProjectionModel } from './supplier-projection.model';
 import type { SupplierProjectionDocument } from './supplier-projection.model';
@@ -16,8 +16,6 @@ export interface SuppliersProjectionRepository {
   list(orgId: string, query: RecordListQuery): Promise<RecordPage<SupplierProjectionDocument>>;
   count(orgId: string): Promise<number>;
 }
-
-const DUPLICATE_KEY = 11000;
 
 /** The repository on `connection`. */
 export function createSuppliersProjectionRepository(connection: Connection): SuppliersProjectionRepository {
@@ -45,7 +43,7 @@ export function createSuppliersProjectionRepository(connection: Connection): Sup
           await suppliers.updateOne(filter, { $set: doc }, { upsert: true });
           return true;
         } catch (err) {
-          if (!(err instanceof mongo.MongoServerError && err.code === DUPLICATE_KEY)) throw err;
+          if (findDuplicateKey(err) === undefined) throw err;
           if (attempt === 2) return false;
         }
       }

@@ -1,5 +1,5 @@
-import { findPage } from '@eudr/service-kit';
-import { mongo } from 'mongoose';
+import { findDuplicateKey, findPage } from '@eudr/service-kit';
+import type { mongo } from 'mongoose';
 import type { Connection } from 'mongoose';
 import { syncLogModel } from './sync-log.model';
 import type { SyncLogStatus } from '@eudr/records';
@@ -26,8 +26,6 @@ export interface SyncLogsRepository {
   findByWrite(writeId: mongo.ObjectId): Promise<SyncLogDocument[]>;
 }
 
-const DUPLICATE_KEY = 11000;
-
 /** The sync logs repository on `connection`. */
 export function createSyncLogsRepository(connection: Connection): SyncLogsRepository {
   const logs = connection.collection<SyncLogDocument>(syncLogModel(connection).collection.collectionName);
@@ -41,7 +39,7 @@ export function createSyncLogsRepository(connection: Connection): SyncLogsReposi
         await logs.insertOne(log);
       } catch (err) {
         // A redelivered event: the log is already there.
-        if (!(err instanceof mongo.MongoServerError && err.code === DUPLICATE_KEY)) throw err;
+        if (findDuplicateKey(err) === undefined) throw err;
       }
     },
 

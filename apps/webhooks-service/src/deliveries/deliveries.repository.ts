@@ -1,12 +1,10 @@
 import { randomBytes } from 'node:crypto';
-import { findPage } from '@eudr/service-kit';
+import { findPage, isDuplicateKeyCode } from '@eudr/service-kit';
 import type { FoundPage, PageRequest } from '@eudr/service-kit';
 import { mongo } from 'mongoose';
 import type { Connection, FilterQuery } from 'mongoose';
 import { deliveryModel } from './delivery.model';
 import type { DeliveryAttempt, DeliveryDocument, DeliveryStatus } from './delivery.model';
-
-const DUPLICATE_KEY = 11000;
 
 /** A due delivery found by the poll: enough to queue it per subscription. */
 export interface DueDelivery {
@@ -94,7 +92,7 @@ async function insertNew(
     if (!(err instanceof mongo.MongoBulkWriteError)) throw err;
     const failures = Array.isArray(err.writeErrors) ? err.writeErrors : [err.writeErrors];
     for (const failure of failures) {
-      if (failure.code !== DUPLICATE_KEY) throw err;
+      if (!isDuplicateKeyCode(failure.code)) throw err;
       const doc = docs[failure.index];
       if (doc !== undefined) inserted.delete(doc._id);
     }
