@@ -39,3 +39,5 @@ export type { RecordEventBuilder, RecordEventType, SyncEvent, SyncLogFields } fr
 export { STORE_FAILED, upsertRecords } from './record-upsert';
 export { bulkUpsertAnswer } from './record-upsert';
 export type { RecordOutcome, RecordUpsertSpec, WriteContext, WrittenRecord } from './record-upsert';
+export { createRecordRouter, recordPath } from './record-routes';
+export type { RecordKind, RecordRoutes } from './record-routes';

@@ -1,8 +1,6 @@
-import { Router } from 'express';
-import { getAuthContext } from '@eudr/auth';
 import type { RouteAuth } from '@eudr/auth';
-import { checkBatchLimit } from '@eudr/records';
-import { getRequestId, parseOrThrow } from '@eudr/service-kit';
+import { createRecordRouter, recordPath } from '@eudr/records';
+import type { Router } from 'express';
 import { bulkUpsertBodySchema, listQuerySchema } from './suppliers.schemas';
 import type { SuppliersService } from './suppliers.service';
 
@@ -13,40 +11,16 @@ export interface SuppliersRouterDeps {
 }
 
 /** Base path of the suppliers routes. */
-export const SUPPLIERS_PATH = '/api/v1/integration/suppliers';
+export const SUPPLIERS_PATH = recordPath('suppliers');
 
-/**
- * `POST /` bulk upsert (scope `integration:suppliers:write`), `GET /` list and `GET /:externalId`
- * (scope `integration:suppliers:read`). Every request is authenticated first, and every call is
- * scoped to the token's organisation: no organisation id is ever read from the request.
- */
-export function createSuppliersRouter(deps: SuppliersRouterDeps): Router {
-  const { auth, suppliers } = deps;
-  const router = Router();
-  router.use(auth.authenticate);
-
-  router.post('/', auth.requireScopes('integration:suppliers:write'), async (req, res) => {
-    const body: unknown = req.body;
-    checkBatchLimit(body, 'suppliers');
-    const parsed = parseOrThrow(bulkUpsertBodySchema, body);
-    const { orgId, integrationId } = getAuthContext(req);
-    const result = await suppliers.upsertSuppliers(
-      { orgId, integrationId, correlationId: getRequestId(req) },
-      parsed.suppliers,
-    );
-    res.json(result);
+/** Push, list and read suppliers (`@eudr/records`' record routes). */
+export function createSuppliersRouter({ auth, suppliers }: SuppliersRouterDeps): Router {
+  return createRecordRouter(auth, {
+    kind: 'suppliers',
+    bodySchema: bulkUpsertBodySchema,
+    listQuerySchema,
+    upsert: (context, body) => suppliers.upsertSuppliers(context, body.suppliers),
+    list: (orgId, query) => suppliers.listSuppliers(orgId, query),
+    get: (orgId, externalId) => suppliers.getSupplier(orgId, externalId),
   });
-
-  router.get('/', auth.requireScopes('integration:suppliers:read'), async (req, res) => {
-    const parsed = parseOrThrow(listQuerySchema, req.query, 'query');
-    const { orgId } = getAuthContext(req);
-    res.json(await suppliers.listSuppliers(orgId, parsed));
-  });
-
-  router.get('/:externalId', auth.requireScopes('integration:suppliers:read'), async (req, res) => {
-    const { orgId } = getAuthContext(req);
-    res.json(await suppliers.getSupplier(orgId, String(req.params['externalId'])));
-  });
-
-  return router;
 }
