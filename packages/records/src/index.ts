@@ -41,3 +41,4 @@ export { bulkUpsertAnswer } from './record-upsert';
 export type { RecordOutcome, RecordUpsertSpec, WriteContext, WrittenRecord } from './record-upsert';
 export { createRecordRouter, recordPath } from './record-routes';
 export type { RecordKind, RecordRoutes } from './record-routes';
+export { optionalString, recordSchema } from './record-schema';

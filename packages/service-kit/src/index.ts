@@ -81,7 +81,7 @@ export { createApp, markShuttingDown, isShuttingDown } from './create-app';
 export type { CreateAppOptions } from './create-app';
 export { startServer } from './server';
 export type { StartServerOptions, RunningServer, ShutdownHook } from './server';
-export { connectMongo, findPage } from './mongo';
+export { connectMongo, findPage, modelOn } from './mongo';
 export type { ConnectMongoOptions, MongoConnection, PageRequest, FoundPage, PageSort } from './mongo';
 export { withTimeout } from './with-timeout';
 export { createPeriodicTask } from './periodic-task';

@@ -1,5 +1,5 @@
 import mongoose from 'mongoose';
-import type { Connection, ConnectOptions, FilterQuery, Model, mongo } from 'mongoose';
+import type { Connection, ConnectOptions, FilterQuery, Model, Schema, mongo } from 'mongoose';
 import type { Logger } from 'pino';
 import type { ReadinessCheck } from './readiness';
 
@@ -83,6 +83,14 @@ export async function connectMongo(url: string, options: ConnectMongoOptions): P
       await connection.close();
     },
   };
+}
+
+/**
+ * The model `name` on `connection`, compiled from `schema` the first time: models live on their
+ * connection (not the global mongoose), and asking twice must not compile twice.
+ */
+export function modelOn<T>(connection: Connection, name: string, schema: Schema<T>): Model<T> {
+  return (connection.models[name] as Model<T> | undefined) ?? connection.model<T>(name, schema);
 }
 
 /** Which page of a list to read: `page` >= 1, `limit` documents to a page. */

@@ -1,3 +1,4 @@
+import { modelOn } from '@eudr/service-kit';
 import { Schema } from 'mongoose';
 import type { Connection, Model } from 'mongoose';
 import { baseSchemaOptions, toJSONOptions } from '../common/model-options';
@@ -57,8 +58,5 @@ auditEntrySchema.index({ orgId: 1, at: -1, _id: -1 });
 
 /** The audit log model, registered on `connection`. */
 export function auditEntryModel(connection: Connection): Model<AuditEntryRecord> {
-  return (
-    (connection.models['AuditEntry'] as Model<AuditEntryRecord> | undefined) ??
-    connection.model<AuditEntryRecord>('AuditEntry', auditEntrySchema)
-  );
+  return modelOn(connection, 'AuditEntry', auditEntrySchema);
 }

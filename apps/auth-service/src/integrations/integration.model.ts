@@ -1,3 +1,4 @@
+import { modelOn } from '@eudr/service-kit';
 import { Schema } from 'mongoose';
 import type { Connection, Model } from 'mongoose';
 import { baseSchemaOptions, toJSONOptions } from '../common/model-options';
@@ -54,8 +55,5 @@ indexPendingPublication(integrationSchema);
 
 /** The integrations model, registered on `connection`. */
 export function integrationModel(connection: Connection): Model<IntegrationRecord> {
-  return (
-    (connection.models['Integration'] as Model<IntegrationRecord> | undefined) ??
-    connection.model<IntegrationRecord>('Integration', integrationSchema)
-  );
+  return modelOn(connection, 'Integration', integrationSchema);
 }

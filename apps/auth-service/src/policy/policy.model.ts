@@ -1,3 +1,4 @@
+import { modelOn } from '@eudr/service-kit';
 import { Schema } from 'mongoose';
 import type { Connection, Model } from 'mongoose';
 import { baseSchemaOptions, toJSONOptions } from '../common/model-options';
@@ -37,8 +38,5 @@ indexPendingPublication(policySchema);
 
 /** The organisation policies model, registered on `connection`. */
 export function policyModel(connection: Connection): Model<PolicyRecord> {
-  return (
-    (connection.models['OrgPolicy'] as Model<PolicyRecord> | undefined) ??
-    connection.model<PolicyRecord>('OrgPolicy', policySchema)
-  );
+  return modelOn(connection, 'OrgPolicy', policySchema);
 }

@@ -1,3 +1,4 @@
+import { modelOn } from '@eudr/service-kit';
 import { Schema } from 'mongoose';
 import type { Connection, Model } from 'mongoose';
 import { baseSchemaOptions, toJSONOptions } from '../common/model-options';
@@ -108,8 +109,5 @@ indexPendingPublication(tokenSchema);
 
 /** The tokens model, registered on `connection`. */
 export function tokenModel(connection: Connection): Model<TokenRecord> {
-  return (
-    (connection.models['Token'] as Model<TokenRecord> | undefined) ??
-    connection.model<TokenRecord>('Token', tokenSchema)
-  );
+  return modelOn(connection, 'Token', tokenSchema);
 }

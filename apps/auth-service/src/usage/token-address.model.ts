@@ -1,3 +1,4 @@
+import { modelOn } from '@eudr/service-kit';
 import { Schema } from 'mongoose';
 import type { Connection, Model } from 'mongoose';
 import { baseSchemaOptions } from '../common/model-options';
@@ -37,8 +38,5 @@ tokenAddressSchema.index({ lastSeenAt: 1 }, { expireAfterSeconds: 90 * 24 * 60 *
 
 /** The token addresses model, registered on `connection`. */
 export function tokenAddressModel(connection: Connection): Model<TokenAddressRecord> {
-  return (
-    (connection.models['TokenAddress'] as Model<TokenAddressRecord> | undefined) ??
-    connection.model<TokenAddressRecord>('TokenAddress', tokenAddressSchema)
-  );
+  return modelOn(connection, 'TokenAddress', tokenAddressSchema);
 }

@@ -1,3 +1,4 @@
+import { modelOn } from '@eudr/service-kit';
 import { Schema } from 'mongoose';
 import type { Connection, Model } from 'mongoose';
 import { baseSchemaOptions } from '../common/model-options';
@@ -34,8 +35,5 @@ tokenUsageDaySchema.index({ day: 1 }, { expireAfterSeconds: 31 * 24 * 60 * 60 })
 
 /** The token usage days model, registered on `connection`. */
 export function tokenUsageDayModel(connection: Connection): Model<TokenUsageDayRecord> {
-  return (
-    (connection.models['TokenUsageDay'] as Model<TokenUsageDayRecord> | undefined) ??
-    connection.model<TokenUsageDayRecord>('TokenUsageDay', tokenUsageDaySchema)
-  );
+  return modelOn(connection, 'TokenUsageDay', tokenUsageDaySchema);
 }

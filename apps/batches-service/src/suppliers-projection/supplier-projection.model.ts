@@ -1,3 +1,4 @@
+import { modelOn } from '@eudr/service-kit';
 import { Schema } from 'mongoose';
 import type { Connection, Model } from 'mongoose';
 
@@ -38,8 +39,5 @@ supplierSchema.index({ orgId: 1, lastSyncedAt: 1, externalId: 1 });
 
 /** The supplier projection model, registered on `connection`. */
 export function supplierProjectionModel(connection: Connection): Model<SupplierProjectionDocument> {
-  return (
-    (connection.models['SupplierProjection'] as Model<SupplierProjectionDocument> | undefined) ??
-    connection.model<SupplierProjectionDocument>('SupplierProjection', supplierSchema)
-  );
+  return modelOn(connection, 'SupplierProjection', supplierSchema);
 }

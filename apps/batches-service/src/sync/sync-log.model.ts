@@ -1,3 +1,4 @@
+import { modelOn } from '@eudr/service-kit';
 import { Schema } from 'mongoose';
 import type { Connection, Model, mongo } from 'mongoose';
 import type { RecordError, SyncLogStatus } from '@eudr/records';
@@ -77,8 +78,5 @@ syncLogSchema.index({ writeId: 1 }, { sparse: true });
 
 /** The sync logs model, registered on `connection`. */
 export function syncLogModel(connection: Connection): Model<SyncLogDocument> {
-  return (
-    (connection.models['SyncLog'] as Model<SyncLogDocument> | undefined) ??
-    connection.model<SyncLogDocument>('SyncLog', syncLogSchema)
-  );
+  return modelOn(connection, 'SyncLog', syncLogSchema);
 }

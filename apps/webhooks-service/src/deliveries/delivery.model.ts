@@ -1,3 +1,4 @@
+import { modelOn } from '@eudr/service-kit';
 import { Schema } from 'mongoose';
 import type { Connection, Model } from 'mongoose';
 import type { AttemptOutcome } from './webhook-sender';
@@ -94,8 +95,5 @@ deliverySchema.index({ subscriptionId: 1, createdAt: -1, _id: 1 });
 
 /** The deliveries model, registered on `connection`. */
 export function deliveryModel(connection: Connection): Model<DeliveryDocument> {
-  return (
-    (connection.models['Delivery'] as Model<DeliveryDocument> | undefined) ??
-    connection.model<DeliveryDocument>('Delivery', deliverySchema)
-  );
+  return modelOn(connection, 'Delivery', deliverySchema);
 }

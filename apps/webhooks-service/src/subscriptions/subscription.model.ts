@@ -1,3 +1,4 @@
+import { modelOn } from '@eudr/service-kit';
 import { Schema } from 'mongoose';
 import type { Connection, Model } from 'mongoose';
 
@@ -53,8 +54,5 @@ subscriptionSchema.index({ orgId: 1, integrationId: 1, createdAt: 1, _id: 1 });
 
 /** The subscriptions model, registered on `connection`. */
 export function subscriptionModel(connection: Connection): Model<SubscriptionDocument> {
-  return (
-    (connection.models['Subscription'] as Model<SubscriptionDocument> | undefined) ??
-    connection.model<SubscriptionDocument>('Subscription', subscriptionSchema)
-  );
+  return modelOn(connection, 'Subscription', subscriptionSchema);
 }

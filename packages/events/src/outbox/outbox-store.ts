@@ -1,5 +1,6 @@
+import { modelOn } from '@eudr/service-kit';
 import { Schema } from 'mongoose';
-import type { Connection, Model, mongo } from 'mongoose';
+import type { Connection, mongo } from 'mongoose';
 import type { DomainTopic } from '../topics';
 
 /** Events of one topic, in the order they are published. */
@@ -68,9 +69,7 @@ export interface OutboxRepository {
 /** The outbox repository on `connection`. */
 export function createOutboxRepository(connection: Connection): OutboxRepository {
   // The model declares the index (built by the service's `ensureIndexes`); queries use the driver.
-  const model =
-    (connection.models['Outbox'] as Model<OutboxDocument> | undefined) ??
-    connection.model<OutboxDocument>('Outbox', outboxSchema);
+  const model = modelOn(connection, 'Outbox', outboxSchema);
   const collection = connection.collection<OutboxDocument>(model.collection.collectionName);
   return {
     async insert(document) {
