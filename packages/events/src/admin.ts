@@ -1,4 +1,5 @@
 import { ConfigResourceTypes, type Admin } from 'kafkajs';
+import { chunks } from './chunks';
 import { kafkajsOf, toKafkajsRetry, type EventsKafka } from './kafka';
 import { TOPIC_SPECS, type LogicalTopic, type TopicSpec } from './topics';
 
@@ -209,9 +210,7 @@ export async function deleteTopicsWithPrefixes(
   return withAdmin(kafka, async (admin) => {
     const doomed = (await admin.listTopics()).filter((topic) => prefixes.some((p) => topic.startsWith(p)));
     // One request per 100 topics keeps each within the broker's request size and timeout.
-    for (let i = 0; i < doomed.length; i += 100) {
-      await admin.deleteTopics({ topics: doomed.slice(i, i + 100), timeout: 30_000 });
-    }
+    for (const topics of chunks(doomed, 100)) await admin.deleteTopics({ topics, timeout: 30_000 });
     return doomed;
   });
 }

@@ -1,6 +1,7 @@
 import { withTimeout } from '@eudr/service-kit';
 import type { Logger } from '@eudr/service-kit';
 import type { mongo } from 'mongoose';
+import { chunks } from '../chunks';
 import type { EventProducer } from '../producer';
 import { domainEventKey } from '../schemas/domain-events.schemas';
 import type { DomainEvent } from '../schemas/domain-events.schemas';
@@ -15,12 +16,6 @@ const PUBLISH_CHUNK = 100;
  * `publishTimeoutMs`) for its own acknowledgement before answering.
  */
 const MAX_UNACKNOWLEDGED_PUBLISHES = 4;
-
-function chunks<T>(items: readonly T[], size: number): T[][] {
-  const out: T[][] = [];
-  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
-  return out;
-}
 
 /** Publishes the groups in order; resolves once the broker acknowledged every event. */
 export async function publishGroups(
