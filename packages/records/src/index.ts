@@ -29,7 +29,6 @@ export { createRecordStore, listRecords, upsertByExternalId } from './record-sto
 export type {
   RecordDocumentBase,
   RecordListQuery,
-  RecordPage,
   RecordStore,
   RecordUpsert,
   UpsertResult,

@@ -1,6 +1,7 @@
 import { mongo } from 'mongoose';
 import type { Model } from 'mongoose';
 import { findPage, isDuplicateKeyCode } from '@eudr/service-kit';
+import type { FoundPage } from '@eudr/service-kit';
 
 /** What products and batches store besides their own fields. */
 export interface RecordDocumentBase {
@@ -33,12 +34,6 @@ export interface RecordUpsert<D> {
 /** What the upsert of one record did. */
 export type UpsertResult = { status: 'CREATED' | 'UPDATED' } | { status: 'ERROR'; reason: string };
 
-/** A page of records and the total matching the filter. */
-export interface RecordPage<D> {
-  items: D[];
-  total: number;
-}
-
 /** Filter and page of a record list. */
 export interface RecordListQuery {
   page: number;
@@ -59,7 +54,7 @@ export interface RecordStore<D extends RecordDocumentBase> {
    */
   upsert(orgId: string, records: readonly RecordUpsert<D>[]): Promise<UpsertResult[]>;
   /** Records ordered by lastSyncedAt then externalId. */
-  list(orgId: string, query: RecordListQuery): Promise<RecordPage<D>>;
+  list(orgId: string, query: RecordListQuery): Promise<FoundPage<D>>;
   count(orgId: string): Promise<number>;
   /** The records that `writeId` changed last (the relay's recovery of a write that died). */
   findByWrite(writeId: mongo.ObjectId): Promise<D[]>;
@@ -86,7 +81,7 @@ export function listRecords<D extends Listed>(
   collection: mongo.Collection<D>,
   orgId: string,
   { since, externalIds, ...request }: RecordListQuery,
-): Promise<RecordPage<D>> {
+): Promise<FoundPage<D>> {
   const filter: mongo.Filter<Listed> = { orgId };
   if (since !== undefined) filter.lastSyncedAt = { $gt: since };
   if (externalIds !== undefined) filter.externalId = { $in: [...externalIds] };

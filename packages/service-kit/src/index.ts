@@ -94,6 +94,8 @@ export {
   integerQueryParameter,
   pageQueryShape,
   sinceQueryParameter,
+  toEntityPage,
 } from './list-query';
+export type { EntityPage } from './list-query';
 export { defineService, replicaName } from './define-service';
 export type { RunningService, ServiceBody, ServiceParts, StartServiceOptions } from './define-service';

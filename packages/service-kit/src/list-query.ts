@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { FoundPage, PageRequest } from './mongo';
 
 /** Default and largest page sizes of every list (API.md). */
 export const DEFAULT_PAGE_LIMIT = 50;
@@ -20,6 +21,23 @@ export function integerQueryParameter(fallback: number, max?: number) {
     .refine((value) => value === undefined || (value.length <= 9 && INTEGER.test(value)), { error: message })
     .transform((value) => (value === undefined ? fallback : Number(value)))
     .refine((value) => value >= 1 && (max === undefined || value <= max), { error: message });
+}
+
+/** A page of an Integration API list, `{entities, total, page, limit}` (API.md). */
+export interface EntityPage<T> {
+  entities: T[];
+  total: number;
+  page: number;
+  limit: number;
+}
+
+/** The page of a list as the Integration API answers it: each stored document in its view. */
+export function toEntityPage<D, V>(
+  { items, total }: FoundPage<D>,
+  { page, limit }: PageRequest,
+  toView: (doc: D) => V,
+): EntityPage<V> {
+  return { entities: items.map(toView), total, page, limit };
 }
 
 /** `?page=&limit=` of every list: page >= 1 (default 1), limit 1..100 (default 50). Spread into a schema. */

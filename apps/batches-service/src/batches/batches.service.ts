@@ -8,10 +8,10 @@ import type {
   WriteContext,
   WrittenRecord,
 } from '@eudr/records';
-import { NotFoundError } from '@eudr/service-kit';
-import type { Logger } from '@eudr/service-kit';
+import { NotFoundError, toEntityPage } from '@eudr/service-kit';
+import type { EntityPage, Logger } from '@eudr/service-kit';
 import { ID_PREFIXES } from '../common/ids';
-import type { ListQuery, Page } from '../common/list.schemas';
+import type { ListQuery } from '../common/list.schemas';
 import { FIELD_LIMITS } from '../common/record-fields';
 import type { DdsService } from '../dds/dds.service';
 import type { ProductDocument } from '../products/product.model';
@@ -35,7 +35,7 @@ export interface BatchesService {
     records: readonly unknown[],
     options: { autoCreateDDS: boolean },
   ): Promise<BatchUpsertResponse>;
-  listBatches(orgId: string, query: ListQuery): Promise<Page<BatchEntity>>;
+  listBatches(orgId: string, query: ListQuery): Promise<EntityPage<BatchEntity>>;
   /** @throws NotFoundError when the organisation has no batch with this externalId. */
   getBatch(orgId: string, externalId: string): Promise<BatchEntity>;
 }
@@ -177,8 +177,7 @@ export function createBatchesService(deps: BatchesServiceDeps): BatchesService {
     upsertBatches: (caller, records, options) => upsertBatches(inner, caller, records, options),
 
     async listBatches(orgId, query) {
-      const { items, total } = await deps.batches.list(orgId, query);
-      return { entities: items.map(toBatchEntity), total, page: query.page, limit: query.limit };
+      return toEntityPage(await deps.batches.list(orgId, query), query, toBatchEntity);
     },
 
     async getBatch(orgId, externalId) {

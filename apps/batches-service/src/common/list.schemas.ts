@@ -15,11 +15,3 @@ export type ListQuery = z.output<typeof listQuerySchema>;
 
 /** The status of a record, as lists and the sync status show it. */
 export type RecordSyncStatus = 'SYNCED' | 'PENDING' | 'ERROR' | 'CONFLICT';
-
-/** One page of a list. */
-export interface Page<T> {
-  entities: T[];
-  total: number;
-  page: number;
-  limit: number;
-}

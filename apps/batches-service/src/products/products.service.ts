@@ -2,10 +2,10 @@ import { TOPICS } from '@eudr/events';
 import type { EventOutbox } from '@eudr/events';
 import { bulkUpsertAnswer, externalIdSchema, newId, upsertRecords, validateRecords } from '@eudr/records';
 import type { BulkUpsertResponse, ValidRecord, WriteContext } from '@eudr/records';
-import { NotFoundError } from '@eudr/service-kit';
-import type { Logger } from '@eudr/service-kit';
+import { NotFoundError, toEntityPage } from '@eudr/service-kit';
+import type { EntityPage, Logger } from '@eudr/service-kit';
 import { ID_PREFIXES } from '../common/ids';
-import type { ListQuery, Page } from '../common/list.schemas';
+import type { ListQuery } from '../common/list.schemas';
 import { FIELD_LIMITS } from '../common/record-fields';
 import type { SuppliersProjectionRepository } from '../suppliers-projection/suppliers-projection.repository';
 import { buildSyncLog } from '../sync/sync-log-events';
@@ -20,7 +20,7 @@ import type { ProductEntity, ProductFields, ProductInput } from './products.sche
 export interface ProductsService {
   /** Validates each record on its own and creates or updates the valid ones; see the rules below. */
   upsertProducts(caller: WriteContext, records: readonly unknown[]): Promise<BulkUpsertResponse>;
-  listProducts(orgId: string, query: ListQuery): Promise<Page<ProductEntity>>;
+  listProducts(orgId: string, query: ListQuery): Promise<EntityPage<ProductEntity>>;
   /** @throws NotFoundError when the organisation has no product with this externalId. */
   getProduct(orgId: string, externalId: string): Promise<ProductEntity>;
   /**
@@ -155,8 +155,7 @@ export function createProductsService(deps: ProductsServiceDeps): ProductsServic
       resolvePending(inner, orgId, supplierExternalId, correlationId),
 
     async listProducts(orgId, query) {
-      const { items, total } = await deps.products.list(orgId, query);
-      return { entities: items.map(toProductEntity), total, page: query.page, limit: query.limit };
+      return toEntityPage(await deps.products.list(orgId, query), query, toProductEntity);
     },
 
     async getProduct(orgId, externalId) {

@@ -1,7 +1,8 @@
 import type { Connection } from 'mongoose';
 import { listRecords } from '@eudr/records';
 import { findDuplicateKey } from '@eudr/service-kit';
-import type { RecordListQuery, RecordPage } from '@eudr/records';
+import type { FoundPage } from '@eudr/service-kit';
+import type { RecordListQuery } from '@eudr/records';
 import { supplierProjectionModel } from './supplier-projection.model';
 import type { SupplierProjectionDocument } from './supplier-projection.model';
 
@@ -13,7 +14,7 @@ export interface SuppliersProjectionRepository {
   /** Stores the supplier unless a newer event was applied already; true when it was stored. */
   apply(doc: SupplierProjectionDocument): Promise<boolean>;
   remove(orgId: string, externalId: string): Promise<void>;
-  list(orgId: string, query: RecordListQuery): Promise<RecordPage<SupplierProjectionDocument>>;
+  list(orgId: string, query: RecordListQuery): Promise<FoundPage<SupplierProjectionDocument>>;
   count(orgId: string): Promise<number>;
 }
 

@@ -1,5 +1,6 @@
+import { toEntityPage } from '@eudr/service-kit';
+import type { EntityPage } from '@eudr/service-kit';
 import type { BatchDocument } from '../batches/batch.model';
-import type { Page } from '../common/list.schemas';
 import type { RecordStore } from '@eudr/records';
 import type { ProductDocument } from '../products/product.model';
 import type { SuppliersProjectionRepository } from '../suppliers-projection/suppliers-projection.repository';
@@ -21,10 +22,10 @@ export interface SyncService {
   records(
     orgId: string,
     query: SyncStatusQuery & { entityType: 'SUPPLIER' | 'PRODUCT' | 'BATCH' },
-  ): Promise<Page<SyncRecordView>>;
-  logs(orgId: string, query: SyncLogsQuery): Promise<Page<SyncLogView>>;
+  ): Promise<EntityPage<SyncRecordView>>;
+  logs(orgId: string, query: SyncLogsQuery): Promise<EntityPage<SyncLogView>>;
   /** One integration's logs with their failed records, for the admin's sync history. */
-  history(orgId: string, query: AdminSyncLogsQuery): Promise<Page<SyncLogDetail>>;
+  history(orgId: string, query: AdminSyncLogsQuery): Promise<EntityPage<SyncLogDetail>>;
 }
 
 /** A log as `/sync-logs` shows it. */
@@ -96,50 +97,39 @@ export function createSyncService(deps: SyncServiceDeps): SyncService {
         since: query.since,
         externalIds: query.externalIds,
       };
-      let items: SyncRecordView[];
-      let total: number;
       if (query.entityType === 'SUPPLIER') {
-        const page = await deps.suppliers.list(orgId, listQuery);
-        total = page.total;
-        items = page.items.map((doc) => ({
+        return toEntityPage(await deps.suppliers.list(orgId, listQuery), query, (doc) => ({
           externalId: doc.externalId,
           internalId: doc.internalId,
           name: doc.name,
-          syncStatus: 'SYNCED',
+          syncStatus: 'SYNCED' as const,
           lastSyncedAt: doc.lastSyncedAt.toISOString(),
         }));
-      } else if (query.entityType === 'PRODUCT') {
-        const page = await deps.products.list(orgId, listQuery);
-        total = page.total;
-        items = page.items.map((doc) => ({
+      }
+      if (query.entityType === 'PRODUCT') {
+        return toEntityPage(await deps.products.list(orgId, listQuery), query, (doc) => ({
           externalId: doc.externalId,
           internalId: doc._id,
           name: doc.name,
-          syncStatus: doc.syncStatus,
-          lastSyncedAt: doc.lastSyncedAt.toISOString(),
-        }));
-      } else {
-        const page = await deps.batches.list(orgId, listQuery);
-        total = page.total;
-        items = page.items.map((doc) => ({
-          externalId: doc.externalId,
-          internalId: doc._id,
-          name: doc.batchNumber,
           syncStatus: doc.syncStatus,
           lastSyncedAt: doc.lastSyncedAt.toISOString(),
         }));
       }
-      return { entities: items, total, page: query.page, limit: query.limit };
+      return toEntityPage(await deps.batches.list(orgId, listQuery), query, (doc) => ({
+        externalId: doc.externalId,
+        internalId: doc._id,
+        name: doc.batchNumber,
+        syncStatus: doc.syncStatus,
+        lastSyncedAt: doc.lastSyncedAt.toISOString(),
+      }));
     },
 
     async logs(orgId, query) {
-      const { items, total } = await deps.syncLogs.list(orgId, query);
-      return { entities: items.map(toSyncLogView), total, page: query.page, limit: query.limit };
+      return toEntityPage(await deps.syncLogs.list(orgId, query), query, toSyncLogView);
     },
 
     async history(orgId, query) {
-      const { items, total } = await deps.syncLogs.list(orgId, query);
-      return { entities: items.map(toSyncLogDetail), total, page: query.page, limit: query.limit };
+      return toEntityPage(await deps.syncLogs.list(orgId, query), query, toSyncLogDetail);
     },
   };
 }

@@ -1,5 +1,6 @@
 import { countrySchema, externalIdSchema, optionalText, requiredText, trimmedText } from '@eudr/records';
 import { pageQueryShape, sinceQueryParameter } from '@eudr/service-kit';
+import type { EntityPage } from '@eudr/service-kit';
 import { z } from 'zod';
 
 export type { BulkUpsertResponse, RecordError, RecordResult, RecordStatus } from '@eudr/records';
@@ -122,9 +123,4 @@ export type SupplierEntity = {
   };
 
 /** The body of `GET /suppliers`. */
-export interface SupplierList {
-  entities: SupplierEntity[];
-  total: number;
-  page: number;
-  limit: number;
-}
+export type SupplierList = EntityPage<SupplierEntity>;

@@ -9,7 +9,7 @@ import {
   validateRecords,
 } from '@eudr/records';
 import type { RecordStore, WriteContext } from '@eudr/records';
-import { NotFoundError } from '@eudr/service-kit';
+import { NotFoundError, toEntityPage } from '@eudr/service-kit';
 import type { Logger } from '@eudr/service-kit';
 import { ID_PREFIXES } from '../common/ids';
 import type { SyncLogDocument } from '../sync-logs/sync-log.model';
@@ -122,8 +122,7 @@ export function createSuppliersService(deps: SuppliersServiceDeps): SuppliersSer
     },
 
     async listSuppliers(orgId, query) {
-      const { items, total } = await deps.suppliers.list(orgId, query);
-      return { entities: items.map(toSupplierEntity), total, page: query.page, limit: query.limit };
+      return toEntityPage(await deps.suppliers.list(orgId, query), query, toSupplierEntity);
     },
 
     async getSupplier(orgId, externalId) {

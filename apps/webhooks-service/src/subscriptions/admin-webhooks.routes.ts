@@ -3,6 +3,7 @@ import type { Request, Response } from 'express';
 import { getAdmin, requireAdmin } from '@eudr/admin-auth';
 import type { AdminJwtVerifier } from '@eudr/admin-auth';
 import { parseOrThrow } from '@eudr/service-kit';
+import type { EntityPage } from '@eudr/service-kit';
 import type { IntegrationLookup } from '@eudr/admin-auth';
 import type { Owner, SubscriptionScope } from './subscriptions.repository';
 import {
@@ -11,7 +12,7 @@ import {
   pageQuerySchema,
   updateSubscriptionSchema,
 } from './subscriptions.schemas';
-import type { Page, SubscriptionOverview, SubscriptionView } from './subscriptions.schemas';
+import type { SubscriptionOverview, SubscriptionView } from './subscriptions.schemas';
 import type { SubscriptionsService } from './subscriptions.service';
 
 /** Base path of the admin webhook routes (the edge routes it here, ahead of auth-service's `/admin/`). */
@@ -25,7 +26,7 @@ export interface AdminWebhooksRouterDeps {
 }
 
 /** A list in the Admin API's shape (`data` rather than the Integration API's `entities`). */
-function adminPage<T>({ entities, ...rest }: Page<T>): {
+function adminPage<T>({ entities, ...rest }: EntityPage<T>): {
   data: T[];
   total: number;
   page: number;

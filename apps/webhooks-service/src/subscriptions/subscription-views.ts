@@ -1,14 +1,7 @@
 import type { DomainEventType } from '@eudr/events';
-import type { FoundPage } from '@eudr/service-kit';
 import type { DeliveryDocument } from '../deliveries/delivery.model';
 import type { SubscriptionDocument } from './subscription.model';
-import type {
-  DeliverySummary,
-  DeliveryView,
-  Page,
-  PageQuery,
-  SubscriptionView,
-} from './subscriptions.schemas';
+import type { DeliverySummary, DeliveryView, SubscriptionView } from './subscriptions.schemas';
 
 /** A stored subscription as the API shows it: no secret. */
 export function toSubscriptionView(doc: SubscriptionDocument): SubscriptionView {
@@ -62,13 +55,4 @@ export function toDeliverySummary(doc: Omit<DeliveryDocument, 'body'>): Delivery
     lastAttempt: view.attempts.at(-1) ?? null,
     createdAt: view.createdAt,
   };
-}
-
-/** A page of stored documents as the Integration API lists them. */
-export function toPage<D, V>(
-  { items, total }: FoundPage<D>,
-  query: PageQuery,
-  toView: (doc: D) => V,
-): Page<V> {
-  return { entities: items.map(toView), total, page: query.page, limit: query.limit };
 }

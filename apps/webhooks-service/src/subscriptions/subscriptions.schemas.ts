@@ -158,14 +158,6 @@ export interface DeliverySummary {
 /** A subscription as the admin routes show it: with its newest delivery. */
 export type SubscriptionOverview = SubscriptionView & { lastDelivery: DeliverySummary | null };
 
-/** A page of a list: the shape of every list of the Integration API. */
-export interface Page<T> {
-  entities: T[];
-  total: number;
-  page: number;
-  limit: number;
-}
-
 /** The answer of `POST /:id/test`: the attempt, as a delivery's history shows it, without its time. */
 export interface TestDeliveryResult extends Omit<AttemptView, 'at'> {
   deliveryId: string;

@@ -1,5 +1,5 @@
-import { NotFoundError, ValidationError } from '@eudr/service-kit';
-import type { Logger } from '@eudr/service-kit';
+import { NotFoundError, ValidationError, toEntityPage } from '@eudr/service-kit';
+import type { EntityPage, Logger } from '@eudr/service-kit';
 import { newSubscriptionId } from '../common/ids';
 import type { DeliveriesRepository } from '../deliveries/deliveries.repository';
 import { sendTestDelivery } from '../deliveries/test-delivery';
@@ -7,7 +7,7 @@ import { generateWebhookSecret } from '../deliveries/webhook-signature';
 import type { WebhookSender } from '../deliveries/webhook-sender';
 import type { SecretBox } from './secret-box';
 import type { SubscriptionDocument } from './subscription.model';
-import { toDeliverySummary, toDeliveryView, toPage, toSubscriptionView } from './subscription-views';
+import { toDeliverySummary, toDeliveryView, toSubscriptionView } from './subscription-views';
 import { enabledState } from './subscriptions.repository';
 import type {
   Owner,
@@ -19,7 +19,6 @@ import type {
   CreateSubscriptionInput,
   CreatedSubscription,
   DeliveryView,
-  Page,
   PageQuery,
   SubscriptionOverview,
   SubscriptionView,
@@ -48,7 +47,7 @@ export interface SubscriptionsServiceDeps {
  */
 export interface SubscriptionsService {
   create(owner: Owner, input: CreateSubscriptionInput): Promise<CreatedSubscription>;
-  list(owner: Owner, query: PageQuery): Promise<Page<SubscriptionView>>;
+  list(owner: Owner, query: PageQuery): Promise<EntityPage<SubscriptionView>>;
   /** @throws NotFoundError when the id is unknown in the scope. */
   get(scope: SubscriptionScope, id: string): Promise<SubscriptionView>;
   /** `active: true` re-enables a disabled subscription and resets its failure count. @throws NotFoundError */
@@ -58,7 +57,7 @@ export interface SubscriptionsService {
   /** Sends one signed test delivery now and records it in the history. @throws NotFoundError */
   sendTest(scope: SubscriptionScope, id: string): Promise<TestDeliveryResult>;
   /** @throws NotFoundError */
-  listDeliveries(scope: SubscriptionScope, id: string, query: PageQuery): Promise<Page<DeliveryView>>;
+  listDeliveries(scope: SubscriptionScope, id: string, query: PageQuery): Promise<EntityPage<DeliveryView>>;
   /** The subscriptions (of `orgId`) with the newest delivery of each, for the admin console's lists. */
   withLastDelivery(orgId: string, views: readonly SubscriptionView[]): Promise<SubscriptionOverview[]>;
 }
@@ -134,7 +133,7 @@ export function createSubscriptionsService(deps: SubscriptionsServiceDeps): Subs
     },
 
     async list(owner, query) {
-      return toPage(await subscriptions.list(owner, query), query, toSubscriptionView);
+      return toEntityPage(await subscriptions.list(owner, query), query, toSubscriptionView);
     },
 
     async get(scope, id) {
@@ -162,7 +161,7 @@ export function createSubscriptionsService(deps: SubscriptionsServiceDeps): Subs
 
     async listDeliveries(scope, id, query) {
       const { orgId, _id } = await getOwned(scope, id);
-      return toPage(await deliveries.listForSubscription(orgId, _id, query), query, toDeliveryView);
+      return toEntityPage(await deliveries.listForSubscription(orgId, _id, query), query, toDeliveryView);
     },
 
     async withLastDelivery(orgId, views) {
