@@ -1,6 +1,7 @@
 import { ConflictError, NotFoundError } from '@eudr/service-kit';
 import type { AdminPrincipal } from '@eudr/admin-auth';
 import { ID_PREFIXES, isId } from '../common/ids';
+import { toPage } from '../common/pagination.schemas';
 import type { Page, Pagination } from '../common/pagination.schemas';
 import { announceChange } from '../publishing/announce-change';
 import type { ChangeAnnouncer } from '../publishing/announce-change';
@@ -127,7 +128,7 @@ export function createIntegrationsService(deps: IntegrationsServiceDeps): Integr
 
     async list(admin, pagination) {
       const { items, total } = await integrations.list(admin.orgId, pagination);
-      return { data: await withTokens(admin, items), total, page: pagination.page, limit: pagination.limit };
+      return toPage({ items: await withTokens(admin, items), total }, pagination);
     },
 
     get,
